@@ -1,0 +1,149 @@
+// The agent's ports: the only ways the decision core and the runtime loop touch the world.
+// Kubernetes, the host, the clock and randomness are injected through these, so the core stays
+// pure and the same runtime drives a real node (DaemonSet) or a simulated one (tests, demo).
+
+import type { AgentNodeState, RebootRecord } from '../../protocol/model.ts';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after ms, or early (without error) when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** [0, 1); injected so jitter is reproducible in tests and chaos runs. */
+export type Random = () => number;
+
+/** What the node looks like right now, read from the informer cache (never a fresh GET). */
+export interface NodeFacts {
+  name: string;
+  ready: boolean;
+  unschedulable: boolean;
+  /** `nodemend.dev/cordoned-by` present: nodemend cordoned it and may uncordon it. */
+  cordonedByUs: boolean;
+  bootId: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  resourceVersion: string;
+}
+
+/** Sentinel check result; `unknown` carries the warning (command exited 2+, I/O error). */
+export type SentinelResult = { required: boolean } | { unknown: string };
+
+export interface Host {
+  /** Runs the sentinel file or command check once. */
+  checkSentinel(): Promise<SentinelResult>;
+  /** Calls back soon (within ~1 s) after the sentinel may have changed. */
+  watchSentinel(onChange: () => void): Disposable;
+  /** Triggers the reboot. Returns once the command was issued; the process may die any moment. */
+  reboot(): Promise<void>;
+}
+
+/** A lock slot held by this node. Stored in a coordination.k8s.io Lease. */
+export interface HeldLock {
+  /** Names of the Leases held: the cluster slot and, when scoped, the scope slot. */
+  leases: string[];
+  acquiredAt: number;
+  /** Whether the node was already unschedulable before nodemend touched it. */
+  wasUnschedulable: boolean;
+  /** bootID of the node when the lock was taken; a different one later proves the reboot. */
+  bootIdBefore: string;
+  forced: boolean;
+  /** Stage reached, persisted in the Lease so a restarted agent resumes instead of restarting. */
+  stage: 'acquired' | 'cordoned' | 'drained' | 'rebooting';
+  stageAt: number;
+}
+
+export type AcquireResult =
+  | { ok: true; lock: HeldLock }
+  | { ok: false; reason: string; position?: number };
+
+export interface LockPort {
+  /** The lock this node holds (found after a restart), if any. */
+  held(): Promise<HeldLock | undefined>;
+  /** One attempt (with internal 409 re-read-and-retry); never blocks waiting for a slot. */
+  tryAcquire(meta: Pick<HeldLock, 'wasUnschedulable' | 'bootIdBefore' | 'forced'>): Promise<AcquireResult>;
+  /** Records progress in the held Lease(s) and renews them. */
+  update(lock: HeldLock): Promise<void>;
+  release(lock: HeldLock): Promise<void>;
+  /** Announces that this node waits for a slot (ordering for the queue view); idempotent. */
+  setWaiting(waiting: boolean): Promise<void>;
+}
+
+export interface NodePort {
+  facts(): NodeFacts | undefined;
+  /** Called on every informer update of this node (and of the agent DaemonSet's annotations). */
+  onChange(cb: () => void): Disposable;
+  /** Annotations of the agent DaemonSet: the cluster-wide manual block lives there. */
+  clusterAnnotations(): Record<string, string>;
+  /** Cordons and marks `cordoned-by`. A person's prior cordon is left unmarked. */
+  cordon(): Promise<void>;
+  /** Uncordons only if `cordoned-by` is present (never undo a person's cordon), and clears it. */
+  uncordon(): Promise<void>;
+  publishState(state: AgentNodeState): Promise<void>;
+  appendHistory(rec: RebootRecord): Promise<void>;
+  /** Removes request annotations once acted on (e.g. force-reboot after the reboot). */
+  clearRequests(keys: string[]): Promise<void>;
+  setLabels(labels: Record<string, string | null>): Promise<void>;
+  setPreferNoScheduleTaint(key: string, present: boolean): Promise<void>;
+  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+export interface PdbBlock {
+  pod: string;
+  pdb: string;
+  reason: string;
+}
+
+export interface DrainOptions {
+  /** Seconds; -1 = each pod's own terminationGracePeriodSeconds. */
+  gracePeriodSeconds: number;
+  /** Milliseconds; 0 = no limit. */
+  timeoutMs: number;
+  /** Skip pods whose deletion started longer ago than this (s); 0 = never skip. */
+  skipWaitForDeleteTimeoutSeconds: number;
+  podSelector: string;
+  deleteEmptyDirData: boolean;
+  /** Evict pods that no controller manages (kubectl's --force). */
+  force: boolean;
+}
+
+export interface DrainProgressReport {
+  total: number;
+  left: number;
+  blocked: { pod: string; pdb?: string; reason: string }[];
+}
+
+export type DrainResult = { ok: true } | { ok: false; reason: string; blocked: PdbBlock[] };
+
+export interface DrainPort {
+  /** Before cordoning: pods that a PodDisruptionBudget allowing no disruption would keep. */
+  precheck(opts: DrainOptions): Promise<PdbBlock[]>;
+  drain(opts: DrainOptions, onProgress: (p: DrainProgressReport) => void, signal: AbortSignal): Promise<DrainResult>;
+}
+
+/** One automatic blocker (alerts, pod selectors). Fails closed: an error is a block with the reason. */
+export interface Blocker {
+  name: string;
+  check(): Promise<{ blocked: false } | { blocked: true; reason: string }>;
+}
+
+/** Health gate after the reboot: cluster PDBs all healthy, no blocking alerts. */
+export interface HealthGate {
+  check(): Promise<{ healthy: true } | { healthy: false; reason: string }>;
+}
+
+export type NotifyKind = 'drain' | 'reboot' | 'uncordon' | 'failure';
+export interface Notifier {
+  notify(kind: NotifyKind, node: string, message: string): Promise<void>;
+}
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}

@@ -1,0 +1,132 @@
+// The annotation API: the documented Kubernetes writes through which people (with kubectl or the
+// VS Code extension, always with their own credentials) steer nodemend, and through which the
+// agent publishes state. Parsers never throw: they return a value or an error that names the
+// annotation and the expected format, so a bad value becomes a Warning Event and is ignored.
+
+import type { AgentNodeState, RebootRecord } from './model.ts';
+import { isPhase, HISTORY_MAX } from './model.ts';
+
+export const PREFIX = 'nodemend.dev/';
+
+/** Written by people on a Node (and block/block-until also on the agent DaemonSet = whole cluster). */
+export const A = {
+  rebootAfter: 'nodemend.dev/reboot-after',
+  forceReboot: 'nodemend.dev/force-reboot',
+  block: 'nodemend.dev/block',
+  blockUntil: 'nodemend.dev/block-until',
+  /** Written by the agent. */
+  state: 'nodemend.dev/state',
+  history: 'nodemend.dev/history',
+  /** Present while nodemend itself cordoned the node: the only case in which it uncordons. */
+  cordonedBy: 'nodemend.dev/cordoned-by',
+  /** Last request value the agent rejected, so the Warning Event is sent once per bad value. */
+  rejected: 'nodemend.dev/rejected',
+} as const;
+
+export const REQUEST_KEYS = [A.rebootAfter, A.forceReboot, A.block, A.blockUntil] as const;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const MAX_REASON = 256;
+
+/** Parses an RFC3339 timestamp (with zone). Returns epoch milliseconds. */
+export function parseTime(key: string, raw: string): Parsed<number> {
+  const s = raw.trim();
+  const t = RFC3339.test(s) ? Date.parse(s) : NaN;
+  if (Number.isNaN(t)) {
+    return {
+      ok: false,
+      error: `${key}: expected an RFC3339 time such as 2026-11-24T22:00:00Z, got ${quote(raw)}`,
+    };
+  }
+  return { ok: true, value: t };
+}
+
+export function parseReason(key: string, raw: string): Parsed<string> {
+  const s = raw.trim();
+  if (s.length === 0) return { ok: false, error: `${key}: expected a non-empty reason` };
+  if ([...s].length > MAX_REASON) {
+    return { ok: false, error: `${key}: reason longer than ${MAX_REASON} characters; shorten it` };
+  }
+  return { ok: true, value: s };
+}
+
+/** A person's manual block, on a node or on the DaemonSet (whole cluster). */
+export interface ManualBlock {
+  reason: string;
+  /** Epoch ms after which the block lapses; undefined = until removed. */
+  until?: number;
+}
+
+/** All requests read from one object's annotations, plus errors for the malformed ones. */
+export interface Requests {
+  rebootAfter?: number;
+  forceReboot?: number;
+  block?: ManualBlock;
+  errors: string[];
+}
+
+export function parseRequests(annotations: Record<string, string> | undefined): Requests {
+  const a = annotations ?? {};
+  const out: Requests = { errors: [] };
+  const take = <T>(p: Parsed<T>, set: (v: T) => void) => (p.ok ? set(p.value) : out.errors.push(p.error));
+  if (a[A.rebootAfter] !== undefined) take(parseTime(A.rebootAfter, a[A.rebootAfter]), (v) => (out.rebootAfter = v));
+  if (a[A.forceReboot] !== undefined) take(parseTime(A.forceReboot, a[A.forceReboot]), (v) => (out.forceReboot = v));
+  if (a[A.block] !== undefined) {
+    const r = parseReason(A.block, a[A.block]);
+    if (r.ok) {
+      out.block = { reason: r.value };
+      if (a[A.blockUntil] !== undefined) {
+        const u = parseTime(A.blockUntil, a[A.blockUntil]);
+        // Fail closed: a block whose expiry cannot be read still blocks, without expiry.
+        if (u.ok) out.block.until = u.value;
+        else out.errors.push(u.error);
+      }
+    } else {
+      // Fail closed: an empty or oversized reason still blocks; the reason says why it is odd.
+      out.block = { reason: '(invalid block reason)' };
+      out.errors.push(r.error);
+    }
+  } else if (a[A.blockUntil] !== undefined) {
+    out.errors.push(`${A.blockUntil}: has no effect without ${A.block}; add ${A.block}=<reason>`);
+  }
+  return out;
+}
+
+/** True while the block is in force at `now`. */
+export function blockActive(b: ManualBlock | undefined, now: number): boolean {
+  return b !== undefined && (b.until === undefined || now < b.until);
+}
+
+export function parseState(raw: string | undefined): AgentNodeState | undefined {
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as Partial<AgentNodeState>;
+    if (v && v.v === 1 && isPhase(v.phase) && typeof v.reason === 'string' && typeof v.since === 'string') {
+      return v as AgentNodeState;
+    }
+  } catch {
+    // fall through: unreadable state is shown as unknown, never trusted
+  }
+  return undefined;
+}
+
+export function parseHistory(raw: string | undefined): RebootRecord[] {
+  if (!raw) return [];
+  try {
+    const v = JSON.parse(raw);
+    if (!Array.isArray(v)) return [];
+    return v
+      .filter((r) => r && typeof r.start === 'string' && typeof r.end === 'string' && typeof r.outcome === 'string')
+      .slice(0, HISTORY_MAX);
+  } catch {
+    return [];
+  }
+}
+
+function quote(s: string): string {
+  const short = s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return JSON.stringify(short);
+}

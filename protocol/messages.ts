@@ -1,0 +1,271 @@
+// The hub's WebSocket stream: one typed, versioned protocol for the backend, the extension and
+// the webview. Every frame is JSON. Who sends what:
+//   client -> hub: ClientHello (first frame, within 10 s), then nothing but WebSocket pings.
+//   hub -> client: ServerHello, then Snapshot, then Delta* interleaved with Heartbeat;
+//                  Notice when the hub coalesces or is about to disconnect a slow client;
+//                  Error for a bad frame (repeated bad frames close the connection, code 1008).
+// Resume: a client that reconnects sends resume {streamId, seq}; if the hub still holds every
+// delta after seq for that stream it replays exactly those, else it sends a fresh Snapshot.
+// Sequence numbers increase by one per Snapshot/Delta within a stream; a Snapshot carries the seq
+// of the last delta it includes.
+
+import type { ManualBlock, Parsed } from './annotations.ts';
+import type { AgentNodeState, RebootRecord } from './model.ts';
+
+export const PROTOCOL_VERSION = 1;
+export const SUPPORTED_VERSIONS: readonly number[] = [1];
+/** Frames larger than this are refused by both sides. */
+export const MAX_FRAME_BYTES = 1 << 20;
+/** WebSocket subprotocol name, so proxies and servers can tell the stream apart. */
+export const SUBPROTOCOL = 'nodemend.v1';
+
+export interface NodeView {
+  name: string;
+  zone?: string;
+  pool?: string;
+  ready: boolean;
+  unschedulable: boolean;
+  /** True when nodemend cordoned the node (and so will uncordon it). */
+  cordonedByUs: boolean;
+  bootId?: string;
+  /** The agent's last published state; absent when no agent reported yet. */
+  state?: AgentNodeState;
+  requests: { rebootAfter?: string; forceReboot?: string; block?: { reason: string; until?: string } };
+  /** Errors in the node's request annotations, as the agent would report them. */
+  requestErrors: string[];
+  history: RebootRecord[];
+  /** 1-based place in the lock queue, when waiting for a slot. */
+  queuePosition?: number;
+}
+
+export interface LockSlot {
+  /** Lease name. */
+  name: string;
+  /** "cluster" or "<label>=<value>" for scoped slots. */
+  scope: string;
+  holder?: string;
+  since?: string;
+}
+
+export interface LockView {
+  slots: LockSlot[];
+  /** Nodes waiting for a slot, first in line first. */
+  waiting: string[];
+}
+
+export interface Forecast {
+  /** Nodes that still need a reboot in this rollout. */
+  pending: number;
+  /** False when too few reboots were measured to say anything; the reason says so. */
+  enoughData: boolean;
+  /** Median measured duration of one reboot (drain + reboot + verify), ms. */
+  perNodeMs?: number;
+  /** Expected completion time, RFC3339. */
+  finishAt?: string;
+  /** Whether the rollout fits in the currently open window; undefined = unknown. */
+  fitsWindow?: boolean;
+  basis: string;
+}
+
+export interface ClusterEvent {
+  time: string;
+  node?: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface ClusterSnapshot {
+  nodes: NodeView[];
+  locks: LockView;
+  clusterBlock?: { reason: string; until?: string };
+  forecast: Forecast;
+  /** Most recent events, newest last, bounded. */
+  events: ClusterEvent[];
+  /** Whether the backend (agent DaemonSet) was found. */
+  backendInstalled: boolean;
+}
+
+export type DeltaOp =
+  | { op: 'node'; node: NodeView }
+  | { op: 'node-removed'; name: string }
+  | { op: 'locks'; locks: LockView }
+  | { op: 'cluster-block'; block: { reason: string; until?: string } | null }
+  | { op: 'forecast'; forecast: Forecast }
+  | { op: 'event'; event: ClusterEvent }
+  | { op: 'backend'; installed: boolean };
+
+export interface ClientHello {
+  type: 'hello';
+  versions: number[];
+  resume?: { streamId: string; seq: number };
+  client?: string;
+}
+
+export type ClientMessage = ClientHello;
+
+export type ServerMessage =
+  | { type: 'hello'; version: number; streamId: string; hub: string; heartbeatMs: number }
+  | { type: 'snapshot'; seq: number; snapshot: ClusterSnapshot }
+  | { type: 'delta'; seq: number; ops: DeltaOp[] }
+  | { type: 'heartbeat'; seq: number; time: string }
+  | { type: 'notice'; code: 'coalesced' | 'slow-client' | 'resync'; message: string }
+  | { type: 'error'; code: 'bad-frame' | 'unsupported-version' | 'too-large' | 'unauthorized' | 'internal'; message: string };
+
+// ---- validation (where a message enters a process) ----
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
+
+/** Parses one text frame from a client. Never throws. */
+export function parseClientMessage(text: string): Parsed<ClientMessage> {
+  if (text.length > MAX_FRAME_BYTES) return fail(`frame larger than ${MAX_FRAME_BYTES} bytes`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return fail('frame is not JSON');
+  }
+  if (!isObj(v)) return fail('frame is not a JSON object');
+  if (v.type !== 'hello') return fail(`unknown message type ${JSON.stringify(String(v.type)).slice(0, 40)}; expected "hello"`);
+  if (!Array.isArray(v.versions) || v.versions.length === 0 || v.versions.length > 16 || !v.versions.every(isInt)) {
+    return fail('hello.versions: expected a non-empty array of protocol versions, e.g. [1]');
+  }
+  const msg: ClientHello = { type: 'hello', versions: v.versions as number[] };
+  if (v.resume !== undefined) {
+    const r = v.resume;
+    if (!isObj(r) || !isStr(r.streamId) || r.streamId.length > 64 || !isInt(r.seq)) {
+      return fail('hello.resume: expected {streamId: string, seq: non-negative integer}');
+    }
+    msg.resume = { streamId: r.streamId, seq: r.seq };
+  }
+  if (v.client !== undefined) {
+    if (!isStr(v.client) || v.client.length > 128) return fail('hello.client: expected a string of at most 128 characters');
+    msg.client = v.client;
+  }
+  return { ok: true, value: msg };
+}
+
+/**
+ * Parses one frame from the hub. Checks the envelope and the fields the client acts on
+ * (type, seq, ops); node payloads are trusted to the shape the hub builds from the cluster,
+ * since the hub is authenticated and the views render them as text only.
+ */
+export function parseServerMessage(text: string): Parsed<ServerMessage> {
+  if (text.length > 16 * MAX_FRAME_BYTES) return fail('frame too large');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return fail('frame is not JSON');
+  }
+  if (!isObj(v)) return fail('frame is not a JSON object');
+  switch (v.type) {
+    case 'hello':
+      return isInt(v.version) && isStr(v.streamId) && isStr(v.hub) && isInt(v.heartbeatMs)
+        ? { ok: true, value: v as ServerMessage }
+        : fail('hello: expected {version, streamId, hub, heartbeatMs}');
+    case 'snapshot':
+      return isInt(v.seq) && isSnapshot(v.snapshot) ? { ok: true, value: v as ServerMessage } : fail('snapshot: malformed');
+    case 'delta':
+      return isInt(v.seq) && Array.isArray(v.ops) && v.ops.every(isDeltaOp)
+        ? { ok: true, value: v as ServerMessage }
+        : fail('delta: malformed');
+    case 'heartbeat':
+      return isInt(v.seq) && isStr(v.time) ? { ok: true, value: v as ServerMessage } : fail('heartbeat: malformed');
+    case 'notice':
+    case 'error':
+      return isStr(v.code) && isStr(v.message) ? { ok: true, value: v as ServerMessage } : fail(`${v.type}: malformed`);
+    default:
+      return fail(`unknown message type ${JSON.stringify(String(v.type)).slice(0, 40)}`);
+  }
+}
+
+function isNodeView(v: unknown): v is NodeView {
+  return (
+    isObj(v) &&
+    isStr(v.name) &&
+    typeof v.ready === 'boolean' &&
+    typeof v.unschedulable === 'boolean' &&
+    isObj(v.requests) &&
+    Array.isArray(v.history) &&
+    Array.isArray(v.requestErrors)
+  );
+}
+
+function isLockView(v: unknown): v is LockView {
+  return isObj(v) && Array.isArray(v.slots) && Array.isArray(v.waiting) && v.waiting.every(isStr);
+}
+
+function isSnapshot(v: unknown): v is ClusterSnapshot {
+  return (
+    isObj(v) &&
+    Array.isArray(v.nodes) &&
+    v.nodes.every(isNodeView) &&
+    isLockView(v.locks) &&
+    isObj(v.forecast) &&
+    Array.isArray(v.events) &&
+    typeof v.backendInstalled === 'boolean'
+  );
+}
+
+function isDeltaOp(v: unknown): v is DeltaOp {
+  if (!isObj(v)) return false;
+  switch (v.op) {
+    case 'node':
+      return isNodeView(v.node);
+    case 'node-removed':
+      return isStr(v.name);
+    case 'locks':
+      return isLockView(v.locks);
+    case 'cluster-block':
+      return v.block === null || (isObj(v.block) && isStr(v.block.reason));
+    case 'forecast':
+      return isObj(v.forecast);
+    case 'event':
+      return isObj(v.event) && isStr(v.event.reason) && isStr(v.event.message);
+    case 'backend':
+      return typeof v.installed === 'boolean';
+    default:
+      return false;
+  }
+}
+
+/** Applies a delta to a snapshot in place. The one reducer all clients share. */
+export function applyDelta(s: ClusterSnapshot, ops: DeltaOp[], maxEvents = 200): void {
+  for (const o of ops) {
+    switch (o.op) {
+      case 'node': {
+        const i = s.nodes.findIndex((n) => n.name === o.node.name);
+        if (i >= 0) s.nodes[i] = o.node;
+        else s.nodes.push(o.node);
+        break;
+      }
+      case 'node-removed':
+        s.nodes = s.nodes.filter((n) => n.name !== o.name);
+        break;
+      case 'locks':
+        s.locks = o.locks;
+        break;
+      case 'cluster-block':
+        if (o.block) s.clusterBlock = o.block;
+        else delete s.clusterBlock;
+        break;
+      case 'forecast':
+        s.forecast = o.forecast;
+        break;
+      case 'event':
+        s.events.push(o.event);
+        if (s.events.length > maxEvents) s.events.splice(0, s.events.length - maxEvents);
+        break;
+      case 'backend':
+        s.backendInstalled = o.installed;
+        break;
+    }
+  }
+}
+
+export type { ManualBlock };

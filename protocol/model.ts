@@ -1,0 +1,78 @@
+// The reboot state of a node as the agent publishes it and as the hub, the extension and the
+// webview show it. One model for all three so that a phase means the same thing everywhere.
+
+/** Where a node is in its reboot lifecycle. Order matters for display only. */
+export const PHASES = [
+  'rebooting',
+  'verifying',
+  'draining',
+  'failed',
+  'waiting-lock',
+  'waiting-window',
+  'blocked',
+  'scheduled',
+  'reboot-required',
+  'healthy',
+  'unknown',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Phases in which the node counts as disrupted (holds a lock slot, cordoned or down). */
+export const DISRUPTED_PHASES: readonly Phase[] = ['draining', 'rebooting', 'verifying'];
+
+export function isPhase(v: unknown): v is Phase {
+  return typeof v === 'string' && (PHASES as readonly string[]).includes(v);
+}
+
+/** Pods still on a node that is draining, and what keeps each one there. */
+export interface DrainProgress {
+  total: number;
+  left: number;
+  /** Pods whose eviction is refused, with the PodDisruptionBudget that refuses it. */
+  blocked: { pod: string; pdb?: string; reason: string }[];
+  startedAt: string;
+}
+
+/**
+ * Written by the agent as JSON in the node annotation `nodemend.dev/state` (see annotations.ts).
+ * Small on purpose: it is rewritten at every phase change and read by every watcher.
+ */
+export interface AgentNodeState {
+  v: 1;
+  phase: Phase;
+  /** Human-readable why, e.g. "outside window (next opens 2026-11-25T02:00:00Z)". */
+  reason: string;
+  /** RFC3339 time the phase began. */
+  since: string;
+  rebootRequired: boolean;
+  /** Name of the lock Lease held, if any. */
+  lock?: string;
+  drain?: DrainProgress;
+  /** Set when a person's force request is being acted on. */
+  forced?: boolean;
+  /** RFC3339 of the next time a window opens, when waiting for one. */
+  nextWindow?: string;
+  bootId?: string;
+  agent: string;
+}
+
+export type RebootOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** One entry of `nodemend.dev/history` (JSON array, newest first, bounded length). */
+export interface RebootRecord {
+  /** RFC3339 of lock acquisition. */
+  start: string;
+  /** RFC3339 of the end (lock released). */
+  end: string;
+  outcome: RebootOutcome;
+  reason?: string;
+  forced?: boolean;
+  /** Milliseconds spent in each stage, for the forecast. */
+  drainMs?: number;
+  rebootMs?: number;
+  verifyMs?: number;
+  bootIdBefore?: string;
+  bootIdAfter?: string;
+}
+
+export const HISTORY_MAX = 10;
