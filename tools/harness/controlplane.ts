@@ -1,0 +1,183 @@
+// Starts a real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (RBAC on, token
+// auth for the admin, ServiceAccount tokens), kube-controller-manager with the controllers the
+// tests rely on, kube-scheduler, and KWOK to play the kubelets of simulated nodes.
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync, readFileSync, existsSync, copyFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { controlPlaneBin, repoRoot } from './binaries.ts';
+import { freePort, startProc, stopProc, waitFor, type Proc } from './procs.ts';
+
+/** Controllers we run. nodelifecycle keeps the node.kubernetes.io/not-ready taints in step with
+ *  the Ready condition (as in production); its heartbeat grace is set so long that simulated
+ *  nodes, which post no heartbeats, are never marked Unknown. No taint-eviction controller:
+ *  pods are moved by drains only. */
+export const CONTROLLERS = [
+  'nodelifecycle',
+  'disruption',
+  'daemonset',
+  'replicaset',
+  'deployment',
+  'garbagecollector',
+  'serviceaccount',
+  'namespace',
+  'endpointslice',
+];
+
+export interface ControlPlaneInfo {
+  dir: string;
+  server: string;
+  apiPort: number;
+  etcdPort: number;
+  token: string;
+  kubeconfigPath: string;
+  caPath: string;
+  pids: Record<string, number>;
+}
+
+export class ControlPlane {
+  readonly procs = new Map<string, Proc>();
+  private apiArgs: string[] = [];
+  info!: ControlPlaneInfo;
+  private readonly bin: string;
+  private readonly detached: boolean;
+  private readonly dir: string;
+
+  constructor(dir: string, detached = false) {
+    this.bin = controlPlaneBin();
+    this.dir = dir;
+    this.detached = detached;
+  }
+
+  private log(name: string): string {
+    return join(this.dir, 'logs', `${name}.log`);
+  }
+
+  private start(name: string, args: string[]): Proc {
+    const p = startProc(name, join(this.bin, name), args, this.log(name), this.detached);
+    this.procs.set(name, p);
+    return p;
+  }
+
+  async up(): Promise<ControlPlaneInfo> {
+    const d = this.dir;
+    mkdirSync(join(d, 'logs'), { recursive: true });
+    mkdirSync(join(d, 'pki'), { recursive: true });
+    const [etcdPort, peerPort, apiPort, kwokPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const token = randomBytes(24).toString('hex');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(join(d, 'pki/sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
+    writeFileSync(join(d, 'pki/sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    writeFileSync(join(d, 'pki/tokens.csv'), `${token},nodemend-admin,nodemend-admin,"system:masters"\n`);
+
+    const etcd = this.start('etcd', [
+      '--name=default', `--data-dir=${join(d, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+      // Test data is disposable: skipping fsync makes the control plane fast on slow disks.
+      '--unsafe-no-fsync', '--log-level=warn',
+    ]);
+    await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, 30_000, etcd.logPath);
+
+    this.apiArgs = [
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+      `--cert-dir=${join(d, 'pki')}`,
+      `--token-auth-file=${join(d, 'pki/tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${join(d, 'pki/sa.pub')}`,
+      `--service-account-signing-key-file=${join(d, 'pki/sa.key')}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      // The API server cannot publish 127.0.0.1 as the kubernetes Service endpoint; nothing needs it.
+      '--endpoint-reconciler-type=none',
+      '--enable-priority-and-fairness=false', '--profiling=false',
+    ];
+    const api = this.start('kube-apiserver', this.apiArgs);
+    const caPath = join(d, 'pki/apiserver.crt');
+    await waitFor('kube-apiserver certificate', async () => existsSync(caPath), 60_000, api.logPath);
+    // Keep a stable copy: the CA of the self-signed serving certificate the server generated.
+    copyFileSync(caPath, join(d, 'pki/ca.crt'));
+    const server = `https://127.0.0.1:${apiPort}`;
+    this.info = { dir: d, server, apiPort, etcdPort, token, kubeconfigPath: join(d, 'kubeconfig'), caPath: join(d, 'pki/ca.crt'), pids: {} };
+    this.writeKubeconfig();
+    await this.waitReady(api.logPath);
+
+    const kcfg = this.info.kubeconfigPath;
+    this.start('kube-controller-manager', [
+      `--kubeconfig=${kcfg}`, `--controllers=${CONTROLLERS.join(',')}`, '--leader-elect=false',
+      '--bind-address=127.0.0.1', '--secure-port=0', `--service-account-private-key-file=${join(d, 'pki/sa.key')}`,
+      `--root-ca-file=${this.info.caPath}`, '--use-service-account-credentials=false',
+      '--node-monitor-grace-period=87600h', '--node-startup-grace-period=87600h',
+      '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10', '--kube-api-qps=200', '--kube-api-burst=400',
+    ]);
+    this.start('kube-scheduler', [
+      `--kubeconfig=${kcfg}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
+      '--kube-api-qps=200', '--kube-api-burst=400',
+    ]);
+    this.start('kwok', [
+      `--kubeconfig=${kcfg}`, '--manage-all-nodes=true', `--server-address=127.0.0.1:${kwokPort}`,
+      `--config=${join(repoRoot, 'tools/harness/kwok-stages.yaml')}`, '--node-ip=127.0.0.1',
+    ]);
+    for (const [name, p] of this.procs) this.info.pids[name] = p.child.pid ?? 0;
+    writeFileSync(join(d, 'state.json'), JSON.stringify(this.info, null, 2));
+    return this.info;
+  }
+
+  private writeKubeconfig(): void {
+    const ca = readFileSync(this.info.caPath).toString('base64');
+    writeFileSync(
+      this.info.kubeconfigPath,
+      [
+        'apiVersion: v1', 'kind: Config', 'current-context: nodemend-local',
+        'clusters:', '- name: nodemend-local', '  cluster:', `    server: ${this.info.server}`,
+        `    certificate-authority-data: ${ca}`,
+        'users:', '- name: nodemend-admin', '  user:', `    token: ${this.info.token}`,
+        'contexts:', '- name: nodemend-local', '  context:', '    cluster: nodemend-local', '    user: nodemend-admin',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+  }
+
+  private async waitReady(logPath: string): Promise<void> {
+    await waitFor('kube-apiserver /readyz', () => this.get('/readyz').then((r) => r.status === 200), 90_000, logPath);
+  }
+
+  /** A raw authenticated GET, for health checks. */
+  get(path: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${this.info.server}${path}`,
+        { ca: readFileSync(this.info.caPath), headers: { authorization: `Bearer ${this.info.token}` }, timeout: 5000 },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end();
+    });
+  }
+
+  /** Stops and starts kube-apiserver with the same port and data: clients see a real outage. */
+  async restartApiServer(downMs = 0): Promise<void> {
+    const p = this.procs.get('kube-apiserver');
+    if (p) await stopProc(p);
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    const api = this.start('kube-apiserver', this.apiArgs);
+    await this.waitReady(api.logPath);
+  }
+
+  async down(): Promise<void> {
+    // Reverse order: clients first, etcd last.
+    for (const name of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']) {
+      const p = this.procs.get(name);
+      if (p) await stopProc(p);
+    }
+  }
+}
