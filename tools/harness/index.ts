@@ -31,7 +31,6 @@ export class TestCluster extends ClusterObjects {
   readonly cp: ControlPlane;
   readonly kubeconfigPath: string;
   readonly server: string;
-  readonly kc: k8s.KubeConfig;
   private readonly ownDir: boolean;
 
   constructor(cp: ControlPlane, ownDir: boolean) {
@@ -39,7 +38,6 @@ export class TestCluster extends ClusterObjects {
     kc.loadFromFile(cp.info.kubeconfigPath);
     super(kc);
     this.cp = cp;
-    this.kc = kc;
     this.ownDir = ownDir;
     this.kubeconfigPath = cp.info.kubeconfigPath;
     this.server = cp.info.server;

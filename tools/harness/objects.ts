@@ -46,7 +46,8 @@ export class ClusterObjects {
   readonly core: k8s.CoreV1Api;
   readonly apps: k8s.AppsV1Api;
   readonly policy: k8s.PolicyV1Api;
-  private readonly kc: k8s.KubeConfig;
+  /** Admin credentials for the cluster. */
+  readonly kc: k8s.KubeConfig;
   constructor(kc: k8s.KubeConfig) {
     this.kc = kc;
     this.core = kc.makeApiClient(k8s.CoreV1Api);
@@ -179,10 +180,6 @@ export class ClusterObjects {
       return running.length >= count;
     }, timeoutMs);
     return names;
-  }
-
-  get kubeConfig(): k8s.KubeConfig {
-    return this.kc;
   }
 }
 
