@@ -5,9 +5,15 @@
 //                  Notice when the hub coalesces or is about to disconnect a slow client;
 //                  Error for a bad frame (repeated bad frames close the connection, code 1008).
 // Resume: a client that reconnects sends resume {streamId, seq}; if the hub still holds every
-// delta after seq for that stream it replays exactly those, else it sends a fresh Snapshot.
-// Sequence numbers increase by one per Snapshot/Delta within a stream; a Snapshot carries the seq
-// of the last delta it includes.
+// delta after seq for that stream it replays exactly those, else it sends a notice 'resync' and
+// a fresh Snapshot. A new streamId (hub restarted, or another replica answered) always means a
+// snapshot: replace nodes/locks/blocks/forecast wholesale, and merge the snapshot's events into
+// the ones already shown with mergeEvents (events carry stable ids), so nothing is lost or shown
+// twice. A notice 'coalesced' (the client read too slowly, deltas were dropped) is likewise
+// followed by a Snapshot; a notice 'slow-client' precedes a close with code 1013.
+// Sequence numbers increase by one per Delta within a stream; a Snapshot carries the seq of the
+// last delta it includes (the next Delta has seq + 1); a Heartbeat carries the seq of the last
+// Delta sent, so a client can tell it missed nothing even when the cluster is quiet.
 
 import type { ManualBlock, Parsed } from './annotations.ts';
 import type { AgentNodeState, RebootRecord } from './model.ts';
@@ -18,6 +24,11 @@ export const SUPPORTED_VERSIONS: readonly number[] = [1];
 export const MAX_FRAME_BYTES = 1 << 20;
 /** WebSocket subprotocol name, so proxies and servers can tell the stream apart. */
 export const SUBPROTOCOL = 'nodemend.v1';
+/**
+ * A client that cannot set an Authorization header (a browser) may offer its bearer token as an
+ * extra subprotocol `${BEARER_SUBPROTOCOL_PREFIX}<base64url(token)>`, as Kubernetes itself accepts.
+ */
+export const BEARER_SUBPROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.';
 
 export interface NodeView {
   name: string;
@@ -41,10 +52,21 @@ export interface NodeView {
 export interface LockSlot {
   /** Lease name. */
   name: string;
-  /** "cluster" or "<label>=<value>" for scoped slots. */
+  /**
+   * "cluster", or for scoped slots the Lease's nodemend.dev/scope annotation ("<label>=<value>")
+   * when the agent writes it, else the slot group's name slug (e.g. "zone-a").
+   */
   scope: string;
   holder?: string;
   since?: string;
+  /** Stage the holder reported in the Lease (acquired, cordoned, drained, rebooting). */
+  stage?: string;
+  /**
+   * RFC3339 of renewTime + leaseDurationSeconds: when the holder's renewals lapse. A lapsed lease
+   * is not by itself a free slot: the agents keep a NotReady (rebooting) holder's slot up to the
+   * maximum reboot duration, and only a Ready holder that stopped renewing loses it.
+   */
+  expiresAt?: string;
 }
 
 export interface LockView {
@@ -68,6 +90,12 @@ export interface Forecast {
 }
 
 export interface ClusterEvent {
+  /**
+   * Stable identity of this occurrence (Kubernetes Event uid and count), the same in every hub
+   * replica and after a hub restart: a client that gets a fresh snapshot after a resync keeps
+   * the events it already has and adds only the ids it has not seen (see mergeEvents).
+   */
+  id?: string;
   time: string;
   node?: string;
   type: 'Normal' | 'Warning';
@@ -266,6 +294,18 @@ export function applyDelta(s: ClusterSnapshot, ops: DeltaOp[], maxEvents = 200):
         break;
     }
   }
+}
+
+/**
+ * Merges the events of a fresh snapshot (after a resync, e.g. the hub restarted) into the events a
+ * client already holds: known ids are kept once, unseen ones are appended in the snapshot's order.
+ * Events without id (older hubs) cannot be matched and are all taken from the snapshot.
+ */
+export function mergeEvents(known: ClusterEvent[], incoming: ClusterEvent[], maxEvents = 200): ClusterEvent[] {
+  if (incoming.some((e) => e.id === undefined)) return incoming.slice(-maxEvents);
+  const seen = new Set(known.map((e) => e.id));
+  const out = [...known, ...incoming.filter((e) => !seen.has(e.id))];
+  return out.slice(-maxEvents);
 }
 
 export type { ManualBlock };

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { forecast, median, recordDuration } from './forecast.ts';
+import type { LockView, NodeView } from '../../protocol/messages.ts';
+import type { Phase, RebootRecord } from '../../protocol/model.ts';
+
+const NOW = Date.parse('2026-11-24T10:00:00Z');
+const MIN = 60_000;
+const rec = (ms: number, end = '2026-11-24T09:00:00Z', outcome: RebootRecord['outcome'] = 'succeeded'): RebootRecord => ({ start: new Date(Date.parse(end) - ms).toISOString(), end, outcome });
+const n = (name: string, phase: Phase | undefined, opts: { history?: RebootRecord[]; since?: number; nextWindow?: string; required?: boolean } = {}): NodeView => ({
+  name, ready: true, unschedulable: false, cordonedByUs: false, requests: {}, requestErrors: [], history: opts.history ?? [],
+  ...(phase ? { state: { v: 1, phase, reason: '', since: new Date(opts.since ?? NOW).toISOString(), rebootRequired: opts.required ?? phase !== 'healthy', agent: 'a', ...(opts.nextWindow ? { nextWindow: opts.nextWindow } : {}) } } : {}),
+});
+const slots = (k: number, held: Record<number, [string, number]> = {}): LockView => ({
+  slots: Array.from({ length: k }, (_, i) => ({ name: `nodemend-lock-${i}`, scope: 'cluster', ...(held[i] ? { holder: held[i][0], since: new Date(held[i][1]).toISOString() } : {}) })),
+  waiting: [],
+});
+const measured = [n('h1', 'healthy', { history: [rec(10 * MIN), rec(12 * MIN), rec(11 * MIN)] })];
+
+const cases: { name: string; nodes: NodeView[]; locks?: LockView; windowClosesAt?: number; want: Record<string, unknown> }[] = [
+  { name: 'nothing pending', nodes: [n('a', 'healthy'), n('b', undefined)], want: { pending: 0, enoughData: true } },
+  { name: 'too little data says so', nodes: [n('a', 'reboot-required', { history: [rec(MIN)] })], want: { pending: 1, enoughData: false, basis: 'only 1 measured reboot; need 3 to forecast' } },
+  { name: 'failed reboots are not samples', nodes: [n('a', 'reboot-required', { history: [rec(MIN, undefined, 'failed'), rec(MIN, undefined, 'failed'), rec(MIN)] })], want: { enoughData: false } },
+  { name: 'one slot: pending nodes run one after the other', nodes: [...measured, n('a', 'reboot-required'), n('b', 'waiting-lock')], locks: slots(1), want: { pending: 2, perNodeMs: 11 * MIN, finishAt: new Date(NOW + 22 * MIN).toISOString() } },
+  { name: 'two slots halve it', nodes: [...measured, n('a', 'reboot-required'), n('b', 'waiting-lock')], locks: slots(2), want: { finishAt: new Date(NOW + 11 * MIN).toISOString() } },
+  { name: 'no slot leases yet counts as concurrency 1', nodes: [...measured, n('a', 'reboot-required'), n('b', 'reboot-required')], locks: slots(0), want: { finishAt: new Date(NOW + 22 * MIN).toISOString() } },
+  { name: 'a node mid-reboot only needs what is left', nodes: [...measured, n('a', 'rebooting')], locks: slots(1, { 0: ['a', NOW - 5 * MIN] }), want: { pending: 1, finishAt: new Date(NOW + 6 * MIN).toISOString() } },
+  { name: 'overdue node counts as finishing now', nodes: [...measured, n('a', 'draining'), n('b', 'reboot-required')], locks: slots(1, { 0: ['a', NOW - 30 * MIN] }), want: { finishAt: new Date(NOW + 11 * MIN).toISOString() } },
+  { name: 'closed window: starts at the next opening, fit unknown', nodes: [...measured, n('a', 'waiting-window', { nextWindow: '2026-11-24T22:00:00Z' })], locks: slots(1), want: { finishAt: new Date(Date.parse('2026-11-24T22:00:00Z') + 11 * MIN).toISOString(), fitsWindow: undefined } },
+  { name: 'fits the open window', nodes: [...measured, n('a', 'reboot-required')], locks: slots(1), windowClosesAt: NOW + 12 * MIN, want: { fitsWindow: true } },
+  { name: 'does not fit the open window', nodes: [...measured, n('a', 'reboot-required'), n('b', 'reboot-required')], locks: slots(1), windowClosesAt: NOW + 12 * MIN, want: { fitsWindow: false } },
+  { name: 'window end unknown: fit unknown and said so', nodes: [...measured, n('a', 'reboot-required')], locks: slots(1), want: { fitsWindow: undefined, basis: 'median of 3 recent reboots, 1 at a time; window end not published, fit unknown' } },
+];
+
+for (const c of cases) {
+  test(`forecast: ${c.name}`, () => {
+    const f = forecast({ nodes: c.nodes, locks: c.locks ?? slots(1), now: NOW, windowClosesAt: c.windowClosesAt });
+    for (const [k, v] of Object.entries(c.want)) assert.deepEqual((f as unknown as Record<string, unknown>)[k], v, `${k} in ${JSON.stringify(f)}`);
+  });
+}
+
+const durations: { name: string; r: RebootRecord; want: number | undefined }[] = [
+  { name: 'staged durations win', r: { ...rec(99 * MIN), drainMs: 1000, rebootMs: 2000, verifyMs: 500 }, want: 3500 },
+  { name: 'else end - start', r: rec(5 * MIN), want: 5 * MIN },
+  { name: 'unreadable times', r: { start: 'x', end: 'y', outcome: 'succeeded' }, want: undefined },
+  { name: 'cancelled is no sample', r: rec(MIN, undefined, 'cancelled'), want: undefined },
+];
+for (const c of durations) test(`recordDuration: ${c.name}`, () => assert.equal(recordDuration(c.r), c.want));
+
+test('median: odd and even', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 2, 3]), 3);
+});

@@ -1,0 +1,139 @@
+// Kubernetes adapters of the hub: informers (list + watch + cache, 410 Gone relists) for Nodes,
+// the lock Leases and the agent DaemonSet in the agent namespace, and Events about Nodes in all
+// namespaces; the TokenReview/SubjectAccessReview port; the API server's own addresses.
+// The hub only reads (and creates reviews, which change nothing).
+
+import * as k8s from '@kubernetes/client-node';
+import type { Identity, ReviewPort } from './auth.ts';
+import type { JsonLogger } from '../shared/log.ts';
+import { errMsg } from '../shared/log.ts';
+
+export interface Sink<T> {
+  upsert(obj: T): void;
+  remove(obj: T): void;
+}
+
+export interface Watched {
+  /** True once every informer finished its first list. */
+  synced(): boolean;
+  /** True while no informer is in an error backoff. */
+  healthy(): boolean;
+  stop(): Promise<void>;
+}
+
+interface One {
+  name: string;
+  lw: k8s.ListWatch<k8s.KubernetesObject>;
+  synced: boolean;
+  failing: boolean;
+}
+
+export interface InformerSinks {
+  nodes: Sink<k8s.V1Node>;
+  leases: Sink<k8s.V1Lease>;
+  daemonset: Sink<k8s.V1DaemonSet>;
+  events: Sink<k8s.CoreV1Event>;
+}
+
+export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: string, sinks: InformerSinks, log: JsonLogger): Watched {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const coord = kc.makeApiClient(k8s.CoordinationV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const all: One[] = [];
+  let stopped = false;
+
+  function add<T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<k8s.KubernetesListObject<T>>, sink: Sink<T>, fieldSelector?: string): void {
+    const one = { name, synced: false, failing: false } as One;
+    const listFn = async () => {
+      const l = await list();
+      // Mark synced after the cache applied the list: the callbacks run synchronously after this.
+      queueMicrotask(() => {
+        one.synced = true;
+        one.failing = false;
+      });
+      return l;
+    };
+    const lw = new k8s.ListWatch<T>(path, new k8s.Watch(kc), listFn, false, undefined, fieldSelector);
+    lw.on(k8s.ADD, (o) => sink.upsert(o));
+    lw.on(k8s.UPDATE, (o) => sink.upsert(o));
+    lw.on(k8s.DELETE, (o) => sink.remove(o));
+    let backoff = 1000;
+    lw.on(k8s.CONNECT, () => {
+      backoff = 1000;
+    });
+    // The ListWatch stops on an error (other than 410, which it relists itself): restart it
+    // after a growing delay, keeping the cache and serving the last known state meanwhile.
+    lw.on(k8s.ERROR, (err) => {
+      one.failing = true;
+      if (stopped) return;
+      log.warn('watch failed; retrying', { informer: name, error: errMsg(err), retryMs: backoff });
+      setTimeout(() => {
+        if (!stopped) lw.start().catch((e) => log.warn('watch restart failed', { informer: name, error: errMsg(e) }));
+      }, backoff).unref();
+      backoff = Math.min(backoff * 2, 30_000);
+    });
+    one.lw = lw as unknown as k8s.ListWatch<k8s.KubernetesObject>;
+    all.push(one);
+  }
+
+  add('nodes', '/api/v1/nodes', () => core.listNode(), sinks.nodes);
+  add('leases', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () => coord.listNamespacedLease({ namespace }), sinks.leases);
+  add(
+    'daemonset',
+    `/apis/apps/v1/namespaces/${namespace}/daemonsets`,
+    () => apps.listNamespacedDaemonSet({ namespace, fieldSelector: `metadata.name=${dsName}` }),
+    sinks.daemonset,
+    `metadata.name=${dsName}`,
+  );
+  add('events', '/api/v1/events', () => core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Node' }), sinks.events, 'involvedObject.kind=Node');
+
+  for (const one of all) {
+    one.lw.start().catch((e) => log.warn('watch start failed', { informer: one.name, error: errMsg(e) }));
+  }
+  return {
+    synced: () => all.every((o) => o.synced),
+    healthy: () => all.every((o) => !o.failing),
+    async stop() {
+      stopped = true;
+      await Promise.all(all.map((o) => o.lw.stop()));
+    },
+  };
+}
+
+export function reviewPort(kc: k8s.KubeConfig): ReviewPort {
+  const authn = kc.makeApiClient(k8s.AuthenticationV1Api);
+  const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
+  return {
+    async tokenReview(token) {
+      const r = await authn.createTokenReview({ body: { spec: { token } } });
+      const u = r.status?.user;
+      if (!r.status?.authenticated || !u?.username) return { authenticated: false, error: r.status?.error ?? '' };
+      const user: Identity = { username: u.username };
+      if (u.uid) user.uid = u.uid;
+      if (u.groups) user.groups = u.groups;
+      if (u.extra) user.extra = u.extra;
+      return { authenticated: true, user };
+    },
+    async canListNodes(user) {
+      const r = await authz.createSubjectAccessReview({
+        body: {
+          spec: {
+            user: user.username,
+            uid: user.uid,
+            groups: user.groups,
+            extra: user.extra,
+            resourceAttributes: { verb: 'list', group: '', resource: 'nodes' },
+          },
+        },
+      });
+      return { allowed: !!r.status?.allowed && !r.status?.denied, reason: r.status?.reason ?? '' };
+    },
+  };
+}
+
+/** Addresses of the API server: the endpoints of the default/kubernetes Service. */
+export async function apiServerAddresses(kc: k8s.KubeConfig): Promise<string[]> {
+  const disc = kc.makeApiClient(k8s.DiscoveryV1Api);
+  const l = await disc.listNamespacedEndpointSlice({ namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' });
+  return l.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses));
+}

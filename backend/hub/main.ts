@@ -1,0 +1,140 @@
+// Composition root of the hub: flags -> Kubernetes client -> informers -> stream core -> doors.
+// Stateless by design: everything it serves is rebuilt from the cluster at start, so a restart
+// (or a second replica) loses nothing that matters; only the streamId and seq numbers change,
+// and clients resume with a fresh snapshot whose events they merge by id.
+
+import * as k8s from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import { TokenAuth, TrustedSources, type ReviewPort } from './auth.ts';
+import { parseConfig, type HubConfig } from './config.ts';
+import type { FlowLimits } from './flow.ts';
+import { Hub } from './hub.ts';
+import { apiServerAddresses, reviewPort, startInformers } from './informers.ts';
+import { errMsg, jsonLogger, type JsonLogger } from '../shared/log.ts';
+import { HubMetrics } from './metrics.ts';
+import { listen, type Door } from './server.ts';
+
+export interface HubOptions {
+  /** Embedded in a test or another process: no signal handlers, no default metrics. */
+  embedded?: boolean;
+  flow?: FlowLimits;
+  log?: JsonLogger;
+  /** Overrides the review calls (tests of the door logic only). */
+  reviews?: ReviewPort;
+}
+
+export interface HubHandle {
+  config: HubConfig;
+  hub: Hub;
+  metrics: HubMetrics;
+  /** Bound ports (useful with port 0). */
+  port: number;
+  trustedPort?: number;
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+export class ConfigError extends Error {}
+
+export async function runHub(argv: string[], env: Record<string, string | undefined> = process.env, opts: HubOptions = {}): Promise<HubHandle> {
+  const parsed = parseConfig(argv, env);
+  if (!parsed.ok) throw new ConfigError(parsed.error);
+  const config = parsed.config;
+  const log = opts.log ?? jsonLogger('hub', config.logLevel);
+  const kc = new k8s.KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromCluster();
+
+  const metrics = new HubMetrics(!opts.embedded);
+  const hub = new Hub({ hubName: env.POD_NAME ?? hostname(), heartbeatMs: config.heartbeatMs, metrics });
+  const watched = startInformers(kc, config.namespace, config.daemonset, {
+    nodes: { upsert: (n) => hub.node(n), remove: (n) => hub.nodeGone(n) },
+    leases: { upsert: (l) => hub.lease(l), remove: (l) => hub.leaseGone(l) },
+    daemonset: { upsert: (d) => hub.daemonSet(d), remove: () => hub.daemonSet(undefined) },
+    events: { upsert: (e) => hub.event(e), remove: () => {} },
+  }, log);
+  hub.startTimers();
+  const watchTimer = setInterval(() => metrics.watchesHealthy.set(watched.healthy() ? 1 : 0), 1000);
+  watchTimer.unref();
+
+  const tokens = new TokenAuth(opts.reviews ?? reviewPort(kc));
+  const direct: Door = {
+    name: 'direct',
+    host: config.listen.host,
+    port: config.listen.port,
+    authorize: async (_req, token) =>
+      config.auth === 'none' ? { ok: true, user: 'anonymous', via: 'auth-disabled' } : tokens.check(token),
+  };
+  if (config.auth === 'none') {
+    log.warn('AUTHENTICATION DISABLED (--auth=none): anyone who reaches the direct listener reads the reboot state of every node', { listen: config.listen });
+  }
+  let live = false;
+  const ready = () => {
+    if (!live && watched.synced()) {
+      live = true;
+      hub.state.goLive();
+    }
+    return live;
+  };
+  const deps = { hub, metrics, log, ready, healthy: () => watched.healthy(), maxClients: config.maxClients, flow: opts.flow };
+  const closers: (() => Promise<void>)[] = [];
+  const timers: NodeJS.Timeout[] = [watchTimer];
+  let trustedPort: number | undefined;
+  try {
+    const d = await listen(direct, deps);
+    closers.push(d.close);
+    if (config.listenTrusted) {
+      const sources = new TrustedSources(config.trustedCidrs);
+      const refresh = () =>
+        apiServerAddresses(kc)
+          .then((a) => sources.setApiServers(a))
+          // Keep the last known addresses: an outage must not open the door, nor close it to the API server.
+          .catch((e) => log.warn('could not read the API server addresses; keeping the last known', { error: errMsg(e) }));
+      await refresh();
+      timers.push(setInterval(refresh, 60_000));
+      timers[timers.length - 1].unref();
+      const trusted: Door = {
+        name: 'trusted',
+        host: config.listenTrusted.host,
+        port: config.listenTrusted.port,
+        authorize: async (req) => {
+          const remote = req.socket.remoteAddress;
+          return sources.trusts(remote)
+            ? { ok: true, user: `via ${remote}`, via: 'trusted-source' }
+            : { ok: false, status: 403, reason: `source ${remote} is not the API server or a trusted proxy; use the service proxy, port-forward, or the direct port with a token` };
+        },
+      };
+      const t = await listen(trusted, deps);
+      closers.push(t.close);
+      trustedPort = t.port;
+    }
+    log.info('hub started', { streamId: hub.streamId, listen: `${config.listen.host}:${d.port}`, trusted: trustedPort, namespace: config.namespace, auth: config.auth });
+    let stopping: Promise<void> | undefined;
+    const handle: HubHandle = {
+      config,
+      hub,
+      metrics,
+      port: d.port,
+      trustedPort,
+      ready,
+      stop: () =>
+        (stopping ??= (async () => {
+          for (const t of timers) clearInterval(t);
+          hub.stop();
+          await Promise.all(closers.map((c) => c()));
+          await watched.stop();
+          log.info('hub stopped', { streamId: hub.streamId });
+        })()),
+    };
+    if (!opts.embedded) {
+      for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void handle.stop().then(() => process.exit(0)));
+    }
+    return handle;
+  } catch (e) {
+    for (const t of timers) clearInterval(t);
+    hub.stop();
+    await Promise.all(closers.map((c) => c()));
+    await watched.stop();
+    throw e;
+  }
+}

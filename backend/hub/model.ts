@@ -1,0 +1,150 @@
+// Pure translation of Kubernetes objects into the views the stream carries (protocol/messages.ts).
+// No I/O and no clock except the `now` passed in, so every rule here is table-tested.
+//
+// Conventions read from the cluster (written by the agent, see backend/agent/lock/ and
+// protocol/annotations.ts):
+//   Node annotations  nodemend.dev/state (JSON AgentNodeState), nodemend.dev/history (JSON array),
+//                     nodemend.dev/cordoned-by, request annotations.
+//   Lock Leases       `nodemend-lock-<i>` (cluster slots) and `nodemend-lock-<scope slug>-<i>`
+//                     (per zone/pool slots, backend/agent/lock/slots.ts) in the agent namespace;
+//                     holderIdentity = node name; annotation nodemend.dev/stage; the scope is
+//                     read from nodemend.dev/scope when present, else derived from the name.
+//   Waiting markers   Leases `nodemend-wait-<node>` (holderIdentity = node, acquireTime = since when
+//                     it waits); a node whose state says waiting-lock without a marker queues last,
+//                     ordered by the state's `since`, so the queue never hides a waiting node.
+
+import type { CoreV1Event, V1DaemonSet, V1Lease, V1Node } from '@kubernetes/client-node';
+import { A, parseHistory, parseRequests, parseState } from '../../protocol/annotations.ts';
+import type { ClusterEvent, LockSlot, LockView, NodeView } from '../../protocol/messages.ts';
+
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+export const POOL_LABEL = 'nodemend.dev/pool';
+export const LOCK_PREFIX = 'nodemend-lock-';
+export const WAIT_PREFIX = 'nodemend-wait-';
+export const STAGE_ANNOTATION = 'nodemend.dev/stage';
+export const SCOPE_ANNOTATION = 'nodemend.dev/scope';
+
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** The view of one node. queuePosition is filled in later from the lock view. */
+export function nodeView(n: V1Node): NodeView {
+  const md = n.metadata ?? {};
+  const ann = md.annotations ?? {};
+  const labels = md.labels ?? {};
+  const req = parseRequests(ann);
+  const view: NodeView = {
+    name: md.name ?? '',
+    ready: !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    unschedulable: !!n.spec?.unschedulable,
+    cordonedByUs: ann[A.cordonedBy] !== undefined,
+    requests: {},
+    requestErrors: req.errors,
+    history: parseHistory(ann[A.history]),
+  };
+  if (labels[ZONE_LABEL]) view.zone = labels[ZONE_LABEL];
+  if (labels[POOL_LABEL]) view.pool = labels[POOL_LABEL];
+  const boot = n.status?.nodeInfo?.bootID;
+  if (boot) view.bootId = boot;
+  const state = parseState(ann[A.state]);
+  if (state) view.state = state;
+  else if (ann[A.state] !== undefined) view.requestErrors = [...req.errors, `${A.state}: unreadable agent state; shown as unknown`];
+  if (req.rebootAfter !== undefined) view.requests.rebootAfter = iso(req.rebootAfter);
+  if (req.forceReboot !== undefined) view.requests.forceReboot = iso(req.forceReboot);
+  if (req.block) {
+    view.requests.block = { reason: req.block.reason };
+    if (req.block.until !== undefined) view.requests.block.until = iso(req.block.until);
+  }
+  return view;
+}
+
+function leaseTime(t: unknown): number | undefined {
+  if (t instanceof Date) return t.getTime();
+  if (typeof t === 'string') {
+    const v = Date.parse(t);
+    return Number.isNaN(v) ? undefined : v;
+  }
+  return undefined;
+}
+
+/** Lock slots and the waiting queue, from the Leases in the agent namespace and the node views. */
+export function lockView(leases: V1Lease[], nodes: NodeView[]): LockView {
+  const slots: LockSlot[] = [];
+  const markers: { node: string; at: number }[] = [];
+  for (const l of leases) {
+    const name = l.metadata?.name ?? '';
+    const ann = l.metadata?.annotations ?? {};
+    if (name.startsWith(LOCK_PREFIX)) {
+      const slot: LockSlot = { name, scope: ann[SCOPE_ANNOTATION] || scopeOf(name) };
+      const holder = l.spec?.holderIdentity;
+      if (holder) {
+        slot.holder = holder;
+        const acquired = leaseTime(l.spec?.acquireTime);
+        if (acquired !== undefined) slot.since = iso(acquired);
+        if (ann[STAGE_ANNOTATION]) slot.stage = ann[STAGE_ANNOTATION];
+        const renew = leaseTime(l.spec?.renewTime) ?? acquired;
+        const dur = l.spec?.leaseDurationSeconds;
+        if (renew !== undefined && dur !== undefined && dur > 0) slot.expiresAt = iso(renew + dur * 1000);
+      }
+      slots.push(slot);
+    } else if (name.startsWith(WAIT_PREFIX)) {
+      const node = l.spec?.holderIdentity || name.slice(WAIT_PREFIX.length);
+      const at = leaseTime(l.spec?.acquireTime) ?? leaseTime(l.metadata?.creationTimestamp) ?? Number.MAX_SAFE_INTEGER;
+      markers.push({ node, at });
+    }
+  }
+  slots.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  const holders = new Set(slots.map((s) => s.holder).filter((h) => h !== undefined));
+  const marked = new Set(markers.map((m) => m.node));
+  // A waiting-lock state without a marker still queues (after the marked ones): never hide a waiter.
+  const unmarked = nodes
+    .filter((n) => n.state?.phase === 'waiting-lock' && !marked.has(n.name))
+    .map((n) => ({ node: n.name, at: Date.parse(n.state!.since) || Number.MAX_SAFE_INTEGER }));
+  const byTime = (a: { node: string; at: number }, b: { node: string; at: number }) => a.at - b.at || a.node.localeCompare(b.node);
+  const waiting = [...markers.sort(byTime), ...unmarked.sort(byTime)].map((m) => m.node).filter((n) => !holders.has(n));
+  return { slots, waiting };
+}
+
+/** "cluster" for `nodemend-lock-<i>`, else the slot group's slug, e.g. "zone-a" for nodemend-lock-zone-a-0. */
+export function scopeOf(leaseName: string): string {
+  const rest = leaseName.slice(LOCK_PREFIX.length);
+  if (/^\d+$/.test(rest)) return 'cluster';
+  const m = /^(.*)-\d+$/.exec(rest);
+  return m ? m[1] : rest;
+}
+
+/** The cluster-wide manual block on the agent DaemonSet, or null. */
+export function clusterBlock(ds: V1DaemonSet | undefined): { reason: string; until?: string } | null {
+  if (!ds) return null;
+  const r = parseRequests(ds.metadata?.annotations);
+  if (!r.block) return null;
+  const b: { reason: string; until?: string } = { reason: r.block.reason };
+  if (r.block.until !== undefined) b.until = iso(r.block.until);
+  return b;
+}
+
+/** Time of an Event in ms: the most precise field the writer filled in. */
+export function eventTime(e: CoreV1Event): number {
+  return (
+    leaseTime(e.eventTime) ??
+    leaseTime(e.lastTimestamp) ??
+    leaseTime(e.series?.lastObservedTime) ??
+    leaseTime(e.firstTimestamp) ??
+    leaseTime(e.metadata?.creationTimestamp) ??
+    0
+  );
+}
+
+/** The stream's view of a Kubernetes Event about a Node, or undefined for other Events. */
+export function clusterEvent(e: CoreV1Event): ClusterEvent | undefined {
+  if (e.involvedObject?.kind !== 'Node') return undefined;
+  const count = e.series?.count ?? e.count ?? 1;
+  const ev: ClusterEvent = {
+    id: `${e.metadata?.uid ?? e.metadata?.name ?? ''}:${count}`,
+    time: new Date(eventTime(e)).toISOString(),
+    type: e.type === 'Warning' ? 'Warning' : 'Normal',
+    reason: (e.reason ?? '').slice(0, 128),
+    message: (e.message ?? '').slice(0, 1024),
+  };
+  if (e.involvedObject.name) ev.node = e.involvedObject.name;
+  return ev;
+}

@@ -1,0 +1,124 @@
+// HTTP front doors of the hub: /healthz, /readyz, /metrics, and the WebSocket stream at /stream
+// (also at /, for clients that connect to the bare service proxy URL). Authentication happens on
+// the upgrade request, before any WebSocket exists: a refused client gets a plain HTTP status and
+// a JSON reason, and costs the hub nothing more.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { MAX_FRAME_BYTES, SUBPROTOCOL } from '../../protocol/messages.ts';
+import { bearerToken, type AuthDecision } from './auth.ts';
+import type { FlowLimits } from './flow.ts';
+import type { Hub } from './hub.ts';
+import type { JsonLogger } from '../shared/log.ts';
+import type { HubMetrics } from './metrics.ts';
+import { Session } from './session.ts';
+
+export interface Door {
+  name: 'direct' | 'trusted';
+  host: string;
+  port: number;
+  /** Decides on the upgrade request. */
+  authorize(req: IncomingMessage, token: string | undefined): Promise<AuthDecision>;
+}
+
+export interface ServerDeps {
+  hub: Hub;
+  metrics: HubMetrics;
+  log: JsonLogger;
+  ready: () => boolean;
+  healthy: () => boolean;
+  maxClients: number;
+  flow?: FlowLimits;
+}
+
+const STREAM_PATHS = new Set(['/', '/stream']);
+
+export async function listen(door: Door, deps: ServerDeps): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  // Frames up to twice the protocol limit are read and answered with a too-large error; beyond
+  // that ws closes the connection (1009) without buffering more.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 2 * MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  const server = createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      // Liveness is the process answering. Failing watches (API server outage) are reported but
+      // do not fail it: restarting the hub would not bring the API server back.
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(deps.healthy() ? 'ok\n' : 'ok (watches failing, retrying; serving the last known state)\n');
+    } else if (path === '/readyz') {
+      const ok = deps.ready();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'cluster state not synced yet\n');
+    } else if (path === '/metrics') {
+      try {
+        const body = await deps.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(body);
+      } catch {
+        res.writeHead(500).end();
+      }
+    } else if (STREAM_PATHS.has(path)) {
+      res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' }).end(JSON.stringify({ error: 'this is a WebSocket endpoint; connect with Upgrade: websocket' }));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no such path; use /stream, /healthz, /readyz or /metrics` }));
+    }
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    upgrade(req, socket, head).catch((e) => {
+      deps.log.error('upgrade failed', { error: e instanceof Error ? e.message : String(e) });
+      refuse(socket, 500, 'internal error');
+    });
+  });
+
+  async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (!STREAM_PATHS.has(path)) return refuse(socket, 404, 'no such path; the stream is at /stream');
+    if (!deps.ready()) return refuse(socket, 503, 'cluster state not synced yet; retry shortly');
+    if (deps.hub.sessions.size >= deps.maxClients) return refuse(socket, 503, `too many clients (${deps.maxClients}); retry later`);
+    const d = await door.authorize(req, bearerToken(req.headers));
+    if (!d.ok) {
+      deps.metrics.authDenied.inc({ status: String(d.status) });
+      deps.log.warn('connection refused', { door: door.name, status: d.status, reason: d.reason, remote: req.socket.remoteAddress });
+      return refuse(socket, d.status, d.reason);
+    }
+    if (socket.destroyed) return;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const s = new Session(randomUUID().slice(0, 8), d.user, ws, deps.hub, deps.flow);
+      deps.hub.add(s);
+      deps.log.info('client connected', { door: door.name, session: s.id, user: d.user, via: d.via, remote: req.socket.remoteAddress });
+      ws.on('close', (code) => deps.log.info('client disconnected', { session: s.id, code }));
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(door.port, door.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+function refuse(socket: Socket, status: number, reason: string): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ error: reason });
+  const extra = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
+  );
+}
