@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { kubeconfigSource, loadKubeconfig } from './kubeconfig.ts';
+
+const sources: { name: string; setting?: string; env?: string; want: ReturnType<typeof kubeconfigSource> }[] = [
+  { name: 'setting wins', setting: '~/k.yaml', env: '/a:/b', want: { paths: ['/home/u/k.yaml'], from: 'setting nodemend.kubeconfig' } },
+  { name: '$KUBECONFIG list', env: '/a::/b ', want: { paths: ['/a', '/b'], from: '$KUBECONFIG' } },
+  { name: 'default', env: '', want: { paths: ['/home/u/.kube/config'], from: '~/.kube/config' } },
+];
+for (const c of sources) test(`kubeconfigSource: ${c.name}`, () => assert.deepEqual(kubeconfigSource(c.setting, c.env, '/home/u', ':'), c.want));
+
+const cfg = (ctx: string[], current: string) => `apiVersion: v1
+kind: Config
+clusters:
+${ctx.map((c) => `- name: ${c}\n  cluster: {server: "https://127.0.0.1:${6440 + ctx.indexOf(c)}"}`).join('\n')}
+users:
+- name: u
+  user: {token: t}
+contexts:
+${ctx.map((c) => `- name: ${c}\n  context: {cluster: ${c}, user: u}`).join('\n')}
+current-context: ${current}
+`;
+
+test('loadKubeconfig: current context, a chosen context, and clear errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nm-kc-'));
+  const f = join(dir, 'config');
+  writeFileSync(f, cfg(['one', 'two'], 'one'));
+  const a = loadKubeconfig(f, undefined);
+  assert.ok(a.ok && a.context === 'one' && a.server === 'https://127.0.0.1:6440');
+  const b = loadKubeconfig(f, 'two');
+  assert.ok(b.ok && b.context === 'two' && b.server === 'https://127.0.0.1:6441');
+  const c = loadKubeconfig(f, 'three');
+  assert.ok(!c.ok && /nodemend.context: context "three" is not in/.test(c.error));
+  const d = loadKubeconfig(join(dir, 'missing'), undefined);
+  assert.ok(!d.ok && /No kubeconfig found \(setting nodemend.kubeconfig/.test(d.error));
+  writeFileSync(f, 'foo: [1,2');
+  const e = loadKubeconfig(f, undefined);
+  assert.ok(!e.ok && /Cannot read kubeconfig/.test(e.error));
+});

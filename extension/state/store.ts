@@ -1,0 +1,170 @@
+// The client-side store: the one place that knows the cluster as the hub streams it, the
+// connection state, the kubeconfig in use and what the user may do. Views (tree, status bar,
+// dashboard) read it and listen to onDidChange; only the store talks to the hub client.
+
+import * as vscode from 'vscode';
+import type { ClusterSnapshot, DeltaOp, ServerMessage } from '../../protocol/messages.ts';
+import { NO_PERMISSIONS, type Permissions } from '../commands/applicability.ts';
+import { CTX } from '../commands/ids.ts';
+import type { ConnState, Problem } from '../connection/failures.ts';
+import { HubClient, type FrameVerdict } from '../connection/hub-client.ts';
+import { readSettings, type Settings } from '../connection/settings.ts';
+import { resolveTarget, type KubeTarget } from '../connection/targets.ts';
+import { checkPermissions } from '../kube/access.ts';
+import { loadKubeconfig } from '../kube/kubeconfig.ts';
+import type { Log } from '../log/log.ts';
+import { StreamState } from './stream.ts';
+
+export interface StoreChange {
+  ops?: DeltaOp[];
+  snapshot?: boolean;
+  /** Connection state, context, settings or permissions changed. */
+  connection?: boolean;
+}
+
+export interface Connection {
+  state: ConnState;
+  detail?: string;
+  problem?: Problem;
+}
+
+const CLIENT = 'vscode-nodemend/0.1';
+
+export class ClusterStore implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<StoreChange>();
+  readonly onDidChange = this.emitter.event;
+  private readonly stream = new StreamState();
+  private conn: Connection = { state: 'disconnected' };
+  private client: HubClient | undefined;
+  private k: KubeTarget | undefined;
+  private s: Settings = readSettings(() => undefined).settings;
+  private perms: Permissions = NO_PERMISSIONS;
+  private generation = 0;
+  private readonly subs: vscode.Disposable[] = [];
+  private readonly log: Log;
+
+  constructor(log: Log) {
+    this.log = log;
+    this.subs.push(
+      this.emitter,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('nodemend')) this.connect();
+      }),
+    );
+  }
+
+  snapshot(): ClusterSnapshot | undefined {
+    return this.stream.snapshot();
+  }
+  connection(): Connection {
+    return this.conn;
+  }
+  settings(): Settings {
+    return this.s;
+  }
+  permissions(): Permissions {
+    return this.perms;
+  }
+  /** The kubeconfig and context in use, once loaded. */
+  kube(): KubeTarget | undefined {
+    return this.k;
+  }
+
+  /** (Re)reads settings and kubeconfig and (re)connects. Safe to call at any time. */
+  connect(): void {
+    const gen = ++this.generation;
+    this.client?.stop();
+    this.client = undefined;
+    const cfg = vscode.workspace.getConfiguration('nodemend');
+    const { settings, errors } = readSettings((key) => cfg.get(key));
+    this.s = settings;
+    for (const e of errors) {
+      this.log.warn(e);
+      void vscode.window.showWarningMessage(e, 'Open Settings').then((b) => b && vscode.commands.executeCommand('workbench.action.openSettings', 'nodemend'));
+    }
+    const loaded = loadKubeconfig(settings.kubeconfig, settings.context);
+    const previous = this.k?.server + '|' + this.k?.context;
+    if (!loaded.ok) {
+      this.k = undefined;
+      this.stream.reset();
+      this.perms = NO_PERMISSIONS;
+      this.log.warn(loaded.error);
+      return this.setConn({ state: 'error', detail: loaded.error, problem: 'kubeconfig' }, true);
+    }
+    this.k = { kc: loaded.kc, context: loaded.context, server: loaded.server };
+    // Another cluster: the old picture must not linger under the new name.
+    if (previous !== `${loaded.server}|${loaded.context}`) this.stream.reset();
+    this.log.info(`kubeconfig from ${loaded.source.from}, context "${loaded.context}" (${loaded.server}); hub via ${settings.hubMode}`);
+    const k = this.k;
+    void checkPermissions(k.kc, settings.namespace, this.log).then((p) => {
+      if (gen !== this.generation) return;
+      this.perms = p;
+      this.log.info(`permissions: patch nodes ${p.patchNodes ? 'yes' : 'no'}, cluster block ${p.patchClusterBlock ? 'yes' : 'no'}`);
+      this.emitter.fire({ connection: true });
+    });
+    this.client = new HubClient({
+      target: () => resolveTarget(this.s, k, this.log),
+      hello: () => this.stream.hello(CLIENT),
+      onFrame: (m) => this.onFrame(m),
+      onState: (state, detail, problem) => {
+        if (gen === this.generation) this.setConn({ state, detail, problem }, false);
+      },
+      log: this.log,
+    });
+    this.client.start();
+  }
+
+  disconnect(): void {
+    this.generation++;
+    this.client?.stop();
+    this.client = undefined;
+  }
+
+  private onFrame(m: ServerMessage): FrameVerdict {
+    const out = this.stream.handle(m);
+    switch (out.kind) {
+      case 'snapshot':
+        this.client?.healthy();
+        this.setConn({ state: 'connected' }, false);
+        this.emitter.fire({ snapshot: true });
+        return 'ok';
+      case 'delta':
+        if (this.conn.state !== 'connected') this.setConn({ state: 'connected' }, false);
+        this.emitter.fire({ ops: out.ops });
+        return 'ok';
+      case 'resync':
+        this.log.warn(`stream out of step (${out.reason}); asking for a fresh snapshot`);
+        this.stream.forgetResume();
+        return 'resync';
+      case 'notice':
+        this.log.info(`hub notice: ${out.message}`);
+        return 'ok';
+      case 'error':
+        this.log.error(out.message);
+        return out.fatal ? 'fatal' : 'ok';
+      case 'hello':
+        this.log.info(`hub hello (heartbeat ${out.heartbeatMs} ms)`);
+        return 'ok';
+      case 'none':
+        // A heartbeat can confirm a resume: the view is live again.
+        if (this.stream.live() && this.conn.state !== 'connected') {
+          this.client?.healthy();
+          this.setConn({ state: 'connected' }, false);
+        }
+        return 'ok';
+    }
+  }
+
+  private setConn(c: Connection, force: boolean): void {
+    if (!force && c.state === this.conn.state && c.detail === this.conn.detail) return;
+    this.conn = c;
+    void vscode.commands.executeCommand('setContext', CTX.connection, c.state);
+    void vscode.commands.executeCommand('setContext', CTX.problem, c.state === 'error' ? (c.problem ?? 'other') : '');
+    this.emitter.fire({ connection: true });
+  }
+
+  dispose(): void {
+    this.disconnect();
+    for (const d of this.subs) d.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+// The status bar item: context and a one-glance summary ("prod: 2 rebooting, 5 waiting").
+// Clicking it switches the context; the tooltip links to the dashboard and the log.
+
+import * as vscode from 'vscode';
+import { CMD } from '../commands/ids.ts';
+import type { ClusterStore } from '../state/store.ts';
+import { summarize } from './summary.ts';
+
+const ICON: Record<string, string> = {
+  connected: '$(server-environment)',
+  connecting: '$(sync~spin)',
+  'no-backend': '$(cloud-upload)',
+  error: '$(debug-disconnect)',
+  disconnected: '$(debug-disconnect)',
+};
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('nodemend.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly sub: vscode.Disposable;
+  private readonly store: ClusterStore;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(store: ClusterStore) {
+    this.store = store;
+    this.item.name = 'nodemend';
+    this.item.command = CMD.switchContext;
+    this.sub = store.onDidChange(() => this.schedule());
+    this.render();
+    this.item.show();
+  }
+
+  /** Same debounce idea as the tree: a burst of deltas repaints once. */
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.render();
+    }, 150);
+  }
+
+  private render(): void {
+    const conn = this.store.connection();
+    const ctx = this.store.kube()?.context ?? 'no context';
+    const sum = summarize(this.store.snapshot());
+    const what =
+      conn.state === 'connected' ? sum.text : conn.state === 'no-backend' ? 'not installed' : conn.state === 'connecting' ? 'connecting' : 'disconnected';
+    this.item.text = `${ICON[conn.state]} ${ctx}: ${what}`;
+    this.item.accessibilityInformation = { label: `nodemend, context ${ctx}, ${what}` };
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.isTrusted = { enabledCommands: [CMD.openDashboard, CMD.switchContext, CMD.showLog, CMD.deployBackend] };
+    tip.appendMarkdown(`**nodemend** · context \`${ctx}\`\n\n`);
+    tip.appendText(conn.state === 'connected' ? sum.text : (conn.detail ?? what));
+    tip.appendMarkdown(`\n\n[Open Dashboard](command:${CMD.openDashboard}) · [Switch Context](command:${CMD.switchContext}) · [Show Log](command:${CMD.showLog})`);
+    if (conn.state === 'no-backend') tip.appendMarkdown(` · [Deploy Backend](command:${CMD.deployBackend})`);
+    this.item.tooltip = tip;
+    this.item.backgroundColor =
+      conn.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : sum.attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.sub.dispose();
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+import { startCodeServer } from '/work/main/test/e2e/support/code-server.ts';
+const t0 = Date.now();
+const cs = await startCodeServer({ vsix: '/tmp/h4/nodemend.vsix', settings: { 'nodemend.kubeconfig': '/nonexistent' } });
+console.log('code-server up', Date.now() - t0, cs.url);
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const p = await b.newPage({ viewport: { width: 1400, height: 900 } });
+await p.goto(cs.url);
+await p.waitForSelector('.monaco-workbench', { timeout: 60000 });
+console.log('workbench', Date.now() - t0);
+await p.locator('.activitybar .action-label[aria-label^="nodemend"]').click({ timeout: 30000 });
+await p.waitForTimeout(3000);
+await p.screenshot({ path: '/tmp/h4/smoke.png' });
+console.log(cs.extensionLog().slice(-2000));
+await b.close(); await cs.stop();

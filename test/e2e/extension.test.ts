@@ -1,0 +1,230 @@
+// The extension in a real VS Code (code-server) driven like a person would drive it, against the
+// real control plane and the real hub: the packaged .vsix installed, a token kubeconfig for RBAC-
+// scoped ServiceAccounts, nodes whose agent state is written through the API server.
+// Screenshots go to $NODEMEND_SCREENSHOTS (default: a temporary folder).
+
+import * as k8s from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { A } from '../../protocol/annotations.ts';
+import { startCluster, type TestCluster } from '../../tools/harness/index.ts';
+import type { HubHandle } from '../../backend/hub/main.ts';
+import { startHub } from './support/hub.ts';
+import { ensureDaemonSet, SimAgent } from '../integration/hub-support.ts';
+import { startCodeServer, type CodeServer } from './support/code-server.ts';
+import { packageVsix } from './support/package.ts';
+import { OPERATOR, VIEWER, writeKubeconfig } from './support/users.ts';
+import { Workbench } from './support/workbench.ts';
+
+const NS = 'nodemend';
+const SHOTS = process.env.NODEMEND_SCREENSHOTS ?? join(tmpdir(), 'nodemend-e2e');
+mkdirSync(SHOTS, { recursive: true });
+
+let c: TestCluster;
+let hub: HubHandle;
+let cs: CodeServer;
+let wb: Workbench;
+let sim: SimAgent;
+let core: k8s.CoreV1Api;
+let dir: string;
+
+const annotations = async (node: string) => (await core.readNode({ name: node })).metadata?.annotations ?? {};
+const eventually = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out: ${what}`);
+};
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'nodemend-e2e-ext-'));
+  const vsix = packageVsix();
+  c = await startCluster();
+  core = c.kc.makeApiClient(k8s.CoreV1Api);
+  await c.addNodes(6, { prefix: 'n', zones: ['a', 'b'], pools: ['p1'] });
+  const kubeconfig = await writeKubeconfig(c.kc, dir, [OPERATOR, VIEWER]);
+  await ensureDaemonSet(c.kc.makeApiClient(k8s.AppsV1Api), NS, 'nodemend-agent');
+  sim = new SimAgent(c.kc, NS);
+  await sim.state('n-0', 'healthy');
+  await sim.state('n-1', 'healthy');
+  await sim.state('n-2', 'reboot-required');
+  await sim.state('n-3', 'waiting-lock', { reason: 'lock held by n-9' });
+  await sim.state('n-4', 'blocked', { reason: 'alert KubePodCrashLooping firing' });
+  hub = await startHub(c.kubeconfigPath, NS);
+  cs = await startCodeServer({
+    vsix: await vsix,
+    settings: { 'nodemend.kubeconfig': kubeconfig, 'nodemend.hub.mode': 'url', 'nodemend.hub.url': `ws://127.0.0.1:${hub.port}/stream` },
+  });
+  wb = await Workbench.open(cs.url);
+});
+
+after(async () => {
+  if (process.env.NODEMEND_E2E_DEBUG && cs) console.log(cs.extensionLog());
+  await wb?.close();
+  await cs?.stop();
+  await hub?.stop();
+  await c?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the tree shows the nodes grouped by phase, with counts, states and the badge', async () => {
+  await wb.openView('nodemend');
+  await wb.waitRow('n-3,', /^n-3, waiting for lock · #1$/, 60_000);
+  // Healthy starts collapsed (in a big cluster it is most of the rows): open it like a person.
+  await wb.row('Healthy,').click();
+  await wb.waitRow('n-0,', /^n-0, healthy$/);
+  await wb.waitRow('n-4,', /^n-4, blocked · alert KubePodCrashLooping firing$/);
+  const labels = await wb.rowLabels();
+  for (const g of ['Waiting, 1 node', 'Reboot required, 1 node', 'Blocked, 1 node', 'No agent report, 1 node']) assert.ok(labels.includes(g), `${g} in ${labels.join(' | ')}`);
+  assert.ok(labels.includes('Healthy, 2 nodes'));
+  const badge = await wb.page.locator('.activitybar .action-item:has(.action-label[aria-label^="nodemend"]) .badge').textContent();
+  assert.equal(badge?.trim(), '3', 'reboot-required + waiting + blocked need a reboot');
+  assert.equal(await wb.status(), 'nodemend, context operator, 1 waiting, 1 need reboot, 1 blocked');
+  await wb.screenshot(join(SHOTS, 'tree.png'));
+});
+
+test('the tree updates live while a node goes through a reboot', async () => {
+  const t0 = Date.now();
+  await sim.state('n-2', 'draining', { drain: { total: 5, left: 2, blocked: [{ pod: 'default/db-0', pdb: 'db', reason: 'Cannot evict pod as it would violate the pod disruption budget' }], startedAt: new Date().toISOString() } });
+  await wb.waitRow('n-2,', /^n-2, draining · 2\/5 pods left · 1 blocked by PDB$/);
+  const drainMs = Date.now() - t0;
+  await wb.waitRow('Draining,', /^Draining, 1 node$/);
+  await sim.state('n-2', 'rebooting', { lock: 'nodemend-lock-0' });
+  await wb.waitRow('n-2,', /^n-2, rebooting$/);
+  // Spinning icon while rebooting.
+  assert.equal(await wb.row('n-2,').locator('.codicon-sync.codicon-modifier-spin').count(), 1);
+  await wb.screenshot(join(SHOTS, 'tree-rebooting.png'));
+  await sim.state('n-2', 'healthy');
+  await wb.waitRow('n-2,', /^n-2, healthy$/);
+  const labels = await wb.rowLabels();
+  assert.ok(!labels.some((l) => l.startsWith('Reboot required')), 'the emptied group is gone');
+  assert.ok(drainMs < 5000, `update reached the tree in ${drainMs} ms`);
+});
+
+test('Schedule Reboot from the command palette writes reboot-after on the chosen node', async () => {
+  await wb.runCommand('nodemend: Schedule Reboot');
+  await wb.pickMany(['n-1']);
+  await wb.waitQuickTitle(/Schedule Reboot: n-1 — when\?/);
+  await wb.screenshot(join(SHOTS, 'schedule-when.png'));
+  const before = Date.now();
+  await wb.pickOne('Now, inside the reboot window');
+  await wb.notification(/Reboot scheduled for n-1, as soon as the window allows/);
+  const v = (await annotations('n-1'))[A.rebootAfter];
+  assert.ok(v && Math.abs(Date.parse(v) - before) < 60_000, `reboot-after ${v}`);
+  // Through the hub, the row says the request is there before any agent acts on it.
+  await wb.waitRow('n-1,', /^n-1, healthy · reboot after /);
+  await wb.clearNotifications();
+});
+
+test('a typed time is validated as it is typed, and written in RFC3339', async () => {
+  await wb.runCommand('nodemend: Schedule Reboot');
+  await wb.pickMany(['n-0']);
+  await wb.pickOne('At a time');
+  assert.match(await wb.type('25:00', false, /at what time\?/), /"25:00" is not a time of day/);
+  assert.match(await wb.type('+2h', false), /Reboot after \d{4}-\d{2}-\d{2} \d{2}:\d{2} [+-]\d{2}:\d{2}/);
+  await wb.screenshot(join(SHOTS, 'schedule-typed.png'));
+  await wb.quickInput().press('Enter');
+  await wb.notification(/Reboot scheduled for n-0, after/);
+  const v = (await annotations('n-0'))[A.rebootAfter];
+  assert.match(v ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  assert.ok(Math.abs(Date.parse(v) - (Date.now() + 2 * 3600_000)) < 120_000);
+  await wb.clearNotifications();
+});
+
+test('Force Reboot asks first, says what will happen, and writes nothing when cancelled', async () => {
+  await core.patchNode({ name: 'n-0', body: { metadata: { annotations: { [A.rebootAfter]: null } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  await wb.runCommand('nodemend: Force Reboot');
+  await wb.pickMany(['n-0']);
+  await wb.dialog().waitFor({ timeout: 10_000 });
+  const text = (await wb.dialog().textContent()) ?? '';
+  assert.match(text, /Force a reboot of n-0 now\?/);
+  assert.match(text, /ignores the reboot window, manual blocks and alerts/);
+  assert.match(text, /cordoned and drained/);
+  await wb.screenshot(join(SHOTS, 'force-confirm.png'));
+  await wb.dialogButton('Cancel');
+  await wb.dialog().waitFor({ state: 'detached' });
+  assert.equal((await annotations('n-0'))[A.forceReboot], undefined, 'cancelled: nothing written');
+
+  await wb.runCommand('nodemend: Force Reboot');
+  await wb.pickMany(['n-0']);
+  await wb.dialog().waitFor({ timeout: 10_000 });
+  await wb.dialogButton('Force Reboot');
+  await wb.notification(/Forced reboot requested for n-0/);
+  assert.ok((await annotations('n-0'))[A.forceReboot]);
+  await wb.waitRow('n-0,', /^n-0, healthy · force requested$/);
+  await wb.clearNotifications();
+});
+
+test('Block Reboots on a node with a reason and an expiry, then on the whole cluster', async () => {
+  await wb.runCommand('nodemend: Block Reboots');
+  await wb.pickOne('Some nodes');
+  await wb.pickMany(['n-1']);
+  assert.match(await wb.type('   ', false, /Block Reboots: why\?/), /expected a non-empty reason/);
+  await wb.type('quarterly close');
+  await wb.type('+1d', true, /until when\?/);
+  await wb.notification(/Reboots blocked for n-1 until/);
+  const a = await annotations('n-1');
+  assert.equal(a[A.block], 'quarterly close');
+  assert.ok(Math.abs(Date.parse(a[A.blockUntil]) - (Date.now() + 86_400_000)) < 120_000);
+  await wb.clearNotifications();
+
+  await wb.runCommand('nodemend: Block Reboots');
+  await wb.pickOne('Whole cluster');
+  await wb.type('change freeze', true, /Block Reboots: why\?/);
+  await wb.type('', true, /until when\?/);
+  await wb.notification(/Reboots blocked cluster-wide until unblocked/);
+  const ds = await c.kc.makeApiClient(k8s.AppsV1Api).readNamespacedDaemonSet({ name: 'nodemend-agent', namespace: NS });
+  assert.equal(ds.metadata?.annotations?.[A.block], 'change freeze');
+  assert.equal(ds.metadata?.annotations?.[A.blockUntil], undefined);
+  await wb.clearNotifications();
+  // The hub streams the cluster block; the status bar says it first.
+  await eventually('status bar shows the cluster block', async () => /cluster blocked/.test(await wb.status()));
+});
+
+test('context menu of a node offers only what applies', async () => {
+  await sim.state('n-3', 'draining');
+  await wb.waitRow('n-3,', /^n-3, draining$/);
+  await wb.row('n-3,').click({ button: 'right' });
+  const menu = wb.page.locator('.context-view .monaco-menu');
+  await menu.waitFor();
+  await wb.page.waitForTimeout(400); // let the menu finish fading in before the screenshot
+  const items = (await menu.locator('.action-label').allTextContents()).map((s) => s.trim()).filter(Boolean);
+  assert.ok(items.includes('Block Reboots…') && items.includes('Show Node History'), items.join(', '));
+  assert.ok(!items.includes('Schedule Reboot…') && !items.includes('Force Reboot…'), `no schedule/force while draining: ${items.join(', ')}`);
+  await wb.screenshot(join(SHOTS, 'context-menu.png'));
+  await wb.page.keyboard.press('Escape');
+});
+
+test('the dashboard opens and shows the rollout', async () => {
+  await wb.runCommand('nodemend: Open Dashboard');
+  const outer = wb.page.frameLocator('iframe.webview.ready');
+  const inner = outer.frameLocator('#active-frame');
+  await inner.locator('body').waitFor({ timeout: 30_000 });
+  await eventually('the dashboard lists the nodes', async () => ((await inner.locator('body').textContent().catch(() => '')) ?? '').includes('n-3'), 30_000);
+  await wb.page.waitForTimeout(500);
+  await wb.screenshot(join(SHOTS, 'dashboard.png'));
+});
+
+test('a viewer is not offered write actions', async () => {
+  await wb.runCommand('nodemend: Switch Context');
+  await wb.pickOne('viewer');
+  await eventually('status bar shows the viewer context', async () => /nodemend, context viewer, /.test(await wb.status()), 30_000);
+  await wb.page.waitForTimeout(1000);
+  await wb.page.keyboard.press('F1');
+  await wb.quickInput().fill('>nodemend: ');
+  await wb.page.waitForTimeout(500);
+  const cmds = await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  await wb.page.keyboard.press('Escape');
+  assert.ok(cmds.some((l) => l.includes('Show Node History')), cmds.join(' | '));
+  assert.ok(!cmds.some((l) => l.includes('Schedule Reboot') || l.includes('Force Reboot') || l.includes('Block Reboots')), cmds.join(' | '));
+});
+
+test('nothing left 127.0.0.1: code-server made no outside lookups', () => {
+  const log = cs.log();
+  assert.doesNotMatch(log, /getaddrinfo|ENOTFOUND|open-vsx\.org/, log.slice(-1500));
+});
