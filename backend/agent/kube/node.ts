@@ -1,0 +1,165 @@
+// NodePort on the real API server. Reads come from the informer cache; writes that depend on the
+// current value (cordon, uncordon, history, taints) read the Node fresh and write with its
+// resourceVersion, so a person's concurrent change is never overwritten (409 = re-read, retry).
+
+import * as k8s from '@kubernetes/client-node';
+import type { AgentNodeState, RebootRecord } from '../../../protocol/model.ts';
+import { HISTORY_MAX } from '../../../protocol/model.ts';
+import { A, parseHistory } from '../../../protocol/annotations.ts';
+import type { Disposable, Logger, NodeFacts, NodePort } from '../ports.ts';
+import { code, isNodeReady, mergePatch, withTimeout } from '../../shared/kube.ts';
+import type { AgentInformers } from './informers.ts';
+import { EventRecorder } from './events.ts';
+
+const RETRIES = 5;
+const CALL_TIMEOUT_MS = 20_000;
+
+export interface KubeNodeOptions {
+  node: string;
+  now?: () => number;
+  onApiError?: (op: string) => void;
+  eventDedupeWindowMs?: number;
+}
+
+/** Facts the core needs, from a Node object. */
+export function nodeFacts(n: k8s.V1Node): NodeFacts {
+  const md = n.metadata ?? {};
+  const ann = md.annotations ?? {};
+  return {
+    name: md.name ?? '',
+    ready: isNodeReady(n),
+    unschedulable: !!n.spec?.unschedulable,
+    cordonedByUs: ann[A.cordonedBy] !== undefined,
+    bootId: n.status?.nodeInfo?.bootID ?? '',
+    labels: { ...md.labels },
+    annotations: { ...ann },
+    resourceVersion: md.resourceVersion ?? '',
+  };
+}
+
+export class KubeNode implements NodePort {
+  private readonly core: k8s.CoreV1Api;
+  private readonly inf: AgentInformers;
+  private readonly name: string;
+  private readonly now: () => number;
+  private readonly events: EventRecorder;
+  private readonly onApiError: (op: string) => void;
+
+  constructor(kc: k8s.KubeConfig, informers: AgentInformers, opts: KubeNodeOptions, log: Logger) {
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.inf = informers;
+    this.name = opts.node;
+    this.now = opts.now ?? Date.now;
+    this.onApiError = opts.onApiError ?? (() => {});
+    this.events = new EventRecorder(kc, { node: opts.node, now: this.now, onApiError: this.onApiError, dedupeWindowMs: opts.eventDedupeWindowMs }, log);
+  }
+
+  facts(): NodeFacts | undefined {
+    const n = this.inf.node();
+    return n ? nodeFacts(n) : undefined;
+  }
+
+  onChange(cb: () => void): Disposable {
+    return this.inf.subscribe(['node', 'daemonset'], cb);
+  }
+
+  clusterAnnotations(): Record<string, string> {
+    return { ...this.inf.daemonSet()?.metadata?.annotations };
+  }
+
+  cordon(): Promise<void> {
+    return this.readModifyWrite('cordon', (n) => {
+      const marked = n.metadata?.annotations?.[A.cordonedBy] !== undefined;
+      // Already cordoned: by us (restart) nothing to do; by a person, leave it unmarked so we
+      // never uncordon what a person cordoned.
+      if (n.spec?.unschedulable) return undefined;
+      return {
+        metadata: { annotations: { [A.cordonedBy]: marked ? n.metadata!.annotations![A.cordonedBy] : `nodemend-agent ${new Date(this.now()).toISOString()}` } },
+        spec: { unschedulable: true },
+      };
+    });
+  }
+
+  uncordon(): Promise<void> {
+    return this.readModifyWrite('uncordon', (n) => {
+      if (n.metadata?.annotations?.[A.cordonedBy] === undefined) return undefined;
+      return { metadata: { annotations: { [A.cordonedBy]: null } }, spec: { unschedulable: null } };
+    });
+  }
+
+  async publishState(state: AgentNodeState): Promise<void> {
+    const v = JSON.stringify(state);
+    // Skip a write that changes nothing: every watcher of Nodes would see it.
+    if (this.inf.node()?.metadata?.annotations?.[A.state] === v) return;
+    await this.patch('state', { metadata: { annotations: { [A.state]: v } } });
+  }
+
+  appendHistory(rec: RebootRecord): Promise<void> {
+    return this.readModifyWrite('history', (n) => {
+      const hist = [rec, ...parseHistory(n.metadata?.annotations?.[A.history])].slice(0, HISTORY_MAX);
+      return { metadata: { annotations: { [A.history]: JSON.stringify(hist) } } };
+    });
+  }
+
+  async clearRequests(keys: string[]): Promise<void> {
+    const cur = this.inf.node()?.metadata?.annotations ?? {};
+    const drop = keys.filter((k) => cur[k] !== undefined);
+    if (drop.length === 0) return;
+    await this.patch('clear-requests', { metadata: { annotations: Object.fromEntries(drop.map((k) => [k, null])) } });
+  }
+
+  async setLabels(labels: Record<string, string | null>): Promise<void> {
+    const cur = this.inf.node()?.metadata?.labels ?? {};
+    const change = Object.entries(labels).filter(([k, v]) => (v === null ? cur[k] !== undefined : cur[k] !== v));
+    if (change.length === 0) return;
+    await this.patch('labels', { metadata: { labels: Object.fromEntries(change) } });
+  }
+
+  setPreferNoScheduleTaint(key: string, present: boolean): Promise<void> {
+    return this.readModifyWrite('taint', (n) => {
+      const taints = n.spec?.taints ?? [];
+      const has = taints.some((t) => t.key === key && t.effect === 'PreferNoSchedule');
+      if (has === present) return undefined;
+      const next = present
+        ? [...taints, { key, value: 'true', effect: 'PreferNoSchedule', timeAdded: new Date(this.now()) }]
+        : taints.filter((t) => !(t.key === key && t.effect === 'PreferNoSchedule'));
+      // A merge patch replaces the whole list: safe only because the resourceVersion guards it.
+      return { spec: { taints: next } };
+    });
+  }
+
+  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    return this.events.record(type, reason, message, this.inf.node()?.metadata?.uid);
+  }
+
+  private async patch(op: string, body: object): Promise<void> {
+    try {
+      await withTimeout(this.core.patchNode({ name: this.name, body }, mergePatch()), CALL_TIMEOUT_MS, `patch node (${op})`);
+    } catch (e) {
+      this.onApiError(op);
+      throw e;
+    }
+  }
+
+  /**
+   * Reads the Node fresh, lets `change` compute a merge patch (undefined = nothing to do) and
+   * writes it guarded by the resourceVersion read; a 409 means someone else wrote in between.
+   */
+  private async readModifyWrite(op: string, change: (n: k8s.V1Node) => Record<string, unknown> | undefined): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        const n = await withTimeout(this.core.readNode({ name: this.name }), CALL_TIMEOUT_MS, `read node (${op})`);
+        const body = change(n);
+        if (!body) return;
+        const md = (body.metadata ?? {}) as Record<string, unknown>;
+        body.metadata = { ...md, resourceVersion: n.metadata?.resourceVersion };
+        await withTimeout(this.core.patchNode({ name: this.name, body }, mergePatch()), CALL_TIMEOUT_MS, `patch node (${op})`);
+        return;
+      } catch (e) {
+        if (code(e) === 409 && i < RETRIES) continue;
+        this.onApiError(op);
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// Builds every real adapter of one agent from its validated configuration: the composition the
+// DaemonSet entry point needs, kept here so the runtime (and its tests) only ever see the ports.
+// All clients share one KubeConfig; all Kubernetes reads on the hot path come from the informers.
+
+import type * as k8s from '@kubernetes/client-node';
+import type { AgentConfig } from '../config/config.ts';
+import type { Blocker, DrainPort, HealthGate, Host, LockPort, Notifier, NodePort } from '../ports.ts';
+import type { JsonLogger } from '../../shared/log.ts';
+import { AgentInformers } from './informers.ts';
+import { KubeNode } from './node.ts';
+import { LeaseLock } from '../lock/lease.ts';
+import { KubeDrain } from '../drain/drain.ts';
+import { AlertsBlocker } from '../blockers/alerts.ts';
+import { PodSelectorBlocker } from '../blockers/pods.ts';
+import { ClusterHealthGate } from '../blockers/health.ts';
+import { Notifiers, WebhookNotifier } from '../notify/webhook.ts';
+import { AgentMetrics } from '../metrics/metrics.ts';
+import { FileSentinel } from '../sentinel/file.ts';
+import { CommandSentinel } from '../sentinel/command.ts';
+import { CommandReboot, SignalReboot } from '../reboot/reboot.ts';
+import { NodeHost } from '../reboot/host.ts';
+
+export interface KubeAdapters {
+  informers: AgentInformers;
+  node: NodePort;
+  lock: LockPort & { stop(): void };
+  drain: DrainPort;
+  blockers: Blocker[];
+  /** Present when --health-gate is on. */
+  healthGate?: HealthGate;
+  notifier: Notifier;
+  host: Host;
+  metrics: AgentMetrics;
+  /** Stops informers and lock renewal (not the lock itself: a reboot keeps it held). */
+  stop(): Promise<void>;
+}
+
+export interface WireOptions {
+  /** Replace the real host (sentinel + reboot), e.g. by the simulated one. */
+  host?: Host;
+  /** Retry delay after a 429 eviction (default 5 s). */
+  evictionRetryMs?: number;
+}
+
+export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogger, o: WireOptions = {}): KubeAdapters {
+  const node = cfg.nodeId;
+  const metrics = new AgentMetrics(node);
+  const onApiError = (op: string) => metrics.apiError(op);
+  const informers = new AgentInformers(kc, { node, namespace: cfg.dsNamespace, daemonSet: cfg.dsName }, log.with({ part: 'informers' }));
+  // Leases live in --lock-namespace; when it differs from the DaemonSet's, the lock still works
+  // (fresh lists) but without the cache, so waiting agents cost one list per attempt.
+  const cachedLeases = cfg.lockNamespace === cfg.dsNamespace ? () => informers.leaseList() : undefined;
+  const lock = new LeaseLock(
+    kc,
+    {
+      node,
+      namespace: cfg.lockNamespace,
+      clusterLimit: cfg.concurrency,
+      scope: cfg.scope,
+      graceMs: cfg.staleLockGraceMs,
+      maxRebootMs: cfg.maxRebootDurationMs,
+      nodeLabels: () => informers.node()?.metadata?.labels,
+      cachedLeases,
+      onApiError,
+    },
+    log.with({ part: 'lock' }),
+  );
+  const alerts = cfg.prometheus ? new AlertsBlocker(cfg.prometheus) : undefined;
+  const blockers: Blocker[] = [];
+  if (alerts) blockers.push(alerts);
+  if (cfg.blockingPodSelectors.length) blockers.push(new PodSelectorBlocker(kc, node, cfg.blockingPodSelectors));
+  const notifier = cfg.notify
+    ? new WebhookNotifier({ url: cfg.notify.url, format: cfg.notify.format, templates: cfg.messages }, log.with({ part: 'notify' }))
+    : new Notifiers([]);
+  const sentinel = cfg.sentinel.kind === 'file' ? new FileSentinel({ path: cfg.sentinel.path, recheckMs: cfg.periodMs }) : new CommandSentinel({ command: cfg.sentinel.argv, periodMs: cfg.periodMs });
+  const rebooter = cfg.reboot.method === 'command' ? new CommandReboot({ command: cfg.reboot.argv }) : new SignalReboot({ signal: cfg.reboot.signal });
+  const out: KubeAdapters = {
+    informers,
+    node: new KubeNode(kc, informers, { node, onApiError }, log.with({ part: 'node' })),
+    lock,
+    drain: new KubeDrain(kc, { node, retryDelayMs: o.evictionRetryMs, onApiError }, log.with({ part: 'drain' })),
+    blockers,
+    notifier,
+    host: o.host ?? new NodeHost(sentinel, rebooter),
+    metrics,
+    async stop() {
+      lock.stop();
+      await informers.stop();
+    },
+  };
+  if (cfg.healthGate) out.healthGate = new ClusterHealthGate(kc, alerts);
+  return out;
+}

@@ -1,0 +1,295 @@
+// LockPort on coordination.k8s.io Leases. A node holds one cluster slot (`nodemend-lock-<i>`, at
+// most M holders) and, when scoped, one slot of its scope value (`nodemend-lock-<value>-<i>`, at
+// most N per zone or pool). Every write carries the resourceVersion read, so two agents racing for
+// one slot cannot both win: the loser gets 409, re-reads and retries (bounded). The slot choice and
+// the stale rules are pure (slots.ts); this file only reads, writes and renews.
+
+import * as k8s from '@kubernetes/client-node';
+import type { AcquireResult, HeldLock, LockPort, Logger } from '../ports.ts';
+import { apiMessage, code, isNodeReady, microTime, readyTransition, timeMs, withTimeout } from '../../shared/kube.ts';
+import { errMsg } from '../../shared/log.ts';
+import { choose, clusterSlotName, scopeSlotName, slotIndex, verdict, waitMarkerName, WAIT_PREFIX, type HolderStatus, type StaleRules } from './slots.ts';
+import { K, heldFromAnnotations, metaAnnotations, slotLease } from './meta.ts';
+
+export interface LeaseLockOptions extends StaleRules {
+  node: string;
+  namespace: string;
+  /** M: nodes that may hold a lock at once in the whole cluster. */
+  clusterLimit: number;
+  /** N per value of a node label (e.g. topology.kubernetes.io/zone). */
+  scope?: { label: string; limit: number };
+  /** Renewal of held Leases while the process lives; 0 = only on update(). Default graceMs / 3. */
+  renewIntervalMs?: number;
+  /** The node's labels (from the Node informer), for its scope value. */
+  nodeLabels: () => Record<string, string> | undefined;
+  /** The Leases of the lock namespace (informer cache): read first, before going to the API. */
+  cachedLeases?: () => readonly k8s.V1Lease[];
+  now?: () => number;
+  onApiError?: (op: string) => void;
+}
+
+const RETRIES = 6;
+const CALL_MS = 15_000;
+
+interface Group {
+  what: string;
+  limit: number;
+  scopeValue?: string;
+  scopeText: string;
+  nameOf: (i: number) => string;
+}
+
+export class LeaseLock implements LockPort {
+  private readonly coord: k8s.CoordinationV1Api;
+  private readonly core: k8s.CoreV1Api;
+  private readonly o: LeaseLockOptions;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private current: HeldLock | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(kc: k8s.KubeConfig, opts: LeaseLockOptions, log: Logger) {
+    if (!Number.isInteger(opts.clusterLimit) || opts.clusterLimit < 1) throw new Error(`clusterLimit must be an integer >= 1, got ${opts.clusterLimit}`);
+    if (opts.scope && (!Number.isInteger(opts.scope.limit) || opts.scope.limit < 1)) throw new Error(`scope limit must be an integer >= 1, got ${opts.scope.limit}`);
+    this.coord = kc.makeApiClient(k8s.CoordinationV1Api);
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.o = opts;
+    this.now = opts.now ?? Date.now;
+    this.log = log;
+  }
+
+  async held(): Promise<HeldLock | undefined> {
+    const leases = await this.listFresh();
+    const groups = this.groups();
+    const mine = leases.filter((l) => l.spec?.holderIdentity === this.o.node && l.metadata?.name?.startsWith('nodemend-lock-'));
+    if (mine.length === 0) return this.keep(undefined);
+    const cluster = mine.find((l) => slotIndex(l.metadata!.name!) !== undefined);
+    const lock = heldFromAnnotations((cluster ?? mine[0]).metadata?.annotations ?? {}, mine.map((l) => l.metadata!.name!), timeMs(cluster?.spec?.acquireTime) ?? this.now());
+    const complete = groups.every((g) => mine.some((l) => slotIndex(l.metadata!.name!, g.scopeValue) !== undefined));
+    // Crashed between the scope and the cluster slot: nothing disruptive happened yet (stage
+    // 'acquired'), so give the partial lock back rather than act on half a lock.
+    if (!complete && lock.stage === 'acquired') {
+      this.log.warn('releasing a partially acquired lock found at start-up', { leases: lock.leases });
+      await this.release(lock);
+      return undefined;
+    }
+    return this.keep(lock);
+  }
+
+  async tryAcquire(meta: Pick<HeldLock, 'wasUnschedulable' | 'bootIdBefore' | 'forced'>): Promise<AcquireResult> {
+    const existing = this.current ?? (await this.held());
+    if (existing) return { ok: true, lock: existing };
+    const now = this.now();
+    const lock: HeldLock = { leases: [], acquiredAt: now, stage: 'acquired', stageAt: now, ...meta };
+    // Scope first: a node blocked by its zone never ties up a cluster slot while it waits.
+    try {
+      for (const g of this.groups()) {
+        const r = await this.acquireIn(g, lock);
+        if (!r.ok) {
+          if (lock.leases.length) await this.release(lock);
+          return { ok: false, reason: r.reason, position: this.position() };
+        }
+        lock.leases.push(r.name);
+      }
+    } catch (e) {
+      // Never keep half a lock: give back the scope slot if the cluster slot failed with an error.
+      if (lock.leases.length) await this.release(lock).catch((re) => this.log.warn('could not release a partial lock', { error: errMsg(re) }));
+      throw e;
+    }
+    this.log.info('lock acquired', { leases: lock.leases });
+    return { ok: true, lock: this.keep(lock)! };
+  }
+
+  async update(lock: HeldLock): Promise<void> {
+    for (const name of lock.leases) {
+      await this.rewrite(name, 'update', (l) => {
+        l.metadata!.annotations = { ...l.metadata!.annotations, ...metaAnnotations(lock) };
+        l.spec!.renewTime = microTime(this.now());
+        return l;
+      });
+    }
+    this.keep(lock);
+  }
+
+  async release(lock: HeldLock): Promise<void> {
+    this.keep(undefined);
+    for (const name of lock.leases) {
+      await this.rewrite(name, 'release', (l) => {
+        const ann = { ...l.metadata!.annotations };
+        for (const k of Object.values(K)) if (k !== K.scope) delete ann[k];
+        l.metadata!.annotations = ann;
+        l.spec = { leaseDurationSeconds: l.spec?.leaseDurationSeconds, leaseTransitions: l.spec?.leaseTransitions };
+        return l;
+      }).catch((e) => {
+        if (code(e) !== 404) throw e;
+      });
+    }
+    this.log.info('lock released', { leases: lock.leases });
+  }
+
+  async setWaiting(waiting: boolean): Promise<void> {
+    const name = waitMarkerName(this.o.node);
+    const cached = this.o.cachedLeases?.().some((l) => l.metadata?.name === name);
+    try {
+      if (waiting && !cached) {
+        const now = microTime(this.now());
+        await this.call('wait-marker', this.coord.createNamespacedLease({ namespace: this.o.namespace, body: { metadata: { name }, spec: { holderIdentity: this.o.node, acquireTime: now, renewTime: now } } }));
+      } else if (!waiting && (cached || !this.o.cachedLeases)) {
+        await this.call('wait-marker', this.coord.deleteNamespacedLease({ name, namespace: this.o.namespace }));
+      }
+    } catch (e) {
+      // 409: the marker exists already; 404: it is gone already. Both are what we wanted.
+      if (code(e) !== 409 && code(e) !== 404) throw e;
+    }
+  }
+
+  /** Stops renewing (the process is about to exit or the simulated node reboots). */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** 1-based place among the waiting markers (oldest first), from the informer cache. */
+  private position(): number | undefined {
+    const leases = this.o.cachedLeases?.();
+    if (!leases) return undefined;
+    const marks = leases
+      .filter((l) => l.metadata?.name?.startsWith(WAIT_PREFIX))
+      .map((l) => ({ node: l.spec?.holderIdentity ?? '', at: timeMs(l.spec?.acquireTime) ?? Number.MAX_SAFE_INTEGER }))
+      .sort((a, b) => a.at - b.at || a.node.localeCompare(b.node));
+    const i = marks.findIndex((m) => m.node === this.o.node);
+    return i < 0 ? undefined : i + 1;
+  }
+
+  private groups(): Group[] {
+    const out: Group[] = [];
+    if (this.o.scope) {
+      const { label, limit } = this.o.scope;
+      const value = this.o.nodeLabels()?.[label] ?? '';
+      out.push({ what: `${label}=${value}`, limit, scopeValue: value, scopeText: `${label}=${value}`, nameOf: (i) => scopeSlotName(value, i) });
+    }
+    out.push({ what: 'cluster', limit: this.o.clusterLimit, scopeText: 'cluster', nameOf: clusterSlotName });
+    return out;
+  }
+
+  private async acquireIn(g: Group, lock: HeldLock): Promise<{ ok: true; name: string } | { ok: false; reason: string }> {
+    for (let attempt = 0; attempt <= RETRIES; attempt++) {
+      // The informer cache first (no API call while waiting); after a conflict, the API itself.
+      const all = attempt === 0 && this.o.cachedLeases ? [...this.o.cachedLeases()] : await this.listFresh();
+      const group = all.filter((l) => slotIndex(l.metadata?.name ?? '', g.scopeValue) !== undefined);
+      const views = await Promise.all(
+        group.map(async (l) => {
+          const s = slotLease(l);
+          const h = s.holder && s.holder !== this.o.node ? await this.holderStatus(s.holder) : undefined;
+          return { name: s.name, index: slotIndex(s.name, g.scopeValue)!, holder: s.holder, verdict: verdict(s, h, this.now(), this.o) };
+        }),
+      );
+      const c = choose(this.o.node, g.limit, g.what, views, g.nameOf);
+      if (c.kind === 'full') return { ok: false, reason: c.reason };
+      if (c.kind === 'mine') return { ok: true, name: c.name };
+      const existing = group.find((l) => l.metadata?.name === c.name);
+      const body = this.holderBody(c.name, g, lock, existing);
+      try {
+        if (existing) await this.call('acquire', this.coord.replaceNamespacedLease({ name: c.name, namespace: this.o.namespace, body }));
+        else await this.call('acquire', this.coord.createNamespacedLease({ namespace: this.o.namespace, body }));
+        if (c.takeover) this.log.warn('took over a stale lock slot', { lease: c.name, why: c.takeover });
+        return { ok: true, name: c.name };
+      } catch (e) {
+        if (code(e) === 409) continue; // someone else wrote first: re-read and decide again
+        throw e;
+      }
+    }
+    return { ok: false, reason: `lock contention: ${g.what} slots changed under us ${RETRIES + 1} times; will retry` };
+  }
+
+  private holderBody(name: string, g: Group, lock: HeldLock, existing?: k8s.V1Lease): k8s.V1Lease {
+    const now = microTime(this.now());
+    const transitions = (existing?.spec?.leaseTransitions ?? 0) + (existing?.spec?.holderIdentity ? 1 : 0);
+    return {
+      metadata: {
+        name,
+        namespace: this.o.namespace,
+        resourceVersion: existing?.metadata?.resourceVersion,
+        labels: existing?.metadata?.labels,
+        annotations: { ...existing?.metadata?.annotations, ...metaAnnotations(lock), [K.scope]: g.scopeText },
+      },
+      spec: {
+        holderIdentity: this.o.node,
+        acquireTime: now,
+        renewTime: now,
+        leaseDurationSeconds: Math.max(1, Math.ceil(this.o.graceMs / 1000)),
+        leaseTransitions: transitions,
+      },
+    };
+  }
+
+  private async holderStatus(node: string): Promise<HolderStatus> {
+    try {
+      const n = await this.call('read-holder', this.core.readNode({ name: node }));
+      return isNodeReady(n) ? { kind: 'ready', readySinceMs: readyTransition(n) } : { kind: 'notready' };
+    } catch (e) {
+      if (code(e) === 404) return { kind: 'absent' };
+      return { kind: 'unknown', error: apiMessage(e) };
+    }
+  }
+
+  /** Read-modify-write of one held Lease, refusing to touch it once another node holds it. */
+  private async rewrite(name: string, op: string, change: (l: k8s.V1Lease) => k8s.V1Lease): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const l = await this.call(op, this.coord.readNamespacedLease({ name, namespace: this.o.namespace }));
+      if (l.spec?.holderIdentity !== this.o.node) {
+        if (op === 'release') return;
+        throw new Error(`lock lost: Lease ${name} is now held by ${l.spec?.holderIdentity || 'nobody'}`);
+      }
+      l.metadata!.annotations ??= {};
+      l.spec ??= {};
+      try {
+        await this.call(op, this.coord.replaceNamespacedLease({ name, namespace: this.o.namespace, body: change(l) }));
+        return;
+      } catch (e) {
+        if (code(e) !== 409 || attempt >= RETRIES) throw e;
+      }
+    }
+  }
+
+  private async listFresh(): Promise<k8s.V1Lease[]> {
+    return (await this.call('list', this.coord.listNamespacedLease({ namespace: this.o.namespace }))).items;
+  }
+
+  private async call<T>(op: string, p: Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(p, CALL_MS, `lease ${op}`);
+    } catch (e) {
+      if (code(e) !== 409 && code(e) !== 404) this.o.onApiError?.(`lease-${op}`);
+      throw e;
+    }
+  }
+
+  /** Remembers the held lock and keeps its Leases renewed while this process lives. */
+  private keep(lock: HeldLock | undefined): HeldLock | undefined {
+    this.current = lock;
+    const every = this.o.renewIntervalMs ?? Math.floor(this.o.graceMs / 3);
+    if (!lock || every <= 0) {
+      this.stop();
+    } else if (!this.timer) {
+      this.timer = setInterval(() => void this.renew(), every);
+      this.timer.unref();
+    }
+    return lock;
+  }
+
+  private async renew(): Promise<void> {
+    const lock = this.current;
+    if (!lock) return;
+    try {
+      for (const name of lock.leases) {
+        await this.rewrite(name, 'renew', (l) => {
+          l.spec!.renewTime = microTime(this.now());
+          return l;
+        });
+      }
+    } catch (e) {
+      this.log.error('could not renew the lock', { leases: lock.leases, error: errMsg(e) });
+    }
+  }
+}

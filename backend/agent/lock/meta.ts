@@ -1,0 +1,63 @@
+// How a HeldLock is written into, and read back from, a Lease's annotations. The stage is kept
+// there so an agent restarted mid-reboot resumes where it was; the hub reads stage and scope.
+
+import type * as k8s from '@kubernetes/client-node';
+import type { HeldLock } from '../ports.ts';
+import { timeMs } from '../../shared/kube.ts';
+import type { SlotLease } from './slots.ts';
+
+export const K = {
+  stage: 'nodemend.dev/stage',
+  stageAt: 'nodemend.dev/stage-at',
+  scope: 'nodemend.dev/scope',
+  acquiredAt: 'nodemend.dev/acquired-at',
+  bootIdBefore: 'nodemend.dev/boot-id-before',
+  wasUnschedulable: 'nodemend.dev/was-unschedulable',
+  forced: 'nodemend.dev/forced',
+} as const;
+
+const STAGES: readonly HeldLock['stage'][] = ['acquired', 'cordoned', 'drained', 'rebooting'];
+
+export function metaAnnotations(lock: HeldLock): Record<string, string> {
+  return {
+    [K.stage]: lock.stage,
+    [K.stageAt]: new Date(lock.stageAt).toISOString(),
+    [K.acquiredAt]: new Date(lock.acquiredAt).toISOString(),
+    [K.bootIdBefore]: lock.bootIdBefore,
+    [K.wasUnschedulable]: String(lock.wasUnschedulable),
+    [K.forced]: String(lock.forced),
+  };
+}
+
+/**
+ * The HeldLock recorded in a Lease. Unreadable fields fall to the safe side: an unknown stage is
+ * 'rebooting' (the agent then verifies and uncordons instead of starting over), an unknown
+ * wasUnschedulable is true (never uncordon a node that may have been cordoned by a person).
+ */
+export function heldFromAnnotations(ann: Record<string, string>, leases: string[], fallbackAcquired: number): HeldLock {
+  const stage = (STAGES as readonly string[]).includes(ann[K.stage] ?? '') ? (ann[K.stage] as HeldLock['stage']) : 'rebooting';
+  const acquiredAt = timeMs(ann[K.acquiredAt]) ?? fallbackAcquired;
+  return {
+    leases,
+    acquiredAt,
+    stage,
+    stageAt: timeMs(ann[K.stageAt]) ?? acquiredAt,
+    bootIdBefore: ann[K.bootIdBefore] ?? '',
+    wasUnschedulable: ann[K.wasUnschedulable] !== 'false',
+    forced: ann[K.forced] === 'true',
+  };
+}
+
+export function slotLease(l: k8s.V1Lease): SlotLease {
+  const ann = l.metadata?.annotations ?? {};
+  const s: SlotLease = { name: l.metadata?.name ?? '' };
+  if (l.spec?.holderIdentity) s.holder = l.spec.holderIdentity;
+  const acq = timeMs(l.spec?.acquireTime);
+  if (acq !== undefined) s.acquireMs = acq;
+  const renew = timeMs(l.spec?.renewTime);
+  if (renew !== undefined) s.renewMs = renew;
+  if (ann[K.stage]) s.stage = ann[K.stage];
+  const at = timeMs(ann[K.stageAt]);
+  if (at !== undefined) s.stageAtMs = at;
+  return s;
+}

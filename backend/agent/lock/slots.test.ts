@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { choose, clusterSlotName, scopeSlotName, slotIndex, slug, verdict, waitMarkerName, type HolderStatus, type SlotLease, type SlotView } from './slots.ts';
+
+const rules = { graceMs: 60_000, maxRebootMs: 600_000 };
+const NOW = 10_000_000;
+
+const verdictCases: { name: string; lease: SlotLease; holder?: HolderStatus; want: 'free' | 'held' | 'stale'; has?: string }[] = [
+  { name: 'no holder is free', lease: { name: 'l' }, want: 'free' },
+  { name: 'holder not looked up is held', lease: { name: 'l', holder: 'a' }, want: 'held' },
+  { name: 'deleted holder is stale at once', lease: { name: 'l', holder: 'a', renewMs: NOW }, holder: { kind: 'absent' }, want: 'stale', has: 'deleted' },
+  { name: 'unreadable holder is held (fail closed)', lease: { name: 'l', holder: 'a', renewMs: 0 }, holder: { kind: 'unknown', error: 'timeout' }, want: 'held', has: 'timeout' },
+  { name: 'NotReady rebooting within max is held', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 599_000, renewMs: NOW - 599_000 }, holder: { kind: 'notready' }, want: 'held', has: 'NotReady' },
+  { name: 'NotReady rebooting past max is stale', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 601_000 }, holder: { kind: 'notready' }, want: 'stale', has: 'maximum reboot' },
+  { name: 'NotReady rebooting: renewals after stage do not extend', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 700_000, renewMs: NOW }, holder: { kind: 'notready' }, want: 'stale' },
+  { name: 'NotReady draining counts from last renew', lease: { name: 'l', holder: 'a', stage: 'cordoned', stageAtMs: NOW - 900_000, renewMs: NOW - 100_000 }, holder: { kind: 'notready' }, want: 'held' },
+  { name: 'NotReady never renewed counts from acquire', lease: { name: 'l', holder: 'a', acquireMs: NOW - 700_000 }, holder: { kind: 'notready' }, want: 'stale' },
+  { name: 'Ready and renewed is held', lease: { name: 'l', holder: 'a', renewMs: NOW - 59_000 }, holder: { kind: 'ready' }, want: 'held' },
+  { name: 'Ready and silent past grace is stale', lease: { name: 'l', holder: 'a', renewMs: NOW - 61_000 }, holder: { kind: 'ready' }, want: 'stale', has: 'not renewed' },
+  { name: 'Ready again recently after a long reboot: grace counts from Ready', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 500_000, renewMs: NOW - 500_000 }, holder: { kind: 'ready', readySinceMs: NOW - 10_000 }, want: 'held' },
+  { name: 'Ready since long, no agent renewing: stale', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 500_000, renewMs: NOW - 500_000 }, holder: { kind: 'ready', readySinceMs: NOW - 120_000 }, want: 'stale' },
+];
+for (const c of verdictCases) {
+  test(`verdict: ${c.name}`, () => {
+    const v = verdict(c.lease, c.holder, NOW, rules);
+    assert.equal(v.state, c.want);
+    if (c.has) assert.match(v.state === 'free' ? '' : v.reason, new RegExp(c.has));
+  });
+}
+
+const held = (i: number, holder: string): SlotView => ({ name: clusterSlotName(i), index: i, holder, verdict: { state: 'held', reason: `held by ${holder}` } });
+const free = (i: number): SlotView => ({ name: clusterSlotName(i), index: i, verdict: { state: 'free' } });
+const stale = (i: number, holder: string): SlotView => ({ name: clusterSlotName(i), index: i, holder, verdict: { state: 'stale', reason: 'gone' } });
+
+const chooseCases: { name: string; limit: number; slots: SlotView[]; want: string }[] = [
+  { name: 'empty group: create slot 0', limit: 2, slots: [], want: 'take nodemend-lock-0' },
+  { name: 'slot 0 held: create slot 1', limit: 2, slots: [held(0, 'x')], want: 'take nodemend-lock-1' },
+  { name: 'reuse a released lease', limit: 2, slots: [held(0, 'x'), free(1)], want: 'take nodemend-lock-1' },
+  { name: 'lowest free index first', limit: 3, slots: [free(2), held(1, 'x')], want: 'take nodemend-lock-0' },
+  { name: 'full', limit: 2, slots: [held(0, 'x'), held(1, 'y')], want: 'full' },
+  { name: 'already mine', limit: 1, slots: [held(0, 'me')], want: 'mine nodemend-lock-0' },
+  { name: 'stale holder is taken over', limit: 2, slots: [held(0, 'x'), stale(1, 'y')], want: 'take nodemend-lock-1 takeover' },
+  { name: 'holder above a lowered limit still counts', limit: 2, slots: [held(0, 'x'), free(1), held(2, 'y')], want: 'full' },
+  { name: 'lowered limit: free slot above limit is not used', limit: 1, slots: [held(0, 'x'), free(1)], want: 'full' },
+  { name: 'lowered limit: holder above limit, slot 0 free but count reached', limit: 1, slots: [free(0), held(1, 'x')], want: 'full' },
+  { name: 'limit 0 never grants', limit: 0, slots: [], want: 'full' },
+];
+for (const c of chooseCases) {
+  test(`choose: ${c.name}`, () => {
+    const r = choose('me', c.limit, 'cluster', c.slots, clusterSlotName);
+    const got = r.kind === 'full' ? 'full' : r.kind === 'mine' ? `mine ${r.name}` : `take ${r.name}${r.takeover ? ' takeover' : ''}`;
+    assert.equal(got, c.want);
+  });
+}
+
+const nameCases: { name: string; slotName: string; scope?: string; want: number | undefined }[] = [
+  { name: 'cluster slot', slotName: 'nodemend-lock-3', want: 3 },
+  { name: 'scope slot is not a cluster slot', slotName: 'nodemend-lock-a-3', want: undefined },
+  { name: 'numeric scope value is not a cluster slot', slotName: scopeSlotName('1', 0), want: undefined },
+  { name: 'scope slot of its group', slotName: scopeSlotName('eu-west-1a', 2), scope: 'eu-west-1a', want: 2 },
+  { name: 'prefix-sharing scope values do not mix', slotName: scopeSlotName('a-1', 0), scope: 'a', want: undefined },
+  { name: 'waiting marker is no slot', slotName: waitMarkerName('n-1'), want: undefined },
+  { name: 'leading zero is no slot', slotName: 'nodemend-lock-01', want: undefined },
+];
+for (const c of nameCases) {
+  test(`slotIndex: ${c.name}`, () => assert.equal(slotIndex(c.slotName, c.scope), c.want));
+}
+
+const slugCases: [string, RegExp][] = [
+  ['eu-west-1a', /^eu-west-1a$/],
+  ['Zone_A', /^zone-a-[0-9a-f]{8}$/],
+  ['', /^none-[0-9a-f]{8}$/],
+  ['x'.repeat(63), /^x{40}-[0-9a-f]{8}$/],
+];
+for (const [v, re] of slugCases) test(`slug(${JSON.stringify(v.slice(0, 10))}) is DNS-safe and distinct`, () => assert.match(slug(v), re));
+test('slug keeps case-different values apart', () => assert.notEqual(slug('A'), slug('a')));

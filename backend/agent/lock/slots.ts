@@ -1,0 +1,139 @@
+// Pure lock-slot arithmetic: which Lease names form a group (the cluster's M slots, or the N slots
+// of one scope value such as a zone), whether a held slot may be taken over, and which slot this
+// node should try. No I/O: the adapter (lease.ts) reads Leases and holder Nodes and feeds them in.
+
+export const LOCK_PREFIX = 'nodemend-lock-';
+export const WAIT_PREFIX = 'nodemend-wait-';
+
+export function clusterSlotName(i: number): string {
+  return `${LOCK_PREFIX}${i}`;
+}
+
+export function scopeSlotName(value: string, i: number): string {
+  return `${LOCK_PREFIX}${slug(value)}-${i}`;
+}
+
+/** The slot index if `name` belongs to the group (cluster when scopeValue is undefined). */
+export function slotIndex(name: string, scopeValue?: string): number | undefined {
+  const head = scopeValue === undefined ? LOCK_PREFIX : `${LOCK_PREFIX}${slug(scopeValue)}-`;
+  if (!name.startsWith(head)) return undefined;
+  const rest = name.slice(head.length);
+  return /^(0|[1-9]\d{0,5})$/.test(rest) ? Number(rest) : undefined;
+}
+
+/**
+ * A DNS-label-safe form of a label value. Label values allow upper case, '_' and '.', Lease names
+ * do not; when the value had to change, a hash of the original keeps two values (say "A" and
+ * "a") from sharing slots. An empty value (node without the label) gets a group of its own.
+ */
+export function slug(value: string): string {
+  const s = value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  if (s === value && s !== '') return s;
+  return `${s || 'none'}-${fnv1a(value)}`;
+}
+
+export function waitMarkerName(node: string): string {
+  const n = `${WAIT_PREFIX}${node}`;
+  return n.length <= 253 ? n : `${n.slice(0, 240)}-${fnv1a(node)}`;
+}
+
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of new TextEncoder().encode(s)) {
+    h ^= ch;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** One slot Lease as the adapter read it (times in epoch ms). */
+export interface SlotLease {
+  name: string;
+  holder?: string;
+  acquireMs?: number;
+  renewMs?: number;
+  stage?: string;
+  stageAtMs?: number;
+}
+
+/** What the adapter found out about a holder's Node. */
+export type HolderStatus =
+  | { kind: 'absent' }
+  | { kind: 'ready'; readySinceMs?: number }
+  | { kind: 'notready' }
+  | { kind: 'unknown'; error: string };
+
+export interface StaleRules {
+  /** A Ready holder that has not renewed for this long (since it became Ready) has lost its agent. */
+  graceMs: number;
+  /** A NotReady holder keeps its slot this long after it started rebooting (or last renewed). */
+  maxRebootMs: number;
+}
+
+export type Verdict = { state: 'free' } | { state: 'held'; reason: string } | { state: 'stale'; reason: string };
+
+const sec = (ms: number) => `${Math.round(ms / 1000)}s`;
+
+export function verdict(l: SlotLease, h: HolderStatus | undefined, now: number, rules: StaleRules): Verdict {
+  if (!l.holder) return { state: 'free' };
+  const who = `held by ${l.holder}`;
+  if (!h) return { state: 'held', reason: who };
+  switch (h.kind) {
+    case 'absent':
+      // A deleted node will never release: its slot is free at once (Kured's ghost locks).
+      return { state: 'stale', reason: `holder ${l.holder} was deleted` };
+    case 'unknown':
+      // Fail closed: a holder we cannot see might be mid-reboot.
+      return { state: 'held', reason: `${who} (cannot read its node: ${h.error})` };
+    case 'notready': {
+      // A node that is down is disrupted whether or not its agent renews: keep its slot so a slow
+      // reboot never lets an extra node in, but not forever.
+      const since = l.stage === 'rebooting' && l.stageAtMs !== undefined ? l.stageAtMs : Math.max(l.renewMs ?? 0, l.stageAtMs ?? 0, l.acquireMs ?? 0);
+      const down = now - since;
+      if (down > rules.maxRebootMs) return { state: 'stale', reason: `holder ${l.holder} NotReady ${sec(down)}, longer than the maximum reboot duration ${sec(rules.maxRebootMs)}` };
+      return { state: 'held', reason: `${who} (NotReady, rebooting for ${sec(down)})` };
+    }
+    case 'ready': {
+      // Count the grace from when the node came back too: after a long reboot the last renewal is
+      // old, and the fresh agent needs a moment to start and find its lock.
+      const last = Math.max(l.renewMs ?? 0, l.acquireMs ?? 0, h.readySinceMs ?? 0);
+      const silent = now - last;
+      if (silent > rules.graceMs) return { state: 'stale', reason: `holder ${l.holder} is Ready but has not renewed for ${sec(silent)} (grace ${sec(rules.graceMs)})` };
+      return { state: 'held', reason: who };
+    }
+  }
+}
+
+export interface SlotView {
+  name: string;
+  index: number;
+  holder?: string;
+  verdict: Verdict;
+}
+
+export type Choice =
+  | { kind: 'mine'; name: string }
+  | { kind: 'take'; name: string; takeover?: string }
+  | { kind: 'full'; reason: string };
+
+/**
+ * The slot this node should try in a group of `limit` slots. Leases beyond the limit (left from a
+ * larger limit) still count as holders, so lowering the limit never lets more nodes in.
+ */
+export function choose(me: string, limit: number, what: string, slots: SlotView[], nameOf: (i: number) => string): Choice {
+  const mine = slots.find((s) => s.holder === me);
+  if (mine) return { kind: 'mine', name: mine.name };
+  const active = slots.filter((s) => s.verdict.state === 'held');
+  if (active.length >= limit) {
+    const who = active.map((s) => (s.verdict.state === 'held' ? s.verdict.reason : '')).join('; ');
+    return { kind: 'full', reason: `all ${limit} ${what} slot(s) taken: ${who}` };
+  }
+  const byIndex = new Map(slots.map((s) => [s.index, s]));
+  for (let i = 0; i < limit; i++) {
+    const s = byIndex.get(i);
+    if (!s) return { kind: 'take', name: nameOf(i) };
+    if (s.verdict.state === 'free') return { kind: 'take', name: s.name };
+    if (s.verdict.state === 'stale') return { kind: 'take', name: s.name, takeover: s.verdict.reason };
+  }
+  return { kind: 'full', reason: `no free ${what} slot below the limit ${limit} (a slot above the limit is still held)` };
+}

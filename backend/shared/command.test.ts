@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCommand, splitCommand } from './command.ts';
+
+const cases: [string, string[]][] = [
+  ['/bin/systemctl reboot', ['/bin/systemctl', 'reboot']],
+  ['  a   b  ', ['a', 'b']],
+  ["sh -c 'test -f /x && exit 0'", ['sh', '-c', 'test -f /x && exit 0']],
+  ['echo "a \\"b\\" c"', ['echo', 'a "b" c']],
+  ["echo ''", ['echo', '']],
+  ['a\\ b', ['a b']],
+  ['', []],
+];
+for (const [line, want] of cases) test(`splitCommand(${JSON.stringify(line)})`, () => assert.deepEqual(splitCommand(line), want));
+test('splitCommand rejects an unclosed quote', () => assert.throws(() => splitCommand("sh -c 'x"), /unclosed ' quote/));
+
+test('runCommand: exit code, output, missing binary, timeout', async () => {
+  assert.deepEqual(await runCommand(['sh', '-c', 'echo hi; echo err >&2; exit 3'], 5000), { code: 3, stdout: 'hi\n', stderr: 'err\n' });
+  const missing = await runCommand(['/nonexistent/nodemend-cmd'], 5000);
+  assert.match(missing.error ?? '', /ENOENT/);
+  const slow = await runCommand(['sleep', '5'], 200);
+  assert.match(slow.error ?? '', /timed out/);
+  assert.equal((await runCommand([], 100)).error, 'empty command');
+});

@@ -1,0 +1,152 @@
+// Small Kubernetes helpers both the agent and the hub need: HTTP status and message of client
+// errors, patch content types, time fields that arrive as Date (typed reads) or string (watch
+// events, MicroTime), and an informer that restarts itself after errors.
+
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../agent/ports.ts';
+import { errMsg } from './log.ts';
+
+/** HTTP status of a client-node error (ApiException), or undefined (network error, timeout...). */
+export function code(e: unknown): number | undefined {
+  if (typeof e !== 'object' || e === null || !('code' in e)) return undefined;
+  const c = Number((e as { code: unknown }).code);
+  return Number.isInteger(c) && c >= 100 && c < 600 ? c : undefined;
+}
+
+/** The API server's own message of an error (the Status body), else the error's message. */
+export function apiMessage(e: unknown): string {
+  if (typeof e === 'object' && e !== null && 'body' in e) {
+    let b: unknown = (e as { body: unknown }).body;
+    if (typeof b === 'string') {
+      const raw: string = b;
+      try {
+        b = JSON.parse(raw);
+      } catch {
+        return raw.slice(0, 300) || errMsg(e).split('\n')[0];
+      }
+    }
+    if (typeof b === 'object' && b !== null && typeof (b as { message?: unknown }).message === 'string') {
+      return (b as { message: string }).message;
+    }
+  }
+  return errMsg(e).split('\n')[0];
+}
+
+export const mergePatch = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+export const jsonPatch = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
+
+/**
+ * A MicroTime the API server accepts: client-node sends a plain Date with millisecond precision,
+ * which a MicroTime field (Lease renewTime/acquireTime) rejects; V1MicroTime prints six digits.
+ */
+export function microTime(ms: number): k8s.V1MicroTime {
+  return new k8s.V1MicroTime(ms);
+}
+
+/** Epoch ms of a time field, whatever form it arrived in; undefined when absent or unreadable. */
+export function timeMs(t: unknown): number | undefined {
+  if (t instanceof Date) return Number.isNaN(t.getTime()) ? undefined : t.getTime();
+  if (typeof t === 'string' && t !== '') {
+    const v = Date.parse(t);
+    return Number.isNaN(v) ? undefined : v;
+  }
+  return undefined;
+}
+
+export function isNodeReady(n: k8s.V1Node | undefined): boolean {
+  return !!n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** When the node's Ready condition last changed (to its current value), if known. */
+export function readyTransition(n: k8s.V1Node | undefined): number | undefined {
+  return timeMs(n?.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime);
+}
+
+/** Rejects after ms: API calls must not hang the agent while the API server is away. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`${what}: no answer from the API server within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+export interface Watcher<T extends k8s.KubernetesObject> {
+  readonly cache: k8s.ObjectCache<T>;
+  /** True once the first list arrived. */
+  synced(): boolean;
+  /** True while the watch is not in an error backoff. */
+  healthy(): boolean;
+  /** Resolves after the first list (or rejects after timeoutMs). */
+  waitSynced(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A list+watch informer (client-node's ListWatch: cache, 410 Gone relists) that restarts after
+ * errors with a growing delay instead of stopping for good, keeping the last cache meanwhile.
+ */
+export function watchResource<T extends k8s.KubernetesObject>(
+  kc: k8s.KubeConfig,
+  name: string,
+  path: string,
+  list: () => Promise<k8s.KubernetesListObject<T>>,
+  onChange: (kind: 'add' | 'update' | 'delete', obj: T) => void,
+  log: Logger,
+  fieldSelector?: string,
+  labelSelector?: string,
+): Watcher<T> {
+  let synced = false;
+  let failing = false;
+  let stopped = false;
+  const waiters: (() => void)[] = [];
+  const listFn = async () => {
+    const l = await list();
+    // The cache applies the list synchronously after this resolves; flag it right after.
+    queueMicrotask(() => {
+      failing = false;
+      if (!synced) {
+        synced = true;
+        for (const w of waiters.splice(0)) w();
+      }
+    });
+    return l;
+  };
+  const lw = new k8s.ListWatch<T>(path, new k8s.Watch(kc), listFn, false, labelSelector, fieldSelector);
+  lw.on(k8s.ADD, (o) => onChange('add', o));
+  lw.on(k8s.UPDATE, (o) => onChange('update', o));
+  lw.on(k8s.DELETE, (o) => onChange('delete', o));
+  let backoff = 500;
+  lw.on(k8s.CONNECT, () => {
+    backoff = 500;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  lw.on(k8s.ERROR, (err) => {
+    failing = true;
+    if (stopped) return;
+    log.warn('watch failed; retrying', { informer: name, error: errMsg(err), retryMs: backoff });
+    timer = setTimeout(() => {
+      if (!stopped) lw.start().catch((e) => log.warn('watch restart failed', { informer: name, error: errMsg(e) }));
+    }, backoff);
+    backoff = Math.min(backoff * 2, 15_000);
+  });
+  lw.start().catch((e) => log.warn('watch start failed', { informer: name, error: errMsg(e) }));
+  return {
+    cache: lw,
+    synced: () => synced,
+    healthy: () => !failing,
+    waitSynced(timeoutMs) {
+      if (synced) return Promise.resolve();
+      return withTimeout(new Promise<void>((r) => waiters.push(r)), timeoutMs, `first list of ${name}`);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await lw.stop();
+    },
+  };
+}
