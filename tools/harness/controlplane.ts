@@ -94,6 +94,8 @@ export class ControlPlane {
       // The API server cannot publish 127.0.0.1 as the kubernetes Service endpoint; nothing needs it.
       '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false', '--profiling=false',
+      // The agent DaemonSet is privileged (nsenter into the host to reboot), as in real clusters.
+      '--allow-privileged=true',
     ];
     const api = this.start('kube-apiserver', this.apiArgs);
     const caPath = join(d, 'pki/apiserver.crt');

@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# The nodemend backend image: one program that runs as the agent or the hub, by its first argument.
+#   docker build -t ghcr.io/nodemend/nodemend:0.1.0 .
+#   docker run --rm ghcr.io/nodemend/nodemend:0.1.0 hub --help
+# This repository's machines have no container engine, so this file is not built by CI: it is
+# kept short enough to check by reading. The manifests in deploy/ name this image.
+
+# The same Node as scripts/node.sh (type stripping and the bundle's target are Node 24).
+ARG NODE_VERSION=24.21.0
+
+# Stage 1: bundle. esbuild turns backend/main.ts and every dependency into one ESM file, so the
+# final image needs no node_modules and no npm.
+FROM node:${NODE_VERSION}-bookworm AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# No install scripts: the bundle needs none (esbuild finds its platform binary without one).
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json ./
+COPY scripts/build.ts scripts/build.ts
+# scripts/build.ts bundles all three targets (backend, extension, webview); it needs all sources.
+COPY protocol protocol
+COPY backend backend
+COPY extension extension
+COPY webview webview
+RUN node scripts/build.ts
+
+# Stage 2: run. Debian slim rather than distroless or Alpine, on purpose: the agent's command
+# reboot method and sentinel command run `nsenter` into the host's mount namespace, and nsenter
+# comes with util-linux, an essential package of every Debian image (/usr/bin/nsenter).
+FROM node:${NODE_VERSION}-bookworm-slim
+# The runtime needs only node: drop npm, npx and corepack (less to patch, less to exploit).
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+WORKDIR /app
+# backend.mjs, its source map and the licence texts of the bundled dependencies.
+COPY --from=build /src/dist/backend.mjs* /app/
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps
+# Non-root by default (the "node" user of the base image, numeric so Kubernetes can verify
+# runAsNonRoot). The hub runs as this user. The agent's DaemonSet sets runAsUser: 0, because
+# rebooting the host needs root: nsenter into PID 1's namespaces (command method) or a signal to
+# PID 1 (signal method). Its dry-run variant runs as nobody.
+USER 1000:1000
+ENTRYPOINT ["node", "/app/backend.mjs"]
+CMD ["--help"]
