@@ -88,3 +88,25 @@ for (const c of srcCases) {
 }
 
 test('normalize: maps IPv4-in-IPv6', () => assert.equal(normalize('::FFFF:1.2.3.4'), '1.2.3.4'));
+
+test('TokenAuth: at most maxPending reviews at once; the rest get 503 without an API call', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  const a = new TokenAuth({
+    tokenReview: async () => {
+      calls++;
+      await gate;
+      return { authenticated: false, error: 'no' };
+    },
+    canListNodes: async () => ({ allowed: false, reason: '' }),
+  }, Date.now, 30_000, 1024, 2);
+  const first = [a.check('t1'), a.check('t2')];
+  const third = await a.check('t3');
+  assert.deepEqual([third.ok, !third.ok && third.status], [false, 503]);
+  assert.equal(calls, 2);
+  release();
+  for (const d of await Promise.all(first)) assert.equal(!d.ok && d.status, 401);
+  assert.equal((await a.check('t4')).ok, false);
+  assert.equal(calls, 3, 'capacity is given back');
+});

@@ -69,8 +69,11 @@ export class TokenAuth {
   /** Allowed decisions live this long; refusals shorter, so a fixed RBAC binding takes effect soon. */
   private readonly ttlMs: number;
   private readonly maxEntries: number;
+  private pending = 0;
+  private readonly maxPending: number;
 
-  constructor(port: ReviewPort, now: () => number = Date.now, ttlMs = 30_000, maxEntries = 1024) {
+  constructor(port: ReviewPort, now: () => number = Date.now, ttlMs = 30_000, maxEntries = 1024, maxPending = 32) {
+    this.maxPending = maxPending;
     this.port = port;
     this.now = now;
     this.ttlMs = ttlMs;
@@ -83,7 +86,10 @@ export class TokenAuth {
     const hit = this.cache.get(key);
     const ttl = hit?.decision.ok ? this.ttlMs : this.ttlMs / 6;
     if (hit && this.now() - hit.at < ttl) return hit.decision;
-    const decision = await this.decide(token);
+    // Bounded: a flood of made-up tokens must not turn into a flood of reviews on the API server.
+    if (this.pending >= this.maxPending) return { ok: false, status: 503, reason: 'too many connections being authenticated; retry shortly' };
+    this.pending++;
+    const decision = await this.decide(token).finally(() => this.pending--);
     // 503 means "could not ask": never cached, the next attempt asks again.
     if (decision.ok || decision.status !== 503) {
       this.cache.delete(key);

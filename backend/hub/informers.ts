@@ -54,9 +54,18 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
       return l;
     };
     const lw = new k8s.ListWatch<T>(path, new k8s.Watch(kc), listFn, false, undefined, fieldSelector);
-    lw.on(k8s.ADD, (o) => sink.upsert(o));
-    lw.on(k8s.UPDATE, (o) => sink.upsert(o));
-    lw.on(k8s.DELETE, (o) => sink.remove(o));
+    // An object the model cannot digest is logged and skipped: it must never stop the watch or
+    // the hub (the callbacks run inside the watch's own handler).
+    const guard = (f: (o: T) => void) => (o: T) => {
+      try {
+        f(o);
+      } catch (e) {
+        log.error('could not apply a cluster change; skipped', { informer: name, object: o.metadata?.name, error: errMsg(e) });
+      }
+    };
+    lw.on(k8s.ADD, guard((o) => sink.upsert(o)));
+    lw.on(k8s.UPDATE, guard((o) => sink.upsert(o)));
+    lw.on(k8s.DELETE, guard((o) => sink.remove(o)));
     let backoff = 1000;
     lw.on(k8s.CONNECT, () => {
       backoff = 1000;
