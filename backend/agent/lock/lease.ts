@@ -8,7 +8,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { AcquireResult, HeldLock, LockPort, Logger } from '../ports.ts';
 import { apiMessage, code, isNodeReady, microTime, readyTransition, timeMs, withTimeout } from '../../shared/kube.ts';
 import { errMsg } from '../../shared/log.ts';
-import { choose, clusterSlotName, scopeSlotName, slotIndex, verdict, waitMarkerName, WAIT_PREFIX, type HolderStatus, type StaleRules } from './slots.ts';
+import { choose, clusterSlotName, scopeSlotName, slotIndex, verdict, type HolderStatus, type StaleRules } from './slots.ts';
+import { WaitingMarkers } from './waiting.ts';
 import { K, heldFromAnnotations, metaAnnotations, slotLease } from './meta.ts';
 
 export interface LeaseLockOptions extends StaleRules {
@@ -47,6 +48,7 @@ export class LeaseLock implements LockPort {
   private readonly log: Logger;
   private current: HeldLock | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly waiting: WaitingMarkers;
 
   constructor(kc: k8s.KubeConfig, opts: LeaseLockOptions, log: Logger) {
     if (!Number.isInteger(opts.clusterLimit) || opts.clusterLimit < 1) throw new Error(`clusterLimit must be an integer >= 1, got ${opts.clusterLimit}`);
@@ -56,16 +58,18 @@ export class LeaseLock implements LockPort {
     this.o = opts;
     this.now = opts.now ?? Date.now;
     this.log = log;
+    this.waiting = new WaitingMarkers(this.coord, opts.namespace, opts.node, this.now, opts.cachedLeases, (p) => this.call('wait-marker', p));
   }
 
   async held(): Promise<HeldLock | undefined> {
     const leases = await this.listFresh();
-    const groups = this.groups();
+    const groups = this.groups() ?? [];
     const mine = leases.filter((l) => l.spec?.holderIdentity === this.o.node && l.metadata?.name?.startsWith('nodemend-lock-'));
     if (mine.length === 0) return this.keep(undefined);
     const cluster = mine.find((l) => slotIndex(l.metadata!.name!) !== undefined);
     const lock = heldFromAnnotations((cluster ?? mine[0]).metadata?.annotations ?? {}, mine.map((l) => l.metadata!.name!), timeMs(cluster?.spec?.acquireTime) ?? this.now());
-    const complete = groups.every((g) => mine.some((l) => slotIndex(l.metadata!.name!, g.scopeValue) !== undefined));
+    // Labels unknown (no groups): cannot judge completeness, so never give anything back.
+    const complete = groups.length === 0 || groups.every((g) => mine.some((l) => slotIndex(l.metadata!.name!, g.scopeValue) !== undefined));
     // Crashed between the scope and the cluster slot: nothing disruptive happened yet (stage
     // 'acquired'), so give the partial lock back rather than act on half a lock.
     if (!complete && lock.stage === 'acquired') {
@@ -82,12 +86,14 @@ export class LeaseLock implements LockPort {
     const now = this.now();
     const lock: HeldLock = { leases: [], acquiredAt: now, stage: 'acquired', stageAt: now, ...meta };
     // Scope first: a node blocked by its zone never ties up a cluster slot while it waits.
+    const groups = this.groups();
+    if (!groups) return { ok: false, reason: 'the node\'s labels are not known yet (waiting for the Node informer); cannot tell its lock scope' };
     try {
-      for (const g of this.groups()) {
+      for (const g of groups) {
         const r = await this.acquireIn(g, lock);
         if (!r.ok) {
           if (lock.leases.length) await this.release(lock);
-          return { ok: false, reason: r.reason, position: this.position() };
+          return { ok: false, reason: r.reason, position: this.waiting.position() };
         }
         lock.leases.push(r.name);
       }
@@ -127,20 +133,8 @@ export class LeaseLock implements LockPort {
     this.log.info('lock released', { leases: lock.leases });
   }
 
-  async setWaiting(waiting: boolean): Promise<void> {
-    const name = waitMarkerName(this.o.node);
-    const cached = this.o.cachedLeases?.().some((l) => l.metadata?.name === name);
-    try {
-      if (waiting && !cached) {
-        const now = microTime(this.now());
-        await this.call('wait-marker', this.coord.createNamespacedLease({ namespace: this.o.namespace, body: { metadata: { name }, spec: { holderIdentity: this.o.node, acquireTime: now, renewTime: now } } }));
-      } else if (!waiting && (cached || !this.o.cachedLeases)) {
-        await this.call('wait-marker', this.coord.deleteNamespacedLease({ name, namespace: this.o.namespace }));
-      }
-    } catch (e) {
-      // 409: the marker exists already; 404: it is gone already. Both are what we wanted.
-      if (code(e) !== 409 && code(e) !== 404) throw e;
-    }
+  setWaiting(waiting: boolean): Promise<void> {
+    return this.waiting.set(waiting);
   }
 
   /** Stops renewing (the process is about to exit or the simulated node reboots). */
@@ -149,23 +143,18 @@ export class LeaseLock implements LockPort {
     this.timer = undefined;
   }
 
-  /** 1-based place among the waiting markers (oldest first), from the informer cache. */
-  private position(): number | undefined {
-    const leases = this.o.cachedLeases?.();
-    if (!leases) return undefined;
-    const marks = leases
-      .filter((l) => l.metadata?.name?.startsWith(WAIT_PREFIX))
-      .map((l) => ({ node: l.spec?.holderIdentity ?? '', at: timeMs(l.spec?.acquireTime) ?? Number.MAX_SAFE_INTEGER }))
-      .sort((a, b) => a.at - b.at || a.node.localeCompare(b.node));
-    const i = marks.findIndex((m) => m.node === this.o.node);
-    return i < 0 ? undefined : i + 1;
-  }
-
-  private groups(): Group[] {
+  /**
+   * The slot groups this node needs, scope first. Undefined while the node's labels are unknown
+   * (informer not synced): guessing the scope would put the node in the wrong zone's slots.
+   * A node without the scope label shares one group with the other unlabelled nodes.
+   */
+  private groups(): Group[] | undefined {
     const out: Group[] = [];
     if (this.o.scope) {
       const { label, limit } = this.o.scope;
-      const value = this.o.nodeLabels()?.[label] ?? '';
+      const labels = this.o.nodeLabels();
+      if (!labels) return undefined;
+      const value = labels[label] ?? '';
       out.push({ what: `${label}=${value}`, limit, scopeValue: value, scopeText: `${label}=${value}`, nameOf: (i) => scopeSlotName(value, i) });
     }
     out.push({ what: 'cluster', limit: this.o.clusterLimit, scopeText: 'cluster', nameOf: clusterSlotName });
