@@ -19,7 +19,16 @@ const bad: [string, string, RegExp][] = [
   ['https://x', `${nonce}' 'unsafe-inline`, /nonce must be/],
   ["https://x 'unsafe-inline'", nonce, /unexpected cspSource/],
   ['https://x;script-src *', nonce, /unexpected cspSource/],
+  ["'self' 'unsafe-eval'", nonce, /unexpected cspSource/],
+  ['*', nonce, /unexpected cspSource/],
+  ['', nonce, /unexpected cspSource/],
 ];
+// code-server (a real VS Code in the browser) gives two sources; found by the demo, not by a fake.
+test("accepts code-server's cspSource: 'self' plus the CDN wildcard host", () => {
+  const csp = buildCsp("'self' https://*.vscode-cdn.net", nonce);
+  assert.match(csp, /style-src 'self' https:\/\/\*\.vscode-cdn\.net;/);
+  assert.match(csp, /script-src 'nonce-/);
+});
 for (const [src, n, err] of bad) test(`refuses ${JSON.stringify(src)} / ${JSON.stringify(n)}`, () => assert.throws(() => buildCsp(src, n), err));
 
 test('the page loads one module script with the nonce and has no inline script', () => {

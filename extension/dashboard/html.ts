@@ -16,10 +16,16 @@ export interface PageInput {
 }
 
 const NONCE = /^[A-Za-z0-9+/=_-]{16,128}$/;
+/** One CSP source token: 'self', or a scheme/host source such as https://*.vscode-cdn.net.
+ *  Desktop VS Code gives a single origin; code-server gives "'self' https://*.vscode-cdn.net". */
+const SOURCE = /^('self'|[a-z][a-z0-9+.-]*:(\/\/[A-Za-z0-9*.+-]+(:\d{1,5})?(\/[A-Za-z0-9._~/-]*)?)?)$/;
 
 export function buildCsp(cspSource: string, nonce: string): string {
   if (!NONCE.test(nonce)) throw new Error('dashboard: nonce must be 16-128 base64 characters');
-  if (/[;\s'"]/.test(cspSource)) throw new Error(`dashboard: unexpected cspSource ${JSON.stringify(cspSource)}`);
+  const sources = cspSource.trim().split(/ +/);
+  if (sources.length === 0 || sources.length > 4 || !sources.every((x) => SOURCE.test(x))) {
+    throw new Error(`dashboard: unexpected cspSource ${JSON.stringify(cspSource)}`);
+  }
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

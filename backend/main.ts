@@ -1,0 +1,38 @@
+// The backend's one program, as the container image runs it:
+//   nodemend agent [flags]   the per-node agent (DaemonSet)
+//   nodemend hub [flags]     the event hub (Deployment)
+// A configuration error names the flag and the fix, and exits 2 before anything starts.
+
+import { runHub, ConfigError } from './hub/main.ts';
+import { runAgentMain } from './agent/main.ts';
+
+const USAGE = 'usage: nodemend agent [flags] | nodemend hub [flags]   (--help after either lists its flags)';
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'agent':
+      await runAgentMain(rest, process.env);
+      return;
+    case 'hub':
+      await runHub(rest, process.env);
+      return;
+    case undefined:
+    case '-h':
+    case '--help':
+      console.log(USAGE);
+      return;
+    default:
+      console.error(`nodemend: unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    console.error(`nodemend: ${e.message}`);
+    process.exit(2);
+  }
+  console.error(`nodemend: fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});
