@@ -1,0 +1,125 @@
+// Composition root of the agent: flags -> Kubernetes client -> real adapters -> runtime loop,
+// plus the metrics/health endpoint and signal handling. A configuration error stops start-up
+// with every problem listed (exit 2, via ConfigError); once running, nothing ends the process
+// but a signal.
+
+import * as k8s from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import { ConfigError } from '../hub/main.ts';
+import { jsonLogger, type JsonLogger, type LogWrite } from '../shared/log.ts';
+import { parseConfig, type AgentConfig } from './config/config.ts';
+import { usage } from './config/flags.ts';
+import { wireAdapters, type KubeAdapters } from './kube/wire.ts';
+import { startMetricsServer, type RunningServer } from './metrics/server.ts';
+import type { Host, Random } from './ports.ts';
+import { AgentRuntime } from './runtime/agent.ts';
+import { systemClock } from './runtime/wake.ts';
+
+export interface AgentOptions {
+  /** Replaces the real host (sentinel + reboot): the simulated host does. */
+  host?: Host;
+  log?: JsonLogger;
+  random?: Random;
+  /** Identity shown in the node state (default POD_NAME, then the hostname). */
+  agent?: string;
+  /** Serve /metrics, /healthz, /readyz (default true). */
+  metricsServer?: boolean;
+  evictionRetryMs?: number;
+}
+
+export interface AgentHandle {
+  config: AgentConfig;
+  runtime: AgentRuntime;
+  adapters: KubeAdapters;
+  metricsPort?: number;
+  /** Resolves when the loop has ended (after stop() or the signal). */
+  done: Promise<void>;
+  /** Ends the loop and stops informers; a held lock stays held (its stage lets a restart resume). */
+  stop(): Promise<void>;
+}
+
+/** Starts one agent on a validated configuration. */
+export async function startAgent(config: AgentConfig, kc: k8s.KubeConfig, o: AgentOptions = {}): Promise<AgentHandle> {
+  const log = (o.log ?? jsonLogger('agent', config.logLevel)).with({ node: config.nodeId });
+  const adapters = wireAdapters(kc, config, log, { host: o.host, evictionRetryMs: o.evictionRetryMs });
+  const runtime = new AgentRuntime({
+    config,
+    node: adapters.node,
+    lock: adapters.lock,
+    drain: adapters.drain,
+    host: adapters.host,
+    blockers: adapters.blockers,
+    healthGate: adapters.healthGate,
+    notifier: adapters.notifier,
+    metrics: adapters.metrics,
+    clock: systemClock,
+    random: o.random ?? Math.random,
+    log,
+    onLockChange: (cb) => adapters.informers.subscribe(['leases'], cb),
+    agent: o.agent ?? process.env.POD_NAME ?? hostname(),
+  });
+  let server: RunningServer | undefined;
+  if (o.metricsServer !== false) {
+    server = await startMetricsServer({
+      host: config.metrics.host || '0.0.0.0',
+      port: config.metrics.port,
+      registry: adapters.metrics.registry,
+      // Alive while the loop completes rounds; a wedged loop gets the pod restarted.
+      healthy: () => runtime.lastRound === 0 || Date.now() - runtime.lastRound < Math.max(5 * config.periodMs, 600_000) || runtime.drainAbort !== undefined,
+      ready: () => adapters.informers.synced(),
+    });
+  }
+  const ac = new AbortController();
+  // The first decisions need the node and the DaemonSet: wait for the caches (bounded; the loop
+  // copes with a missing node by waiting anyway).
+  await adapters.informers.waitSynced(30_000).catch((e: unknown) => log.warn('informers not synced yet; starting anyway', { error: String(e) }));
+  const done = runtime.run(ac.signal).finally(async () => {
+    await adapters.stop();
+    await server?.close();
+  });
+  return {
+    config,
+    runtime,
+    adapters,
+    ...(server ? { metricsPort: server.port } : {}),
+    done,
+    async stop() {
+      ac.abort();
+      await done;
+    },
+  };
+}
+
+/** `nodemend agent [flags]`. */
+export async function runAgentMain(argv: string[], env: Record<string, string | undefined>): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage());
+    return;
+  }
+  const parsed = parseConfig(argv, env);
+  if (!parsed.ok) throw new ConfigError(`agent configuration invalid:\n  ${parsed.errors.join('\n  ')}\n(see nodemend agent --help)`);
+  const config = parsed.config;
+  const log = jsonLogger('agent', config.logLevel, config.logFormat === 'text' ? textWrite : undefined);
+  for (const w of parsed.warnings) log.warn(w);
+  const kc = new k8s.KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromCluster();
+  const agent = await startAgent(config, kc, { log });
+  const stop = () => void agent.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  await agent.done;
+}
+
+/** --log-format=text: "time level msg key=value ..." from the JSON record. */
+const textWrite: LogWrite = (line, err) => {
+  let out = line;
+  try {
+    const { time, level, msg, component: _c, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const kv = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v)}`);
+    out = [time, String(level).toUpperCase(), msg, ...kv].join(' ');
+  } catch {
+    // keep the JSON line
+  }
+  (err ? process.stderr : process.stdout).write(out + '\n');
+};

@@ -1,0 +1,109 @@
+// Everything the runtime tells the world about a decision, apart from the action itself: the
+// node state annotation, Events when the phase or the blocking reason changes, Warning Events for
+// malformed requests (once per distinct value), the lock queue marker with the PreferNoSchedule
+// taint, and the metrics. None of it is needed for safety, so a failure here is logged and the
+// loop goes on (the next decision retries).
+
+import type { AgentNodeState, DrainProgress, Phase } from '../../../protocol/model.ts';
+import type { Decision } from '../core/types.ts';
+import type { HeldLock, NodeFacts } from '../ports.ts';
+import { errMsg } from '../../shared/log.ts';
+import type { AgentDeps } from './deps.ts';
+
+/** Phases worth an Event when entered (the action Events cover the rest). */
+const PHASE_EVENTS: Partial<Record<Phase, { type: 'Normal' | 'Warning'; reason: string }>> = {
+  'reboot-required': { type: 'Normal', reason: 'RebootRequired' },
+  scheduled: { type: 'Normal', reason: 'RebootScheduled' },
+  'waiting-window': { type: 'Normal', reason: 'WaitingForWindow' },
+  'waiting-lock': { type: 'Normal', reason: 'WaitingForLock' },
+  blocked: { type: 'Normal', reason: 'RebootBlocked' },
+  failed: { type: 'Warning', reason: 'RebootFailed' },
+  unknown: { type: 'Warning', reason: 'RebootStateUnknown' },
+};
+
+/** Gathering actions are transient: their decision is not published (it would flap). */
+const GATHER = new Set(['check-sentinel', 'check-blockers', 'precheck', 'check-health']);
+
+export class Announcer {
+  private readonly d: AgentDeps;
+  private published: { phase: Phase; reason: string; since: number; json: string } | undefined;
+  private waiting: boolean | undefined;
+  private readonly warned = new Set<string>();
+  drain: DrainProgress | undefined;
+
+  constructor(deps: AgentDeps) {
+    this.d = deps;
+  }
+
+  async announce(dec: Decision, node: NodeFacts | undefined, held: HeldLock | undefined, now: number): Promise<void> {
+    const { log, metrics } = this.d;
+    for (const w of dec.warnings) {
+      if (this.warned.has(w)) continue;
+      this.warned.add(w);
+      log.warn('ignoring a malformed request annotation', { problem: w });
+      await this.event('Warning', 'InvalidAnnotation', `${w}; the value is ignored until fixed`);
+    }
+    metrics?.setRebootRequired(dec.rebootRequired);
+    metrics?.setLockHeld(held !== undefined);
+    if (!GATHER.has(dec.action.kind)) metrics?.setBlocked(dec.blockedBy);
+    if (this.waiting !== dec.waiting) {
+      try {
+        await this.d.lock.setWaiting(dec.waiting);
+        if (this.d.config.preferNoScheduleTaint) await this.d.node.setPreferNoScheduleTaint(this.d.config.preferNoScheduleTaint, dec.waiting);
+        this.waiting = dec.waiting;
+      } catch (e) {
+        log.warn('cannot update the waiting marker or taint', { error: errMsg(e) });
+      }
+    }
+    if (GATHER.has(dec.action.kind) || !node) return;
+    await this.publish(dec, node, held, now);
+  }
+
+  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow'>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
+    const prev = this.published;
+    const since = prev && prev.phase === dec.phase ? prev.since : now;
+    const state: AgentNodeState = {
+      v: 1,
+      phase: dec.phase,
+      reason: dec.reason,
+      since: new Date(since).toISOString(),
+      rebootRequired: dec.rebootRequired,
+      agent: this.d.agent,
+    };
+    if (held) state.lock = held.leases.join(', ');
+    if (dec.forced) state.forced = true;
+    if (dec.nextWindow !== undefined) state.nextWindow = new Date(dec.nextWindow).toISOString();
+    if (node.bootId) state.bootId = node.bootId;
+    if (dec.phase === 'draining' && this.drain) state.drain = this.drain;
+    const json = JSON.stringify(state);
+    if (prev?.json === json) return;
+    try {
+      await this.d.node.publishState(state);
+      this.published = { phase: dec.phase, reason: dec.reason, since, json };
+    } catch (e) {
+      this.d.log.warn('cannot publish the node state', { error: errMsg(e), phase: dec.phase });
+      return;
+    }
+    const ev = PHASE_EVENTS[dec.phase];
+    // A new phase, or a new reason to be blocked or failed, is news; a new queue position is not.
+    const news = !prev || prev.phase !== dec.phase || ((dec.phase === 'blocked' || dec.phase === 'failed') && prev.reason !== dec.reason);
+    if (ev && news) await this.event(ev.type, ev.reason, dec.reason);
+    this.d.log.info('state', { phase: dec.phase, reason: dec.reason });
+  }
+
+  async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    try {
+      await this.d.node.event(type, reason, message);
+    } catch (e) {
+      this.d.log.warn('cannot record an Event', { reason, error: errMsg(e) });
+    }
+  }
+
+  async notify(kind: 'drain' | 'reboot' | 'uncordon' | 'failure', message: string): Promise<void> {
+    try {
+      await this.d.notifier.notify(kind, this.d.config.nodeId, message);
+    } catch (e) {
+      this.d.log.warn('notification failed', { kind, error: errMsg(e) });
+    }
+  }
+}

@@ -1,0 +1,201 @@
+// Carries out one decided action through the ports and records what it learned in the facts.
+// Returns when the loop should wake next (undefined = decide again at once). Every mutation is
+// idempotent or guarded, so a step retried after an error (or after a restart) is safe.
+
+import type { Decision, Finish } from '../core/types.ts';
+import type { HeldLock } from '../ports.ts';
+import { errMsg } from '../../shared/log.ts';
+import type { AgentRuntime } from './agent.ts';
+
+/** After a write to the Node, give the informer this long to deliver it before deciding again. */
+const SETTLE_MS = 2000;
+
+export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSignal): Promise<number | undefined> {
+  const { node, lock, drain, host, clock, config, log, metrics, blockers, healthGate } = rt.deps;
+  const f = rt.facts;
+  const say = rt.announcer;
+  const a = dec.action;
+  switch (a.kind) {
+    case 'wait':
+      return a.until ?? Infinity;
+    case 'check-sentinel':
+      // The loop checks the sentinel before deciding; asking again means that check has not run.
+      f.sentinel = await host.checkSentinel().catch((e: unknown) => ({ unknown: errMsg(e) }));
+      return undefined;
+    case 'check-blockers': {
+      // Fail closed: a blocker that throws blocks, with the reason.
+      const results = await Promise.all(
+        blockers.map(async (b) => {
+          try {
+            const r = await b.check();
+            return r.blocked ? { name: b.name, reason: r.reason } : undefined;
+          } catch (e) {
+            return { name: b.name, reason: `cannot evaluate: ${errMsg(e)}` };
+          }
+        }),
+      );
+      f.blockers = { at: clock.now(), value: results.filter((r) => r !== undefined) };
+      return undefined;
+    }
+    case 'precheck':
+      // An error propagates: no precheck result means no lock (the loop backs off and retries).
+      f.precheck = { at: clock.now(), value: await drain.precheck(config.drain) };
+      return undefined;
+    case 'check-health': {
+      let value: NonNullable<typeof f.health>['value'];
+      try {
+        value = healthGate ? await healthGate.check() : { healthy: false, reason: 'health gate enabled but not available' };
+      } catch (e) {
+        value = { healthy: false, reason: `cannot evaluate the health gate: ${errMsg(e)}` };
+      }
+      f.health = { at: clock.now(), value };
+      return undefined;
+    }
+    case 'acquire': {
+      const n = f.node!;
+      const r = await lock.tryAcquire({ wasUnschedulable: n.unschedulable && !n.cordonedByUs, bootIdBefore: n.bootId, forced: a.forced });
+      if (!r.ok) {
+        f.acquireFailure = { at: clock.now(), value: { reason: r.reason, ...(r.position !== undefined ? { position: r.position } : {}) } };
+        return undefined;
+      }
+      f.lock = { read: true, held: r.lock };
+      delete f.acquireFailure;
+      delete f.drain;
+      metrics?.setLockHeld(true);
+      log.info('lock acquired', { leases: r.lock.leases, forced: a.forced });
+      await say.event('Normal', 'LockAcquired', `lock ${r.lock.leases.join(', ')} acquired${a.forced ? ' (forced reboot)' : ''}`);
+      return undefined;
+    }
+    case 'cordon': {
+      const held = rt.held()!;
+      if (Object.keys(config.preRebootLabels).length) await node.setLabels(config.preRebootLabels);
+      await node.cordon();
+      await advance(rt, held, 'cordoned');
+      await say.event('Normal', 'Cordoned', 'cordoned by nodemend; draining');
+      await say.notify('drain', dec.reason);
+      return clock.now() + SETTLE_MS;
+    }
+    case 'drain':
+      return runDrain(rt, rt.held()!, signal);
+    case 'reboot': {
+      const held = rt.held()!;
+      // The stage must be stored before the node goes down: it is how the next boot resumes.
+      await advance(rt, held, 'rebooting');
+      f.rebootIssuedAt = clock.now();
+      await say.publish({ ...dec, phase: 'rebooting' }, f.node!, held, clock.now());
+      await say.event('Normal', 'Rebooting', `rebooting (boot ID ${f.node!.bootId})`);
+      await say.notify('reboot', dec.reason);
+      try {
+        await host.reboot();
+      } catch (e) {
+        log.error('the reboot command failed', { error: errMsg(e) });
+        await say.event('Warning', 'RebootCommandFailed', `the reboot could not be issued: ${errMsg(e)}; retried after --reboot-verify-timeout`);
+      }
+      return undefined;
+    }
+    case 'uncordon':
+      await node.uncordon();
+      await say.event('Normal', 'Uncordoned', 'uncordoned by nodemend');
+      return clock.now() + SETTLE_MS;
+    case 'finish':
+      return finish(rt, rt.held()!, a);
+  }
+}
+
+async function advance(rt: AgentRuntime, held: HeldLock, stage: HeldLock['stage']): Promise<void> {
+  const next: HeldLock = { ...held, stage, stageAt: rt.deps.clock.now() };
+  await rt.deps.lock.update(next);
+  rt.facts.lock = { read: true, held: next };
+}
+
+async function runDrain(rt: AgentRuntime, held: HeldLock, signal: AbortSignal): Promise<number | undefined> {
+  const { drain, clock, config, metrics, log } = rt.deps;
+  const say = rt.announcer;
+  const started = clock.now();
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  rt.drainAbort = ac;
+  const seenPdbs = new Set<string>();
+  let lastPublish = 0;
+  try {
+    const result = await drain.drain(
+      config.drain,
+      (p) => {
+        say.drain = { ...p, startedAt: new Date(started).toISOString() };
+        for (const b of p.blocked) {
+          const key = b.pdb ?? b.reason;
+          if (seenPdbs.has(key)) continue;
+          seenPdbs.add(key);
+          void say.event('Warning', 'EvictionBlocked', `eviction of pod ${b.pod} refused${b.pdb ? ` by PodDisruptionBudget ${b.pdb}` : ''}: ${b.reason}`);
+        }
+        // Progress is published at most every 2 s: every watcher of Nodes sees each write.
+        if (clock.now() - lastPublish >= 2000 && rt.last && rt.facts.node) {
+          lastPublish = clock.now();
+          void say.publish(rt.last, rt.facts.node, held, clock.now());
+        }
+      },
+      ac.signal,
+    );
+    metrics?.observeDrain((clock.now() - started) / 1000, result.ok);
+    if (signal.aborted) return undefined;
+    if (result.ok) {
+      await advance(rt, held, 'drained');
+      log.info('drained', { seconds: Math.round((clock.now() - started) / 1000) });
+      await say.event('Normal', 'Drained', `drained in ${Math.round((clock.now() - started) / 1000)}s`);
+    } else {
+      rt.facts.drain = { at: clock.now(), value: result };
+      log.warn('drain failed', { reason: result.reason, blocked: result.blocked });
+    }
+    return undefined;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    rt.drainAbort = undefined;
+    say.drain = undefined;
+  }
+}
+
+async function finish(rt: AgentRuntime, held: HeldLock, a: Finish): Promise<number | undefined> {
+  const { node, lock, clock, config, metrics, log } = rt.deps;
+  const f = rt.facts;
+  const say = rt.announcer;
+  if (rt.finishing?.acquiredAt !== held.acquiredAt) rt.finishing = { acquiredAt: held.acquiredAt, done: new Set() };
+  const done = rt.finishing.done;
+  const once = async (step: string, fn: () => Promise<void>) => {
+    if (done.has(step)) return;
+    await fn();
+    done.add(step);
+  };
+  // Order matters: the node is back in service before the lock lets the next one go.
+  if (held.stage !== 'acquired' || f.node?.cordonedByUs) await once('uncordon', () => node.uncordon());
+  if (a.postLabels && Object.keys(config.postRebootLabels).length) await once('labels', () => node.setLabels(config.postRebootLabels));
+  if (a.record) await once('history', () => node.appendHistory(a.record!));
+  if (a.clear.length) await once('clear', () => node.clearRequests(a.clear));
+  await once('release', () => lock.release(held));
+  rt.finishing = undefined;
+  const now = clock.now();
+  f.lock = { read: true };
+  f.marks = {};
+  delete f.drain;
+  delete f.health;
+  delete f.rebootIssuedAt;
+  delete f.precheck;
+  metrics?.setLockHeld(false);
+  if (a.record) metrics?.reboot(a.outcome);
+  log.info('lock released', { outcome: a.outcome, reason: a.reason });
+  if (a.dryRun) {
+    f.dryRunAt = now;
+    await say.event('Normal', 'DryRun', a.reason);
+  } else if (a.outcome === 'succeeded') {
+    await say.event('Normal', 'RebootSucceeded', a.reason);
+    await say.notify('uncordon', a.reason);
+  } else if (a.outcome === 'failed') {
+    f.lastFailure = { at: now, value: a.reason };
+    await say.event('Warning', 'RebootFailed', a.reason);
+    await say.notify('failure', a.reason);
+  } else {
+    await say.event('Normal', 'RebootCancelled', a.reason);
+  }
+  await say.event('Normal', 'LockReleased', `lock ${held.leases.join(', ')} released (${a.outcome})`);
+  return held.stage !== 'acquired' ? now + SETTLE_MS : undefined;
+}
