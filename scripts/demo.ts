@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster, type TestCluster } from '../tools/harness/index.ts';
 import { seedCluster } from '../tools/harness/workloads.ts';
+import { controlPlaneBin } from '../tools/harness/binaries.ts';
 import { runHub, type HubHandle } from '../backend/hub/main.ts';
 import { SimFleet } from '../backend/agent/sim/fleet.ts';
 import { packageVsix } from '../test/e2e/support/package.ts';
@@ -17,9 +18,11 @@ import { codeServerDir, startCodeServer, type CodeServer } from '../test/e2e/sup
 const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '30' },
-    'needs-reboot': { type: 'string', default: '8' },
-    'reboot-seconds': { type: 'string', default: '20' },
+    'needs-reboot': { type: 'string', default: '10' },
+    'reboot-seconds': { type: 'string', default: '30' },
     concurrency: { type: 'string', default: '2' },
+    // Keeps the demo alive: every so often another node's patch lands and it needs a reboot.
+    'trickle-seconds': { type: 'string', default: '60' },
   },
 });
 
@@ -35,6 +38,7 @@ const nodeCount = whole('nodes', values.nodes, 3, 200);
 const needs = whole('needs-reboot', values['needs-reboot'], 0, nodeCount);
 const rebootSeconds = whole('reboot-seconds', values['reboot-seconds'], 1, 600);
 const concurrency = whole('concurrency', values.concurrency, 1, 10);
+const trickleSeconds = whole('trickle-seconds', values['trickle-seconds'], 0, 3600);
 
 const cache = process.env.NODEMEND_CACHE ?? join(homedir(), '.cache/nodemend');
 const dir = join(cache, 'demo');
@@ -122,10 +126,19 @@ async function main(): Promise<void> {
 
   const sick = seeded.nodes.slice(0, needs);
   fleet.requireReboot(sick);
+  if (trickleSeconds > 0) {
+    let next = needs;
+    const t = setInterval(() => {
+      const node = seeded.nodes[next++ % seeded.nodes.length];
+      fleet.requireReboot([node]);
+      console.log(`demo: ${node} now needs a reboot (a kernel patch landed)`);
+    }, trickleSeconds * 1000);
+    stops.push(async () => clearInterval(t));
+  }
   console.log(`
 demo: ready.
   VS Code:     ${vscode.url}   (open it; the nodemend view is in the activity bar)
-  kubectl:     export KUBECONFIG=${c.kubeconfigPath}
+  kubectl:     export KUBECONFIG=${c.kubeconfigPath}   (kubectl ${controlPlaneBin()}/kubectl matches the server)
   hub stream:  ws://127.0.0.1:${hub.port}/stream
   ${sick.length} nodes need a reboot now: ${sick.join(', ')}
   Try: kubectl annotate node ${seeded.nodes[needs] ?? seeded.nodes[0]} nodemend.dev/force-reboot=$(date -u +%Y-%m-%dT%H:%M:%SZ)
