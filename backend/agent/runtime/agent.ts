@@ -141,6 +141,16 @@ export class AgentRuntime {
     this.wake.kick();
   }
 
+  /**
+   * Called by the drain step once it can be aborted: a change that arrived between the decision
+   * and this moment (a removed sentinel, a new block) must still cancel it.
+   */
+  drainStarted(ac: AbortController): void {
+    this.drainAbort = ac;
+    if (this.sentinelDirty) this.onSentinelChange();
+    else this.recheckDrain();
+  }
+
   private onSentinelChange(): void {
     this.sentinelDirty = true;
     this.wake.kick();

@@ -115,7 +115,7 @@ async function runDrain(rt: AgentRuntime, held: HeldLock, signal: AbortSignal): 
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   signal.addEventListener('abort', onAbort, { once: true });
-  rt.drainAbort = ac;
+  rt.drainStarted(ac);
   const seenPdbs = new Set<string>();
   let lastPublish = 0;
   try {

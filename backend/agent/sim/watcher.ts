@@ -20,6 +20,7 @@ export class DisruptionWatcher {
   /** Every node seen disrupted at least once. */
   readonly everDisrupted = new Set<string>();
   private last = '';
+  private stopped = false;
 
   constructor(kc: k8s.KubeConfig, zoneLabel = 'topology.kubernetes.io/zone') {
     const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -29,7 +30,10 @@ export class DisruptionWatcher {
     this.informer.on('add', on);
     this.informer.on('update', on);
     this.informer.on('delete', on);
-    this.informer.on('error', () => setTimeout(() => void this.informer.start().catch(() => {}), 1000));
+    // Restart after a watch error (an API server restart in a fault test), never after stop().
+    this.informer.on('error', () => {
+      if (!this.stopped) setTimeout(() => void (this.stopped ? undefined : this.informer.start().catch(() => {})), 1000).unref();
+    });
   }
 
   static disrupted(n: k8s.V1Node): boolean {
@@ -44,6 +48,7 @@ export class DisruptionWatcher {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.informer.stop();
   }
 
