@@ -52,6 +52,8 @@ export interface AgentNodeState {
   forced?: boolean;
   /** RFC3339 of the next time a window opens, when waiting for one. */
   nextWindow?: string;
+  /** RFC3339 of when the window the node is in now closes (the forecast's "fits the window"). */
+  windowCloses?: string;
   bootId?: string;
   agent: string;
 }

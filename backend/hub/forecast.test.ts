@@ -51,3 +51,13 @@ test('median: odd and even', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 2, 3]), 3);
 });
+
+test('earliestClose: the first window to shut among nodes still needing a reboot', async () => {
+  const { earliestClose } = await import('./state.ts');
+  const st = (rebootRequired: boolean, windowCloses?: string) =>
+    ({ name: 'x', ready: true, unschedulable: false, cordonedByUs: false, requests: {}, requestErrors: [], history: [], state: { v: 1, phase: 'reboot-required', reason: '', since: '', rebootRequired, agent: 'a', windowCloses } }) as NodeView;
+  assert.equal(earliestClose([]), undefined);
+  assert.equal(earliestClose([st(true)]), undefined);
+  assert.equal(earliestClose([st(false, '2026-11-24T06:00:00Z')]), undefined, 'healthy nodes do not constrain the rollout');
+  assert.equal(earliestClose([st(true, '2026-11-24T06:00:00Z'), st(true, '2026-11-24T05:00:00Z'), st(true, 'garbage')]), Date.parse('2026-11-24T05:00:00Z'));
+});

@@ -162,11 +162,24 @@ export class HubState {
   refreshForecast(): DeltaOp[] {
     const nodes = [...this.nodes.values()];
     this.samples ??= recentSamples(nodes);
-    const fc = forecast({ nodes, locks: this.locks, now: this.now(), samples: this.samples });
+    const fc = forecast({ nodes, locks: this.locks, now: this.now(), samples: this.samples, windowClosesAt: earliestClose(nodes) });
     const fj = JSON.stringify(fc);
     if (fj === this.fcJson) return [];
     this.fc = fc;
     this.fcJson = fj;
     return [{ op: 'forecast', forecast: fc }];
   }
+}
+
+/** The earliest close of the windows that nodes still in the rollout are in: the rollout must
+ *  finish before the first of them shuts (conservative when nodes have different windows). */
+export function earliestClose(nodes: readonly NodeView[]): number | undefined {
+  let min: number | undefined;
+  for (const n of nodes) {
+    const st = n.state;
+    if (!st?.rebootRequired || !st.windowCloses) continue;
+    const t = Date.parse(st.windowCloses);
+    if (Number.isFinite(t) && (min === undefined || t < min)) min = t;
+  }
+  return min;
 }

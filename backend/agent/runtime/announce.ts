@@ -59,7 +59,7 @@ export class Announcer {
     await this.publish(dec, node, held, now);
   }
 
-  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow'>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
+  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses'>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
     const prev = this.published;
     const since = prev && prev.phase === dec.phase ? prev.since : now;
     const state: AgentNodeState = {
@@ -73,6 +73,8 @@ export class Announcer {
     if (held) state.lock = held.leases.join(', ');
     if (dec.forced) state.forced = true;
     if (dec.nextWindow !== undefined) state.nextWindow = new Date(dec.nextWindow).toISOString();
+    // Whole minutes only: the close time must not rewrite the annotation on every tick.
+    if (dec.windowCloses !== undefined && Number.isFinite(dec.windowCloses)) state.windowCloses = new Date(Math.floor(dec.windowCloses / 60_000) * 60_000).toISOString();
     if (node.bootId) state.bootId = node.bootId;
     if (dec.phase === 'draining' && this.drain) state.drain = this.drain;
     const json = JSON.stringify(state);
