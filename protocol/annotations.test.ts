@@ -74,3 +74,11 @@ test('parseHistory keeps well-formed records, bounded', () => {
   assert.deepEqual(parseHistory('garbage'), []);
   assert.deepEqual(parseHistory(JSON.stringify({ start: 'a' })), []);
 });
+
+test('parseTime rejects impossible calendar dates that Date.parse would roll over', () => {
+  for (const raw of ['2026-02-30T00:00:00Z', '2026-04-31T00:00:00Z', '2026-11-24T24:00:00Z', '2026-11-24T23:60:00Z', '2026-11-24T23:59:60Z', '2026-00-10T00:00:00Z', '2026-11-00T00:00:00Z']) {
+    assert.equal(parseTime(A.rebootAfter, raw).ok, false, raw);
+  }
+  assert.equal(parseTime(A.rebootAfter, '2028-02-29T00:00:00Z').ok, true, 'leap day');
+  assert.equal(parseTime(A.rebootAfter, '2026-02-29T00:00:00Z').ok, false, 'no leap day in 2026');
+});

@@ -34,7 +34,7 @@ const MAX_REASON = 256;
 /** Parses an RFC3339 timestamp (with zone). Returns epoch milliseconds. */
 export function parseTime(key: string, raw: string): Parsed<number> {
   const s = raw.trim();
-  const t = RFC3339.test(s) ? Date.parse(s) : NaN;
+  const t = RFC3339.test(s) && calendarValid(s) ? Date.parse(s) : NaN;
   if (Number.isNaN(t)) {
     return {
       ok: false,
@@ -124,6 +124,14 @@ export function parseHistory(raw: string | undefined): RebootRecord[] {
   } catch {
     return [];
   }
+}
+
+/** Date.parse rolls impossible dates over (Feb 30 -> Mar 2, 24:00 -> next day); Kubernetes'
+ *  own parser rejects them, so must we. */
+function calendarValid(s: string): boolean {
+  const [y, mo, d, h, mi, se] = [s.slice(0, 4), s.slice(5, 7), s.slice(8, 10), s.slice(11, 13), s.slice(14, 16), s.slice(17, 19)].map(Number);
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= days && h <= 23 && mi <= 59 && se <= 59;
 }
 
 function quote(s: string): string {

@@ -254,7 +254,7 @@ function isDeltaOp(v: unknown): v is DeltaOp {
     case 'forecast':
       return isObj(v.forecast);
     case 'event':
-      return isObj(v.event) && isStr(v.event.reason) && isStr(v.event.message);
+      return isObj(v.event) && isStr(v.event.time) && isStr(v.event.reason) && isStr(v.event.message);
     case 'backend':
       return typeof v.installed === 'boolean';
     default:

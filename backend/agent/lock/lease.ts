@@ -175,13 +175,15 @@ export class LeaseLock implements LockPort {
       );
       const c = choose(this.o.node, g.limit, g.what, views, g.nameOf);
       if (c.kind === 'full') return { ok: false, reason: c.reason };
-      if (c.kind === 'mine') return { ok: true, name: c.name };
+      // A slot that looks like ours is confirmed by a write too (compare-and-swap on its
+      // resourceVersion): the cache may be stale, or the slot may have been taken over while the
+      // API server was away. Trusting the read let two nodes hold one slot (chaos seed 2).
       const existing = group.find((l) => l.metadata?.name === c.name);
       const body = this.holderBody(c.name, g, lock, existing);
       try {
         if (existing) await this.call('acquire', this.coord.replaceNamespacedLease({ name: c.name, namespace: this.o.namespace, body }));
         else await this.call('acquire', this.coord.createNamespacedLease({ namespace: this.o.namespace, body }));
-        if (c.takeover) this.log.warn('took over a stale lock slot', { lease: c.name, why: c.takeover });
+        if (c.kind === 'take' && c.takeover) this.log.warn('took over a stale lock slot', { lease: c.name, why: c.takeover });
         return { ok: true, name: c.name };
       } catch (e) {
         if (code(e) === 409) continue; // someone else wrote first: re-read and decide again
@@ -193,7 +195,8 @@ export class LeaseLock implements LockPort {
 
   private holderBody(name: string, g: Group, lock: HeldLock, existing?: k8s.V1Lease): k8s.V1Lease {
     const now = microTime(this.now());
-    const transitions = (existing?.spec?.leaseTransitions ?? 0) + (existing?.spec?.holderIdentity ? 1 : 0);
+    const prev = existing?.spec?.holderIdentity;
+    const transitions = (existing?.spec?.leaseTransitions ?? 0) + (prev && prev !== this.o.node ? 1 : 0);
     return {
       metadata: {
         name,

@@ -1,0 +1,172 @@
+// One chaos run: a real API server with N simulated nodes in zones, workloads with PDBs (one
+// that never allows eviction), a real agent per node (backend/agent/sim), every node needing a
+// reboot at once (lock races), faults injected at seeded random moments for a while, then time
+// to converge. The independent watcher judges the five promises throughout.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCluster, ZONE_LABEL, type TestCluster } from '../../tools/harness/index.ts';
+import { SimFleet } from '../../backend/agent/sim/fleet.ts';
+import { jsonLogger } from '../../backend/shared/log.ts';
+import { FAULTS, inject, personUncordon, restartAgent, rng, unblock, type Fault, type World } from './faults.ts';
+import { Watcher } from './watcher.ts';
+import type { Violation } from './invariants.ts';
+
+export interface ChaosOptions {
+  seed: number;
+  nodes: number;
+  zones: number;
+  concurrency: number;
+  /** Per-zone limit; undefined = no scope. */
+  perZone?: number;
+  faults: readonly Fault[];
+  /** Faults are injected during this long after the rollout starts. */
+  faultWindowMs: number;
+  /** Mean pause between two faults. */
+  faultEveryMs: number;
+  /** Bound on the time to converge after the faults stop. */
+  convergeMs: number;
+  rebootMs: number;
+  /** Reuse a running cluster (nodes are added with a per-run prefix). */
+  cluster?: TestCluster;
+  log?: (line: string) => void;
+  /**
+   * Agents may reboot only in even UTC minutes (a --window-cron every 2nd minute, open 1m); the watcher
+   * checks that with its own arithmetic. Forced reboots are exempt, as documented.
+   */
+  windowed?: boolean;
+  /** The simulated agents' own log level (they log to stderr). */
+  agentLogLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface ChaosReport {
+  seed: number;
+  nodes: number;
+  zones: number;
+  concurrency: number;
+  perZone?: number;
+  windowed: boolean;
+  faultsInjected: Record<string, number>;
+  reboots: number;
+  /** Most nodes the watcher saw disrupted at once (overall, and in one zone). */
+  peak: { cluster: number; scope: number };
+  violations: Violation[];
+  converged: boolean;
+  convergeMs: number;
+  stuck: string[];
+  exempt: string[];
+  durationMs: number;
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const t0 = Date.now();
+  const log = o.log ?? (() => undefined);
+  const random = rng(o.seed);
+  const c = o.cluster ?? (await startCluster());
+  const dir = mkdtempSync(join(tmpdir(), `nodemend-chaos-${o.seed}-`));
+  const prefix = `s${o.seed}`;
+  const zones = Array.from({ length: o.zones }, (_, i) => `z${i}`);
+  const nodes = await c.addNodes(o.nodes, { prefix, zones });
+  await c.waitNodesReady(nodes, 120_000);
+  for (const n of nodes) await c.setBootId(n, `boot-${n}-0`);
+  await c.ensureNamespace('nodemend');
+  await c.ensureNamespace(prefix);
+
+  // Workloads: a few Deployments spread over the nodes with PDBs that allow one disruption, and
+  // one pod pinned to a node with a PDB that never allows eviction (its node cannot drain).
+  const deployments = Math.max(1, Math.ceil(o.nodes / 15));
+  for (let i = 0; i < deployments; i++) await c.addDeployment({ namespace: prefix, name: `web-${i}`, replicas: 3, pdb: { maxUnavailable: 1 } });
+  const stuckByPdb = nodes[Math.floor(random() * nodes.length)];
+  await c.addDeployment({ namespace: prefix, name: 'pinned', replicas: 1, nodeSelector: { 'kubernetes.io/hostname': stuckByPdb }, pdb: { maxUnavailable: 0 } });
+
+  const scope = o.perZone ? { label: ZONE_LABEL, limit: o.perZone } : undefined;
+  const watcher = new Watcher(c.kc, {
+    namespace: 'nodemend',
+    policy: {
+      concurrency: o.concurrency, scope, inWindow: o.windowed ? evenMinute : () => true, lagMs: 3000, leftCordonedMs: 60_000,
+      maxHoldMs: 300_000, blockGraceMs: 5000, lostAfterMs: 75_000,
+    },
+    onViolation: (v) => log(`  VIOLATION promise ${v.promise}: ${v.message}`),
+  });
+  await watcher.start();
+  const flags = ['--period=5s', `--concurrency=${o.concurrency}`, '--stale-lock-grace=20s', '--max-reboot-duration=1m', '--drain-timeout=15s', '--reboot-verify-timeout=30s'];
+  if (o.windowed) flags.push('--window-cron=*/2 * * * * for 1m UTC');
+  if (scope) flags.push(`--concurrency-scope=${ZONE_LABEL}`, `--concurrency-per-scope=${scope.limit}`);
+  const fleet = await SimFleet.start(nodes, { kubeconfigPath: c.kubeconfigPath, dir, rebootMs: o.rebootMs, flags, evictionRetryMs: 1000, log: jsonLogger('sim', o.agentLogLevel ?? 'error') });
+  const w: World = {
+    c, fleet, watcher, random, nodes, deleted: new Set(), personCordons: new Set(), blocks: new Set(),
+    normalRebootMs: o.rebootMs, log, busy: { apiserver: false }, timers: new Set(),
+  };
+  const injected: Record<string, number> = {};
+  let converged = false;
+  let convergeMs = 0;
+  let stuck: string[] = [];
+  const exempt = (n: string) => w.deleted.has(n) || n === stuckByPdb;
+  try {
+    fleet.requireReboot(nodes);
+    const tr = Date.now();
+    const faultEnd = Date.now() + o.faultWindowMs;
+    while (o.faults.length && Date.now() < faultEnd) {
+      await sleep(o.faultEveryMs * (0.3 + 1.4 * random()));
+      const f = o.faults[Math.floor(random() * o.faults.length)];
+      try {
+        const line = await inject(w, f);
+        injected[f] = (injected[f] ?? 0) + 1;
+        log(`  +${Math.round((Date.now() - tr) / 1000)}s ${f}: ${line}`);
+      } catch (e) {
+        log(`  +${Math.round((Date.now() - tr) / 1000)}s ${f} could not be injected: ${String(e).split('\n')[0]}`);
+      }
+    }
+    // The faults stop: pending restarts and people's actions complete now.
+    for (const t of w.timers) clearTimeout(t);
+    w.timers.clear();
+    fleet.o.rebootMs = o.rebootMs;
+    await waitApi(c);
+    for (const n of [...w.blocks]) await unblock(w, n);
+    for (const n of [...w.personCordons]) await personUncordon(w, n);
+    for (const n of nodes) await restartAgent(w, n).catch(() => undefined);
+    const tc = Date.now();
+    while (Date.now() - tc < o.convergeMs) {
+      watcher.check();
+      stuck = watcher.inv.outstanding(Date.now(), exempt);
+      if (stuck.length === 0 && !nodes.some((n) => fleet.isDown(n))) {
+        converged = true;
+        break;
+      }
+      await sleep(2000);
+    }
+    convergeMs = Date.now() - tc;
+    await fleet.settle();
+    watcher.finish(exempt);
+  } finally {
+    for (const t of w.timers) clearTimeout(t);
+    await fleet.stop();
+    await watcher.stop();
+    if (!o.cluster) await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    seed: o.seed, nodes: o.nodes, zones: o.zones, concurrency: o.concurrency, perZone: o.perZone, windowed: !!o.windowed,
+    faultsInjected: injected, reboots: watcher.inv.reboots, peak: { ...watcher.inv.peak }, violations: [...watcher.violations], converged, convergeMs,
+    stuck, exempt: [...w.deleted, stuckByPdb], durationMs: Date.now() - t0,
+  };
+}
+
+export const ALL_FAULTS: readonly Fault[] = FAULTS;
+
+/** Open in even UTC minutes; the watcher sees a phase change up to a few seconds late. */
+const evenMinute = (_node: string, t: number): boolean => [t, t - 3000].some((x) => Math.floor(x / 60_000) % 2 === 0);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitApi(c: TestCluster): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      await c.core.listNode({ limit: 1 });
+      return;
+    } catch {
+      await sleep(500);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+// Fault injectors of the chaos runs. Each one does to the simulated cluster what the real world
+// (or a person) does: kill an agent like `kill -9` and let the DaemonSet restart it, restart the
+// API server, delete a lock holder's Node, make reboots slow, block, force, cancel and cordon.
+// Every choice comes from the run's seeded generator, so a seed replays the same fault plan.
+
+import * as k8s from '@kubernetes/client-node';
+import type { TestCluster } from '../../tools/harness/index.ts';
+import type { SimFleet } from '../../backend/agent/sim/fleet.ts';
+import type { Watcher } from './watcher.ts';
+
+export const FAULTS = ['kill-agent', 'kill-holder', 'restart-apiserver', 'delete-holder', 'slow-reboots', 'person-block', 'person-force', 'person-cancel', 'person-cordon'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface World {
+  c: TestCluster;
+  fleet: SimFleet;
+  watcher: Watcher;
+  random: () => number;
+  nodes: string[];
+  /** Nodes deleted by a fault: gone, not expected to reboot. */
+  deleted: Set<string>;
+  /** Nodes a person cordoned (to be lifted by the same person). */
+  personCordons: Set<string>;
+  /** Nodes a person blocked (lifted when the faults stop). */
+  blocks: Set<string>;
+  normalRebootMs: number;
+  log: (line: string) => void;
+  busy: { apiserver: boolean };
+  timers: Set<NodeJS.Timeout>;
+}
+
+const merge = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const pick = <T>(w: World, xs: readonly T[]): T | undefined => (xs.length ? xs[Math.floor(w.random() * xs.length)] : undefined);
+const alive = (w: World) => w.nodes.filter((n) => !w.deleted.has(n));
+
+function later(w: World, ms: number, f: () => Promise<void>): void {
+  const t = setTimeout(() => {
+    w.timers.delete(t);
+    f().catch((e) => w.log(`  (deferred fault step failed: ${String(e).split('\n')[0]})`));
+  }, ms);
+  w.timers.add(t);
+}
+
+async function holders(w: World): Promise<string[]> {
+  const coord = w.c.kc.makeApiClient(k8s.CoordinationV1Api);
+  const l = await coord.listNamespacedLease({ namespace: 'nodemend' });
+  return [...new Set(l.items.filter((x) => x.metadata?.name?.startsWith('nodemend-lock-') && x.spec?.holderIdentity).map((x) => x.spec!.holderIdentity!))].filter((n) => !w.deleted.has(n));
+}
+
+/** Restarts an agent killed earlier, as the DaemonSet would, unless its machine is rebooting. */
+export async function restartAgent(w: World, node: string): Promise<void> {
+  if (w.deleted.has(node) || w.fleet.agents.has(node) || w.fleet.isDown(node)) return;
+  await w.fleet.startAgent(node);
+}
+
+async function kill(w: World, node: string | undefined, why: string): Promise<string> {
+  if (!node || !w.fleet.agents.has(node) || w.fleet.isDown(node)) return `${why}: no target`;
+  await w.fleet.killAgent(node);
+  const back = 1000 + Math.floor(w.random() * 7000);
+  later(w, back, () => restartAgent(w, node));
+  return `${why} ${node} (restarts in ${back} ms)`;
+}
+
+/** Applies one fault; returns a line for the run log. */
+export async function inject(w: World, f: Fault): Promise<string> {
+  switch (f) {
+    case 'kill-agent':
+      return kill(w, pick(w, alive(w)), 'kill -9 agent of');
+    case 'kill-holder':
+      // Mid-drain or between reboot and verification: the lock holders are exactly those nodes.
+      return kill(w, pick(w, await holders(w)), 'kill -9 lock holder agent of');
+    case 'restart-apiserver': {
+      if (w.busy.apiserver) return 'restart-apiserver: one already in progress';
+      const down = 1000 + Math.floor(w.random() * 4000);
+      w.busy.apiserver = true;
+      void w.c.restartApiServer(down).finally(() => (w.busy.apiserver = false));
+      return `API server stopped for ${down} ms and restarted`;
+    }
+    case 'delete-holder': {
+      const h = pick(w, await holders(w));
+      if (!h || w.deleted.size >= Math.max(1, Math.floor(w.nodes.length / 30))) return 'delete-holder: no target (or enough deleted)';
+      w.deleted.add(h);
+      await w.fleet.killAgent(h);
+      await w.c.core.deleteNode({ name: h });
+      return `deleted the Node of lock holder ${h}`;
+    }
+    case 'slow-reboots': {
+      const ms = 15_000 + Math.floor(w.random() * 25_000);
+      w.fleet.o.rebootMs = ms;
+      later(w, 20_000, async () => void (w.fleet.o.rebootMs = w.normalRebootMs));
+      return `reboots take ${ms} ms for the next 20 s`;
+    }
+    case 'person-block': {
+      const n = pick(w, alive(w));
+      if (!n) return 'person-block: no target';
+      w.blocks.add(n);
+      await w.c.core.patchNode({ name: n, body: { metadata: { annotations: { 'nodemend.dev/block': 'chaos: change freeze' } } } }, merge());
+      const lift = 3000 + Math.floor(w.random() * 15_000);
+      later(w, lift, () => unblock(w, n));
+      return `person blocks ${n} for ${lift} ms`;
+    }
+    case 'person-force': {
+      const n = pick(w, alive(w));
+      if (!n) return 'person-force: no target';
+      await w.c.core.patchNode({ name: n, body: { metadata: { annotations: { 'nodemend.dev/force-reboot': new Date().toISOString() } } } }, merge());
+      return `person forces a reboot of ${n}`;
+    }
+    case 'person-cancel': {
+      const n = pick(w, alive(w));
+      if (!n) return 'person-cancel: no target';
+      await w.c.core.patchNode({ name: n, body: { metadata: { annotations: { 'nodemend.dev/force-reboot': null, 'nodemend.dev/reboot-after': null } } } }, merge());
+      return `person cancels any request on ${n}`;
+    }
+    case 'person-cordon': {
+      const n = pick(w, alive(w));
+      if (!n) return 'person-cordon: no target';
+      const node = await w.c.core.readNode({ name: n });
+      // Only a schedulable node: cordoning one nodemend cordoned would not be a person's cordon.
+      if (node.spec?.unschedulable) return `person-cordon: ${n} already cordoned`;
+      node.spec = { ...node.spec, unschedulable: true };
+      try {
+        await w.c.core.replaceNode({ name: n, body: node });
+      } catch {
+        return `person-cordon: ${n} changed meanwhile`;
+      }
+      w.personCordons.add(n);
+      later(w, 5000 + Math.floor(w.random() * 20_000), () => personUncordon(w, n));
+      return `person cordons ${n}`;
+    }
+  }
+}
+
+export async function unblock(w: World, n: string): Promise<void> {
+  if (!w.blocks.delete(n) || w.deleted.has(n)) return;
+  await w.c.core.patchNode({ name: n, body: { metadata: { annotations: { 'nodemend.dev/block': null } } } }, merge());
+}
+
+/** The person lifts their own cordon (the watcher is told, so it is not blamed on nodemend). */
+export async function personUncordon(w: World, n: string): Promise<void> {
+  if (!w.personCordons.has(n) || w.deleted.has(n)) return;
+  for (let i = 0; i < 10; i++) {
+    const node = await w.c.core.readNode({ name: n });
+    if (!node.spec?.unschedulable || node.metadata?.annotations?.['nodemend.dev/cordoned-by'] !== undefined) break;
+    node.spec = { ...node.spec, unschedulable: false };
+    w.watcher.inv.allowUncordon(n);
+    try {
+      await w.c.core.replaceNode({ name: n, body: node });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  w.personCordons.delete(n);
+}
