@@ -11,6 +11,7 @@ const cases: { name: string; code: number; body: string; w: Where; state: Failur
   { name: 'service missing through the proxy = not installed', code: 404, body: status('services "nodemend-hub" not found'), w: proxy, state: 'no-backend', has: 'nodemend is not installed in context "dev" (no Service nodemend-hub in namespace "nodemend")', transient: false },
   { name: '404 from a hub URL is an error, not "not installed"', code: 404, body: 'not found', w: url, state: 'error', has: 'HTTP 404', transient: false },
   { name: 'no endpoints yet', code: 503, body: status('no endpoints available for service "nodemend-hub"'), w: proxy, state: 'connecting', has: 'not ready yet', transient: true },
+  { name: 'the hub still starting', code: 503, body: JSON.stringify({ error: 'cluster state not synced yet; retry shortly' }), w: url, state: 'connecting', has: 'The hub is not ready: cluster state not synced yet; retry shortly; retrying.', transient: true },
   { name: '401 through the proxy', code: 401, body: '', w: proxy, state: 'error', has: 'The API server rejected your credentials for context "dev"', transient: false },
   { name: '401 from the hub explains token auth', code: 401, body: '', w: url, state: 'error', has: 'needs a bearer token', transient: false },
   { name: '403 through the proxy names services/proxy', code: 403, body: status('forbidden'), w: proxy, state: 'error', has: 'lack "get" on "services/proxy" in namespace "nodemend"', transient: false },

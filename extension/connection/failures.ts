@@ -33,6 +33,10 @@ export function httpFailure(status: number, body: string, w: Where): Failure {
   if (status === 503 && /no endpoints available|connection refused|dial tcp/i.test(server + body)) {
     return { state: 'connecting', detail: `The hub is not ready yet (${svc} has no ready pod); retrying.`, transient: true };
   }
+  if (status === 503) {
+    // The hub itself: starting (cluster state not synced yet) or full. Both pass by themselves.
+    return { state: 'connecting', detail: `The hub is not ready${server ? `: ${server}` : ''}; retrying.`, transient: true };
+  }
   if (status === 401) {
     return { state: 'error', problem: 'credentials', detail: `${w.mode === 'url' ? 'The hub' : 'The API server'} rejected your credentials for context "${w.context}" (401). Log in again or refresh the token.${w.mode === 'url' ? ' In url mode the hub needs a bearer token (token or exec user in the kubeconfig).' : ''}`, transient: false };
   }

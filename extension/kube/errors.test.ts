@@ -31,6 +31,7 @@ for (const c of cases) {
 test('statusMessage reads JSON strings, objects, and plain text', () => {
   assert.equal(statusMessage('{"message":"x"}'), 'x');
   assert.equal(statusMessage({ message: 'y' }), 'y');
+  assert.equal(statusMessage('{"error":"hub says no"}'), 'hub says no');
   assert.equal(statusMessage('plain'), 'plain');
   assert.equal(statusMessage(''), undefined);
   assert.equal(statusMessage(undefined), undefined);

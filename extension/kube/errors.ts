@@ -29,8 +29,11 @@ export function statusMessage(body: unknown): string | undefined {
       return body.trim() ? body.trim().slice(0, 300) : undefined;
     }
   }
-  if (b && typeof b === 'object' && typeof (b as { message?: unknown }).message === 'string') {
-    return (b as { message: string }).message;
+  // Kubernetes Status objects carry `message`; the hub's refusals carry `error`.
+  if (b && typeof b === 'object') {
+    const o = b as { message?: unknown; error?: unknown };
+    if (typeof o.message === 'string') return o.message;
+    if (typeof o.error === 'string') return o.error;
   }
   return undefined;
 }

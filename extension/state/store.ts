@@ -125,11 +125,11 @@ export class ClusterStore implements vscode.Disposable {
     switch (out.kind) {
       case 'snapshot':
         this.client?.healthy();
-        this.setConn({ state: 'connected' }, false);
+        this.setLive();
         this.emitter.fire({ snapshot: true });
         return 'ok';
       case 'delta':
-        if (this.conn.state !== 'connected') this.setConn({ state: 'connected' }, false);
+        this.setLive();
         this.emitter.fire({ ops: out.ops });
         return 'ok';
       case 'resync':
@@ -149,10 +149,21 @@ export class ClusterStore implements vscode.Disposable {
         // A heartbeat can confirm a resume: the view is live again.
         if (this.stream.live() && this.conn.state !== 'connected') {
           this.client?.healthy();
-          this.setConn({ state: 'connected' }, false);
+          this.setLive();
         }
         return 'ok';
     }
+  }
+
+  /**
+   * The stream is live. A hub that runs without the agent DaemonSet (half installed, or removed)
+   * counts as not installed: the view offers Deploy Backend rather than nodes nobody reboots.
+   */
+  private setLive(): void {
+    const s = this.stream.snapshot();
+    if (s && !s.backendInstalled) {
+      this.setConn({ state: 'no-backend', detail: `The nodemend agent is not installed (no DaemonSet nodemend-agent in namespace "${this.s.namespace}").` }, false);
+    } else this.setConn({ state: 'connected' }, false);
   }
 
   private setConn(c: Connection, force: boolean): void {

@@ -8,6 +8,8 @@ const fmt = (iso: string) => iso.slice(11, 16);
 
 const desc: { name: string; n: NodeView; want: string }[] = [
   { name: 'healthy', n: node('a', { phase: 'healthy' }), want: 'healthy' },
+  { name: 'healthy, with its last reboot', n: node('a', { phase: 'healthy', history: [{ start: '2026-11-24T20:00:00Z', end: '2026-11-24T20:04:00Z', outcome: 'succeeded' }] }), want: 'healthy · rebooted 20:04' },
+  { name: 'healthy after a failed reboot', n: node('a', { phase: 'healthy', history: [{ start: '2026-11-24T20:00:00Z', end: '2026-11-24T20:04:00Z', outcome: 'failed' }] }), want: 'healthy · last reboot failed 20:04' },
   { name: 'no state', n: node('a'), want: 'no agent report' },
   { name: 'not ready', n: node('a', { phase: 'healthy', ready: false }), want: 'NotReady · healthy' },
   { name: 'not ready while rebooting is expected, not repeated', n: node('a', { phase: 'rebooting', ready: false }), want: 'rebooting' },

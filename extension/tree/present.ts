@@ -53,6 +53,13 @@ export function description(n: NodeView, fmt: TimeFormat): string {
     case 'failed':
       parts.push(`${phase} · ${short(st?.reason ?? '')}`);
       break;
+    case 'healthy': {
+      parts.push('healthy');
+      // When it last rebooted is what a person checks on a healthy node after a rollout.
+      const last = n.history[0];
+      if (last) parts.push(last.outcome === 'succeeded' ? `rebooted ${fmt(last.end)}` : `last reboot ${last.outcome} ${fmt(last.end)}`);
+      break;
+    }
     default:
       parts.push(PHASE_ICON[phase].label);
   }

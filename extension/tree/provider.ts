@@ -55,7 +55,8 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<Element>, vscod
   }
 
   private build(): TreeModel {
-    const s = this.store.snapshot();
+    // Not installed: no rows, so the welcome view with Deploy Backend shows.
+    const s = this.store.connection().state === 'no-backend' ? undefined : this.store.snapshot();
     return this.builder.build(s, this.store.permissions(), this.store.settings().readOnly, this.filter);
   }
 

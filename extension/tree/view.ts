@@ -42,7 +42,7 @@ export class NodesView implements vscode.Disposable {
     const f = this.provider.filterText();
     if (f) parts.push(`Filter "${f}": ${m.shown} of ${m.total} nodes`);
     // Only with nodes on screen: a message hides the welcome view, which carries the actions.
-    if (conn.state !== 'connected' && this.store.snapshot()) parts.push(`${conn.state === 'error' ? 'Disconnected' : 'Reconnecting'}: showing the last known state. ${conn.detail ?? ''}`.trim());
+    if ((conn.state === 'connecting' || conn.state === 'error') && this.store.snapshot()) parts.push(`${conn.state === 'error' ? 'Disconnected' : 'Reconnecting'}: showing the last known state. ${conn.detail ?? ''}`.trim());
     this.view.message = parts.length ? parts.join(' · ') : undefined;
     this.view.description = this.store.kube()?.context;
   }

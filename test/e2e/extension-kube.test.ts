@@ -24,7 +24,7 @@ import { StreamState } from '../../extension/state/stream.ts';
 import { startCluster, type TestCluster } from '../../tools/harness/index.ts';
 import { ensureDaemonSet } from '../integration/hub-support.ts';
 import { startHub } from './support/hub.ts';
-import { OPERATOR, VIEWER, writeKubeconfig } from './support/users.ts';
+import { applyPeopleRoles, OPERATOR, VIEWER, writeKubeconfig } from './support/users.ts';
 
 const NS = 'nodemend';
 let c: TestCluster;
@@ -45,6 +45,7 @@ before(async () => {
   c = await startCluster();
   await c.addNodes(3, { prefix: 'k' });
   kubeconfig = await writeKubeconfig(c.kc, dir, [OPERATOR, VIEWER]);
+  await applyPeopleRoles(c.kc);
 });
 
 after(async () => {
@@ -53,7 +54,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('SelfSubjectAccessReview: the operator may patch nodes and the cluster block, the viewer neither', async () => {
+test('SelfSubjectAccessReview: with the documented roles, the operator may patch nodes and the cluster block, the viewer neither', async () => {
   const op = as('operator');
   assert.deepEqual(await checkPermissions(op.kc, NS, log), { patchNodes: true, patchClusterBlock: true });
   const viewer = as('viewer');

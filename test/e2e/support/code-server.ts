@@ -16,6 +16,8 @@ export interface CodeServer {
   /** The folder opened in the workbench. */
   folder: string;
   log(): string;
+  /** Merges into the user settings.json; the running workbench picks the change up. */
+  updateSettings(patch: Record<string, unknown>): void;
   /** The extension host's log of our extension (the "nodemend" output channel). */
   extensionLog(): string;
   stop(): Promise<void>;
@@ -57,7 +59,8 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     ...o.settings,
   };
-  writeFileSync(join(data, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const settingsPath = join(data, 'User', 'settings.json');
+  writeFileSync(settingsPath, JSON.stringify(settings, null, 2));
   const entry = join(cs, 'out/node/entry.js');
   const common = ['--user-data-dir', data, '--extensions-dir', ext];
   const inst = spawnSync(node, [entry, ...common, '--install-extension', o.vsix], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, EXTENSIONS_GALLERY: '{}' } });
@@ -91,6 +94,10 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     dir,
     folder,
     log: () => readFileSync(logFile, 'utf8'),
+    updateSettings: (patch) => {
+      const cur = JSON.parse(readFileSync(settingsPath, 'utf8')) as Record<string, unknown>;
+      writeFileSync(settingsPath, JSON.stringify({ ...cur, ...patch }, null, 2));
+    },
     extensionLog: () => {
       try {
         const out = execFileSync('bash', ['-c', `cat "${data}"/logs/*/exthost*/*/*nodemend*.log 2>/dev/null || true`], { encoding: 'utf8' });

@@ -26,6 +26,6 @@ export async function packageVsix(): Promise<string> {
     await build({ entryPoints: [join(ROOT, 'webview/main.ts')], outfile: join(ROOT, 'dist/webview.js'), bundle: true, platform: 'browser', format: 'esm', target: 'es2022', minify: true, logLevel: 'error' });
   }
   const out = join(mkdtempSync(join(tmpdir(), 'nodemend-vsix-')), 'nodemend.vsix');
-  execFileSync(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   return out;
 }

@@ -34,6 +34,18 @@ export class Workbench {
     return this.page.locator('.part.sidebar');
   }
 
+  /** Drags the sash right of the side bar so rows are not cut short (for readable screenshots). */
+  async widenSidebar(width: number): Promise<void> {
+    const box = await this.sidebar().boundingBox();
+    if (!box || box.width >= width) return;
+    const x = box.x + box.width + 1;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 5 });
+    await this.page.mouse.up();
+  }
+
   async openView(title: string): Promise<void> {
     const entry = this.page.locator(`.activitybar .action-item .action-label[aria-label^="${title}"]`);
     await entry.waitFor({ timeout: 60_000 });
@@ -44,6 +56,19 @@ export class Workbench {
   /** A tree row whose accessibility label starts with `prefix` ("n-1," for node n-1). */
   row(prefix: string): Locator {
     return this.sidebar().locator(`.monaco-list-row[aria-label^="${prefix}"]`);
+  }
+
+  /** Expands a tree row (clicks again if a repaint swallowed the click). */
+  async expand(prefix: string, timeoutMs = 15_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const row = this.row(prefix).first();
+      const state = await row.getAttribute('aria-expanded', { timeout: 5000 }).catch(() => null);
+      if (state === 'true') return;
+      if (state === 'false') await row.click({ timeout: 2000 }).catch(() => {});
+      await this.page.waitForTimeout(300);
+    }
+    throw new Error(`row ${prefix} did not expand`);
   }
 
   async rowLabels(): Promise<string[]> {
@@ -115,16 +140,36 @@ export class Workbench {
     await row.click();
   }
 
-  /** Types into the open input box; returns the validation message shown, if any, then accepts. */
+  /** Types into the open input box (after its title shows, if given) and accepts with Enter. */
   async type(text: string, accept = true, title?: RegExp): Promise<string> {
     if (title) await this.waitQuickTitle(title);
     const input = this.quickInput();
     await input.waitFor({ timeout: 10_000 });
     await input.fill(text);
-    await this.page.waitForTimeout(300);
-    const msg = (await this.page.locator('.quick-input-widget .quick-input-message').textContent().catch(() => '')) ?? '';
+    await this.page.waitForTimeout(150);
+    const msg = await this.inputMessage();
     if (accept) await input.press('Enter');
-    return msg.trim();
+    return msg;
+  }
+
+  /** Types without accepting and waits until the input box's validation message matches `re`. */
+  async typeExpecting(text: string, re: RegExp, title?: RegExp, timeoutMs = 10_000): Promise<string> {
+    if (title) await this.waitQuickTitle(title);
+    const input = this.quickInput();
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(text);
+    const end = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < end) {
+      last = await this.inputMessage();
+      if (re.test(last)) return last;
+      await this.page.waitForTimeout(100);
+    }
+    throw new Error(`input message for ${JSON.stringify(text)} never matched ${re}; last: ${JSON.stringify(last)}`);
+  }
+
+  private async inputMessage(): Promise<string> {
+    return ((await this.page.locator('.quick-input-widget .quick-input-message').textContent().catch(() => '')) ?? '').trim();
   }
 
   dialog(): Locator {
