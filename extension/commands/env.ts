@@ -101,6 +101,10 @@ export async function writeNodes(env: CommandEnv, names: string[], built: Built,
     };
     await Promise.all(Array.from({ length: Math.min(8, names.length) }, worker));
   });
+  // Report in the order the user chose, not the order the parallel writes finished.
+  const order = (n: string) => names.indexOf(n);
+  ok.sort((a, b) => order(a) - order(b));
+  failed.sort((a, b) => order(a.name) - order(b.name));
   for (const f of failed) if (!f.r.ok) env.log.error(f.r.error);
   if (ok.length) env.log.info(`${title}: done for ${ok.join(', ')}`);
   return { ok, failed };

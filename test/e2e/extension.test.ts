@@ -253,8 +253,10 @@ test('several rows selected in the tree: one context-menu action applies to all 
   await wb.row('n-0,').click();
   await wb.row('n-2,').click({ modifiers: ['Control'] });
   await wb.row('n-2,').click({ button: 'right' });
-  const item = wb.page.locator('.context-view .monaco-menu .action-label', { hasText: 'Schedule Reboot…' });
+  const item = wb.page.locator('.context-view .monaco-menu .action-menu-item', { hasText: 'Schedule Reboot…' });
   await item.waitFor();
+  await wb.page.waitForTimeout(400); // the menu ignores clicks while it fades in
+  await wb.screenshot(join(SHOTS, 'multi-select.png'));
   await item.click();
   await wb.waitQuickTitle(/Schedule Reboot: 2 nodes — when\?/);
   await wb.pickOne('Now, inside the reboot window');
