@@ -1,0 +1,56 @@
+// Idle measurements: API requests per agent per hour (from the API server's own
+// apiserver_request_total, minus the control plane's own background traffic measured with no
+// agent running) and the agents' resident memory and CPU while nothing needs a reboot.
+
+import type { TestCluster } from '../tools/harness/index.ts';
+import { cpuPercent, sample, type ProcSample } from './procs.ts';
+import { median, sumMetric } from './stats.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Total requests the API server has served so far (every verb, resource and code). */
+export async function requestTotal(c: TestCluster): Promise<number> {
+  const r = await c.kubectl(['get', '--raw', '/metrics']);
+  if (r.code !== 0) throw new Error(`reading the API server's /metrics: ${r.stderr}`);
+  return sumMetric(r.stdout, 'apiserver_request_total');
+}
+
+export interface RequestRate { requests: number; seconds: number; perHour: number }
+
+/** Requests per hour over `ms`, whatever is running. */
+export async function requestRate(c: TestCluster, ms: number): Promise<RequestRate> {
+  const a = await requestTotal(c);
+  const t = Date.now();
+  await sleep(ms);
+  const b = await requestTotal(c);
+  const seconds = (Date.now() - t) / 1000;
+  return { requests: b - a, seconds, perHour: ((b - a) / seconds) * 3600 };
+}
+
+export interface IdleFigures {
+  rate: RequestRate;
+  /** Median over all agents. */
+  rssKb: number;
+  /** Mean over all agents, percent of one core. */
+  cpuPercent: number;
+}
+
+/** Measures the API request rate and every agent's footprint over the same interval. */
+export async function measureIdle(c: TestCluster, pids: number[], ms: number): Promise<IdleFigures> {
+  const first = new Map<number, ProcSample>();
+  for (const p of pids) first.set(p, sample(p));
+  const rate = await requestRate(c, ms);
+  const rss: number[] = [];
+  const cpu: number[] = [];
+  for (const p of pids) {
+    const s = sample(p);
+    rss.push(s.rssKb);
+    cpu.push(cpuPercent(first.get(p)!, s));
+  }
+  return { rate, rssKb: median(rss), cpuPercent: cpu.reduce((x, y) => x + y, 0) / Math.max(1, cpu.length) };
+}
+
+/** Requests per agent per hour attributable to the agents. */
+export function perAgentPerHour(withAgents: RequestRate, baseline: RequestRate, agents: number): number {
+  return Math.max(0, withAgents.perHour - baseline.perHour) / agents;
+}

@@ -1,0 +1,130 @@
+// nodemend as a system under test: one agent process per simulated node, exactly as the
+// DaemonSet runs it (`node backend/main.ts agent ...`), with the agent's own ServiceAccount and
+// RBAC from deploy/base, and a kubeconfig holding that account's token.
+//
+// INTEGRATION POINT: this relies on backend/main.ts accepting `agent` plus the flags in
+// backend/agent/config/flags.ts. While backend/main.ts is missing, unavailable() says so and
+// the bench reports nodemend's figures as not available.
+
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TestCluster } from '../tools/harness/index.ts';
+import { freePort } from '../tools/harness/index.ts';
+import { inPrivateMounts, NSENTER_SHIM, spawnAgent } from './procs.ts';
+import type { AgentProc, RolloutSettings, SystemUnderTest } from './sut.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+const NS = 'nodemend';
+const MAIN = join(REPO, 'backend/main.ts');
+/** Phases in which the agent has seen the sentinel and asked for (or holds) the lock. */
+const REQUESTED = new Set(['waiting-lock', 'draining', 'rebooting', 'verifying']);
+
+/** Holder of one nodemend lock Lease (nodemend-lock-*), if any. */
+export function leaseHolders(lease: unknown): string[] {
+  const l = lease as { metadata?: { name?: string }; spec?: { holderIdentity?: string } };
+  if (!l?.metadata?.name?.startsWith('nodemend-lock-')) return [];
+  return l.spec?.holderIdentity ? [l.spec.holderIdentity] : [];
+}
+
+export function nodemendRequested(node: { metadata?: { annotations?: Record<string, string> } }): boolean {
+  const raw = node.metadata?.annotations?.['nodemend.dev/state'];
+  if (!raw) return false;
+  try {
+    return REQUESTED.has((JSON.parse(raw) as { phase?: string }).phase ?? '');
+  } catch {
+    return false;
+  }
+}
+
+export class NodemendSystem implements SystemUnderTest {
+  readonly name = 'nodemend' as const;
+  private readonly c: TestCluster;
+  private readonly dir: string;
+  private kubeconfig = '';
+  private shim = '';
+  /** Deviations from the shipped manifests the bench had to make, reported with the results. */
+  readonly notes: string[] = [];
+
+  constructor(c: TestCluster, dir: string) {
+    this.c = c;
+    this.dir = dir;
+  }
+
+  unavailable(): string | null {
+    if (!existsSync(MAIN)) return 'not available (backend/main.ts, the agent entry point, does not exist yet)';
+    return null;
+  }
+
+  /** The agent acts on start (informers synced, sentinel watched); 5 s covers the sync. */
+  warmupMs(): number {
+    return 5000;
+  }
+
+  lock = { path: `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, query: {}, holders: leaseHolders };
+
+  requestedLock(node: { metadata?: { annotations?: Record<string, string> } }): boolean {
+    return nodemendRequested(node);
+  }
+
+  async prepare(): Promise<void> {
+    const c = this.c;
+    for (const f of ['namespace.yaml', 'agent-rbac.yaml']) {
+      const r = await c.kubectl(['apply', '-f', join(REPO, 'deploy/base', f)]);
+      if (r.code !== 0) throw new Error(`nodemend ${f}: ${r.stderr}`);
+    }
+    // The drain asks who owns each pod (DaemonSet pods stay); if the shipped role cannot read
+    // DaemonSets the agent retries forever. Grant it for the bench and say so in the results.
+    const can = await c.kubectl(['auth', 'can-i', 'get', 'daemonsets.apps', '-n', 'shop', `--as=system:serviceaccount:${NS}:nodemend-agent`]);
+    if (can.stdout.trim() !== 'yes') {
+      const extra = { apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'nodemend-bench-daemonsets' }, rules: [{ apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['get', 'list', 'watch'] }] },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'nodemend-bench-daemonsets' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'nodemend-bench-daemonsets' }, subjects: [{ kind: 'ServiceAccount', name: 'nodemend-agent', namespace: NS }] },
+      ] };
+      const x = await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(extra) });
+      if (x.code !== 0) throw new Error(`nodemend extra RBAC: ${x.stderr}`);
+      this.notes.push('deploy/base/agent-rbac.yaml grants no get on daemonsets.apps, which the drain needs; the bench granted get/list/watch');
+    }
+    // The DaemonSet object carries cluster-wide block annotations; it selects no node here.
+    const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'nodemend-agent', namespace: NS }, spec: {
+      selector: { matchLabels: { app: 'nodemend-agent' } },
+      template: { metadata: { labels: { app: 'nodemend-agent' } }, spec: { nodeSelector: { 'nodemend.dev/bench-none': 'none' }, containers: [{ name: 'agent', image: 'registry.invalid/nodemend:bench' }] } } } };
+    const r = await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(ds) });
+    if (r.code !== 0) throw new Error(`nodemend DaemonSet: ${r.stderr}`);
+    const tok = await c.core.createNamespacedServiceAccountToken({ name: 'nodemend-agent', namespace: NS, body: { spec: { audiences: [], expirationSeconds: 86_400 } } });
+    this.shim = join(this.dir, 'nodemend-nsenter');
+    writeFileSync(this.shim, NSENTER_SHIM);
+    chmodSync(this.shim, 0o755);
+    const ca = readFileSync(c.cp.info.caPath).toString('base64');
+    this.kubeconfig = join(this.dir, 'nodemend-agent.kubeconfig');
+    writeFileSync(this.kubeconfig, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'agent',
+      clusters: [{ name: 'bench', cluster: { server: c.server, 'certificate-authority-data': ca } }],
+      users: [{ name: 'agent', user: { token: tok.status!.token } }],
+      contexts: [{ name: 'agent', context: { cluster: 'bench', user: 'agent', namespace: NS } }],
+    }));
+  }
+
+  async resetLock(): Promise<void> {
+    await this.c.kubectl(['-n', NS, 'delete', 'leases', '--all']);
+  }
+
+  async start(node: string, o: { sentinel: string; rebootMarker: string; settings: RolloutSettings }): Promise<AgentProc> {
+    const nodeDir = join(this.dir, 'nodemend', node);
+    mkdirSync(nodeDir, { recursive: true });
+    const script = join(nodeDir, 'reboot.sh');
+    writeFileSync(script, `#!/bin/sh\ntouch '${o.rebootMarker}'\n`);
+    chmodSync(script, 0o755);
+    const port = await freePort();
+    const args = [
+      join(REPO, 'backend/main.ts'), 'agent',
+      `--node-id=${node}`, `--kubeconfig=${this.kubeconfig}`, `--reboot-sentinel=${o.sentinel}`,
+      `--period=${o.settings.periodSeconds}s`, `--reboot-command=${script}`,
+      '--metrics-host=127.0.0.1', `--metrics-port=${port}`, '--lock-release-delay=0',
+      `--concurrency=${o.settings.concurrency}`, `--ds-namespace=${NS}`, '--ds-name=nodemend-agent',
+    ];
+    // Same private mount namespace and nsenter stand-in as Kured gets (see procs.ts).
+    const [cmd, argv] = inPrivateMounts([[this.shim, '/usr/bin/nsenter']], process.execPath, args);
+    return spawnAgent(node, cmd, argv, { ...process.env }, join(nodeDir, 'agent.log'));
+  }
+}

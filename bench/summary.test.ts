@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePlan } from './plan.ts';
+import type { RolloutResult } from './rollout.ts';
+import type { TimelineEvent } from './stats.ts';
+import { summarize } from './summary.ts';
+
+const ev = (node: string, kind: TimelineEvent['kind'], t: number): TimelineEvent => ({ node, kind, t });
+/** Two nodes one after the other; `gap` = lock handoff, `det` = detection. */
+function run(system: string, gap: number, det: number, period = 10): RolloutResult {
+  const events = [
+    ev('a', 'sentinel', 0), ev('b', 'sentinel', 0), ev('a', 'request', det), ev('b', 'request', det),
+    ev('a', 'lock', det), ev('a', 'cordon', det), ev('a', 'reboot', det + 1000), ev('a', 'ready', det + 6000), ev('a', 'uncordon', det + 7000), ev('a', 'release', det + 7000),
+    ev('b', 'lock', det + 7000 + gap), ev('b', 'cordon', det + 7000 + gap), ev('b', 'reboot', det + 8000 + gap), ev('b', 'ready', det + 13000 + gap), ev('b', 'uncordon', det + 14000 + gap), ev('b', 'release', det + 14000 + gap),
+  ];
+  return { system, settings: { concurrency: 1, periodSeconds: period }, nodes: 2, completed: true, t0: 0, wallMs: det + 14000 + gap, events, drains: [{ node: 'a', rssKbMax: 2048, cpuPercent: 3 }] };
+}
+
+const plan = { ...parsePlan(['--nodes=2', '--concurrency=1', '--kured-periods=10']), hub: null };
+
+test('summarize: rollout, handoff, detection and footprint rows compare both systems', () => {
+  const ms = summarize({
+    plan, rollouts: [run('nodemend', 200, 500), run('kured', 5000, 4000)], apiPerAgent: { nodemend: 10, kured: 100 }, hub: null, missing: {}, settingsNotes: [],
+    idle: { nodemend: { rate: { requests: 1, seconds: 1, perHour: 1 }, rssKb: 102400, cpuPercent: 0.1 }, kured: { rate: { requests: 1, seconds: 1, perHour: 1 }, rssKb: 51200, cpuPercent: 0.05 } },
+  });
+  const by = Object.fromEntries(ms.map((m) => [m.id, m]));
+  assert.deepEqual([by['rollout-c1-p10'].nodemend, by['rollout-c1-p10'].kured], [14.7, 23]);
+  // Ideal: nodemend's work, (1 + 5 + 1) s per node, two nodes, one slot.
+  assert.match(by['rollout-c1-p10'].notes!.join('\n'), /ideal 14 s/);
+  assert.match(by['rollout-c1-p10'].notes!.join('\n'), /kured: at most 1 nodes cordoned at once \(allowed 1\)/);
+  assert.deepEqual([by['handoff-p50'].nodemend, by['handoff-p50'].kured], [0.2, 5]);
+  assert.deepEqual([by['detection-p95'].nodemend, by['detection-p95'].kured], [0.5, 4]);
+  assert.deepEqual([by['rss-idle'].nodemend, by['rss-idle'].kured, by['rss-idle'].ratio], [100, 50, 2]);
+  assert.deepEqual([by['rss-drain'].nodemend, by['cpu-drain'].nodemend], [2, 3]);
+  assert.equal(by['api-idle'].ratio, 0.1);
+});
+
+test('summarize: a missing Kured gives null figures and says why', () => {
+  const ms = summarize({ plan, rollouts: [run('nodemend', 200, 500)], idle: {}, apiPerAgent: { nodemend: 5 }, hub: null, missing: { kured: 'not available (set KURED_BIN ...)' }, settingsNotes: [] });
+  const r = ms.find((m) => m.id === 'rollout-c1-p10')!;
+  assert.equal(r.kured, null);
+  assert.equal(r.ratio, null);
+  assert.match(r.notes!.join('\n'), /kured: not available \(set KURED_BIN/);
+});
+
+test('summarize: an unfinished rollout reports no wall time', () => {
+  const bad = { ...run('kured', 5000, 4000), completed: false };
+  const ms = summarize({ plan, rollouts: [run('nodemend', 200, 500), bad], idle: {}, apiPerAgent: {}, hub: null, missing: {}, settingsNotes: [] });
+  const r = ms.find((m) => m.id === 'rollout-c1-p10')!;
+  assert.equal(r.kured, null);
+  assert.match(r.notes!.join('\n'), /DID NOT FINISH/);
+});
+
+test('summarize: hub figures become nodemend-only rows; a hub failure is reported', () => {
+  const hub = { nodes: 100, clients: 5, snapshotBytesPerNode: 900, throughput: { eventsPerSecond: 5000, latencyP95Ms: 3 }, paced: { ratePerSecond: 1000, latencyP50Ms: 0.2, latencyP95Ms: 0.5, latencyP99Ms: 1 }, deltasDroppedForSlowClients: 0 };
+  const ok = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub, missing: {}, settingsNotes: [] }).filter((m) => m.id.startsWith('hub'));
+  assert.deepEqual(ok.map((m) => [m.id, m.nodemend, m.kured]), [['hub-throughput', 5000, null], ['hub-latency-p95', 0.5, null], ['hub-snapshot', 900, null]]);
+  const failed = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub: 'hub-fanout exited 1', missing: {}, settingsNotes: [] }).filter((m) => m.id.startsWith('hub'));
+  assert.deepEqual(failed.map((m) => m.notes), [['hub-fanout exited 1']]);
+});

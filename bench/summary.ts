@@ -1,0 +1,96 @@
+// Turns raw runs into the measurements of results.json: one object per figure, nodemend vs
+// Kured, with ratio, units, N and settings. Pure, so the arithmetic is unit-tested.
+
+import type { Plan } from './plan.ts';
+import type { IdleFigures } from './idle.ts';
+import type { RolloutResult } from './rollout.ts';
+import { detections, handoffs, idealMs, maxConcurrentCordoned, median, nodeWork, percentile, round } from './stats.ts';
+import { measurement, type Measurement } from './table.ts';
+
+export interface HubFigures {
+  nodes: number;
+  clients: number;
+  snapshotBytesPerNode: number;
+  throughput: { eventsPerSecond: number; latencyP95Ms: number };
+  paced: { ratePerSecond: number; latencyP50Ms: number; latencyP95Ms: number; latencyP99Ms: number };
+  deltasDroppedForSlowClients: number;
+}
+
+export interface SummaryInput {
+  plan: Plan;
+  rollouts: RolloutResult[];
+  idle: Record<string, IdleFigures>;
+  apiPerAgent: Record<string, number>;
+  hub: HubFigures | string | null;
+  missing: Record<string, string>;
+  settingsNotes: string[];
+}
+
+const sec = (ms: number) => ms / 1000;
+const pick = (o: Record<string, number | undefined>, k: string): number | null => o[k] ?? null;
+
+export function summarize(i: SummaryInput): Measurement[] {
+  const { plan, rollouts } = i;
+  const p0 = plan.kuredPeriods[0];
+  const out: Measurement[] = [];
+  const missingNotes = Object.entries(i.missing).map(([k, v]) => `${k}: ${v}`);
+  const base = { n: plan.nodes, settings: { rebootSeconds: plan.rebootSeconds, lockReleaseDelay: 0, reps: plan.reps } };
+  const runs = (sys: string, c?: number, p?: number) =>
+    rollouts.filter((r) => r.system === sys && (c === undefined || r.settings.concurrency === c) && (p === undefined || r.settings.periodSeconds === p));
+  const wall = (rs: RolloutResult[]): number | null => (rs.length && rs.every((r) => r.completed) ? median(rs.map((r) => sec(r.wallMs))) : null);
+
+  for (const c of plan.concurrencies) {
+    // The ideal is the unavoidable work (drain + reboot + verification) of nodemend's runs,
+    // spread over the slots; Kured's own work is used when nodemend did not run.
+    const ref = runs('nodemend', c, p0).length ? runs('nodemend', c, p0) : runs('kured', c, p0);
+    const ideal = ref.length ? median(ref.map((r) => sec(idealMs(nodeWork(r.events), c)))) : null;
+    for (const p of plan.kuredPeriods) {
+      const nm = wall(runs('nodemend', c, p0));
+      const ku = wall(runs('kured', c, p));
+      const safety = [...runs('nodemend', c, p0), ...runs('kured', c, p)].map((r) => `${r.system}: at most ${maxConcurrentCordoned(r.events)} nodes cordoned at once (allowed ${c})${r.completed ? '' : '; DID NOT FINISH'}`);
+      out.push(measurement({
+        id: `rollout-c${c}-p${p}`, what: `rollout wall time, concurrency ${c}, Kured --period=${p}s`, units: 's', nodemend: nm, kured: ku, ...base,
+        settings: { ...base.settings, concurrency: c, kuredPeriodSeconds: p, nodemendPeriodSeconds: p0 },
+        notes: [`ideal ${round(ideal, 1)} s (drain + reboot + verification / concurrency)`,
+          `nodemend / ideal: ${ideal && nm ? round(nm / ideal, 2) : 'n/a'}; Kured / ideal: ${ideal && ku ? round(ku / ideal, 2) : 'n/a'}`, ...safety, ...missingNotes, ...i.settingsNotes],
+      }));
+    }
+  }
+  const pooled = (sys: string, f: (r: RolloutResult) => number[]) => runs(sys, undefined, sys === 'kured' ? p0 : undefined).flatMap(f);
+  for (const [id, what, f] of [['handoff', 'lock handoff (release -> next drain starts)', (r: RolloutResult) => handoffs(r.events)], ['detection', 'detection (sentinel -> lock requested)', (r: RolloutResult) => detections(r.events)]] as const) {
+    const nm = pooled('nodemend', f).map(sec);
+    const ku = pooled('kured', f).map(sec);
+    for (const p of [50, 95]) {
+      out.push(measurement({
+        id: `${id}-p${p}`, what: `${what} p${p}`, units: 's', nodemend: nm.length ? percentile(nm, p) : null, kured: ku.length ? percentile(ku, p) : null, ...base,
+        settings: { ...base.settings, kuredPeriodSeconds: p0 }, notes: [`samples: nodemend ${nm.length}, Kured ${ku.length}`, ...missingNotes],
+      }));
+    }
+  }
+  const idleRss = (k: string) => (i.idle[k] ? i.idle[k].rssKb / 1024 : undefined);
+  const idleCpu = (k: string) => i.idle[k]?.cpuPercent;
+  const drainRss = (k: string) => { const d = runs(k).flatMap((r) => r.drains); return d.length ? median(d.map((x) => x.rssKbMax / 1024)) : undefined; };
+  const drainCpu = (k: string) => { const d = runs(k).flatMap((r) => r.drains); return d.length ? median(d.map((x) => x.cpuPercent)) : undefined; };
+  const fp = (id: string, what: string, units: string, f: (k: string) => number | undefined) =>
+    out.push(measurement({ id, what, units, nodemend: pick({ v: f('nodemend') }, 'v'), kured: pick({ v: f('kured') }, 'v'), ...base, settings: { ...base.settings, idleSeconds: plan.idleSeconds }, notes: missingNotes }));
+  fp('rss-idle', 'agent RSS at idle (median over agents)', 'MiB', idleRss);
+  fp('cpu-idle', 'agent CPU at idle (mean over agents)', '% of a core', idleCpu);
+  fp('rss-drain', 'agent RSS while draining (median of per-drain max)', 'MiB', drainRss);
+  fp('cpu-drain', 'agent CPU while draining (median per drain)', '% of a core', drainCpu);
+  out.push(measurement({
+    id: 'api-idle', what: 'API requests per agent per hour, idle', units: 'req/agent/h', nodemend: pick(i.apiPerAgent, 'nodemend'), kured: pick(i.apiPerAgent, 'kured'), ...base,
+    settings: { ...base.settings, idleSeconds: plan.idleSeconds, periodSeconds: p0 },
+    notes: ['apiserver_request_total delta with the agents running minus the control plane alone, per agent, scaled to an hour', ...missingNotes],
+  }));
+  if (i.hub && typeof i.hub !== 'string') {
+    const h = i.hub;
+    const hubRow = (id: string, what: string, units: string, v: number) =>
+      out.push(measurement({ id, what, units, nodemend: v, kured: null, n: h.nodes, settings: { clients: h.clients }, notes: ['Kured has no hub or UI'] }));
+    hubRow('hub-throughput', `hub fan-out to ${h.clients} clients`, 'events/s', h.throughput.eventsPerSecond);
+    hubRow('hub-latency-p95', `hub delivery latency p95 at ${h.paced.ratePerSecond}/s`, 'ms', h.paced.latencyP95Ms);
+    hubRow('hub-snapshot', 'hub snapshot size per node', 'bytes', h.snapshotBytesPerNode);
+  } else if (typeof i.hub === 'string') {
+    out.push(measurement({ id: 'hub-throughput', what: 'hub fan-out', units: 'events/s', nodemend: null, kured: null, n: 0, settings: {}, notes: [i.hub] }));
+  }
+  return out;
+}

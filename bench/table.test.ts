@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatMarkdown, formatTable, measurement } from './table.ts';
+import { kuredHolders } from './kured.ts';
+import { leaseHolders, nodemendRequested } from './nodemend.ts';
+import { parsePlan } from './plan.ts';
+
+const rows = [
+  measurement({ id: 'a', what: 'rollout', units: 's', nodemend: 120.123, kured: 600, n: 20, settings: {} }),
+  measurement({ id: 'b', what: 'hub fan-out', units: 'events/s', nodemend: 5000, kured: null, n: 2000, settings: {} }),
+  measurement({ id: 'c', what: 'rss', units: 'MiB', nodemend: 1.234, kured: 0, n: 1, settings: {} }),
+];
+
+test('measurement computes the ratio and rounds', () => {
+  assert.equal(rows[0].ratio, 0.2);
+  assert.equal(rows[0].nodemend, 120.123);
+  assert.equal(rows[1].ratio, null);
+  assert.equal(rows[2].ratio, null);
+});
+
+test('formatTable aligns columns and shows n/a for missing sides', () => {
+  const lines = formatTable(rows).split('\n');
+  assert.equal(lines.length, 5);
+  assert.ok(lines[0].startsWith('measurement'));
+  assert.equal(new Set(lines.map((l) => l.length)).size, 1, 'every line has the same width');
+  assert.match(lines[2], /rollout\s+s\s+20\s+120\s+600\s+0\.20x$/);
+  assert.match(lines[3], /n\/a\s+n\/a$/);
+  assert.match(lines[4], /1\.23\s+0\.00\s+n\/a$/);
+});
+
+test('formatMarkdown has a header and one row per measurement', () => {
+  const md = formatMarkdown(rows).split('\n');
+  assert.equal(md.length, 2 + rows.length);
+  assert.equal(md[2], '| rollout | s | 20 | 120 | 600 | 0.20x |');
+});
+
+const ds = (v?: string) => ({ metadata: { annotations: v === undefined ? {} : { 'weave.works/kured-node-lock': v } } });
+const holderCases: { name: string; obj: unknown; want: string[] }[] = [
+  { name: 'no annotation', obj: ds(), want: [] },
+  { name: 'single lock', obj: ds('{"nodeID":"n-1","metadata":{"unschedulable":false},"created":"2026-01-01T00:00:00Z","TTL":0}'), want: ['n-1'] },
+  { name: 'released single lock', obj: ds('{"nodeID":"","metadata":{},"created":"0001-01-01T00:00:00Z","TTL":0}'), want: [] },
+  { name: 'multi lock', obj: ds('{"maxOwners":2,"locks":[{"nodeID":"a"},{"nodeID":"b"}]}'), want: ['a', 'b'] },
+  { name: 'garbage', obj: ds('{nope'), want: [] },
+  { name: 'not an object', obj: null, want: [] },
+];
+for (const c of holderCases) test(`kuredHolders: ${c.name}`, () => assert.deepEqual(kuredHolders(c.obj), c.want));
+
+const leaseCases: { name: string; obj: unknown; want: string[] }[] = [
+  { name: 'held slot', obj: { metadata: { name: 'nodemend-lock-0' }, spec: { holderIdentity: 'n-3' } }, want: ['n-3'] },
+  { name: 'free slot', obj: { metadata: { name: 'nodemend-lock-1' }, spec: {} }, want: [] },
+  { name: 'other lease', obj: { metadata: { name: 'hub-leader' }, spec: { holderIdentity: 'x' } }, want: [] },
+];
+for (const c of leaseCases) test(`leaseHolders: ${c.name}`, () => assert.deepEqual(leaseHolders(c.obj), c.want));
+
+const stateCases: { phase: string | null; want: boolean }[] = [
+  { phase: 'waiting-lock', want: true },
+  { phase: 'draining', want: true },
+  { phase: 'healthy', want: false },
+  { phase: 'reboot-required', want: false },
+  { phase: null, want: false },
+];
+for (const c of stateCases) {
+  test(`nodemendRequested: ${c.phase}`, () => {
+    const annotations: Record<string, string> = c.phase === null ? {} : { 'nodemend.dev/state': JSON.stringify({ v: 1, phase: c.phase }) };
+    const node = { metadata: { annotations } };
+    assert.equal(nodemendRequested(node), c.want);
+  });
+}
+
+const planCases: { argv: string[]; check: (p: ReturnType<typeof parsePlan>) => void }[] = [
+  { argv: [], check: (p) => assert.deepEqual([p.nodes, p.concurrencies, p.kuredPeriods, p.quick], [20, [1, 2], [10, 60], false]) },
+  { argv: ['--quick'], check: (p) => assert.equal(p.quick, true) },
+  { argv: ['--quick', '--nodes=8', '--concurrency=1,3', '--no-hub'], check: (p) => assert.deepEqual([p.nodes, p.concurrencies, p.hub], [8, [1, 3], null]) },
+];
+for (const c of planCases) test(`parsePlan ${c.argv.join(' ') || '(defaults)'}`, () => c.check(parsePlan(c.argv)));
+
+const badPlan: { argv: string[]; re: RegExp }[] = [
+  { argv: ['--nodes=1'], re: /--nodes: expected an integer >= 2/ },
+  { argv: ['--concurrency=1,x'], re: /--concurrency: expected positive integers/ },
+  { argv: ['--frobnicate=2'], re: /unknown flag --frobnicate/ },
+  { argv: ['fast'], re: /unknown argument "fast"/ },
+];
+for (const c of badPlan) test(`parsePlan rejects ${c.argv.join(' ')}`, () => assert.throws(() => parsePlan(c.argv), c.re));
+
+test('inPrivateMounts binds in order, then execs the command with its arguments', async () => {
+  const { inPrivateMounts } = await import('./procs.ts');
+  const [cmd, argv] = inPrivateMounts([['/a', '/x'], ['/b', '/y']], '/bin/agent', ['--n=1']);
+  assert.equal(cmd, 'unshare');
+  assert.deepEqual(argv.slice(0, 4), ['--mount', '--propagation', 'private', 'sh']);
+  assert.equal(argv[5], 'mount --bind "$1" "$2" && mount --bind "$3" "$4" && shift 4 && exec "$@"');
+  assert.deepEqual(argv.slice(6), ['sh', '/a', '/x', '/b', '/y', '/bin/agent', '--n=1']);
+});
