@@ -23,13 +23,10 @@ const PHASE_EVENTS: Partial<Record<Phase, { type: 'Normal' | 'Warning'; reason: 
 
 /** Gathering actions are transient: their decision is not published (it would flap). */
 const GATHER = new Set(['check-sentinel', 'check-blockers', 'precheck', 'check-health']);
-/** Waiting phases whose reason changes by the second (queue detail); see publish(). */
-const QUIET_PHASES: ReadonlySet<Phase> = new Set<Phase>(['waiting-lock', 'waiting-window']);
-const REASON_REFRESH_MS = 15_000;
 
 export class Announcer {
   private readonly d: AgentDeps;
-  private published: { phase: Phase; reason: string; since: number; json: string; at: number } | undefined;
+  private published: { phase: Phase; reason: string; since: number; json: string } | undefined;
   private waiting: boolean | undefined;
   private readonly warned = new Set<string>();
   drain: DrainProgress | undefined;
@@ -82,13 +79,9 @@ export class Announcer {
     if (dec.phase === 'draining' && this.drain) state.drain = this.drain;
     const json = JSON.stringify(state);
     if (prev?.json === json) return;
-    // While waiting, the reason carries live detail (who holds the slot, for how long): rewriting
-    // the node at every change cost one API write per second per waiting node (found by the bench).
-    // A new phase is published at once; a new reason in the same waiting phase at most every 15 s.
-    if (prev && prev.phase === dec.phase && QUIET_PHASES.has(dec.phase) && now - prev.at < REASON_REFRESH_MS) return;
     try {
       await this.d.node.publishState(state);
-      this.published = { phase: dec.phase, reason: dec.reason, since, json, at: now };
+      this.published = { phase: dec.phase, reason: dec.reason, since, json };
     } catch (e) {
       this.d.log.warn('cannot publish the node state', { error: errMsg(e), phase: dec.phase });
       return;
