@@ -17,6 +17,7 @@
 
 import type { ManualBlock, Parsed } from './annotations.ts';
 import type { AgentNodeState, RebootRecord } from './model.ts';
+import { fail, isDeltaOp, isInt, isObj, isSnapshot, isStr, show, type Obj } from './shapes.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_VERSIONS: readonly number[] = [1];
@@ -142,23 +143,24 @@ export type ServerMessage =
 
 // ---- validation (where a message enters a process) ----
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
-
-/** Parses one text frame from a client. Never throws. */
-export function parseClientMessage(text: string): Parsed<ClientMessage> {
-  if (text.length > MAX_FRAME_BYTES) return fail(`frame larger than ${MAX_FRAME_BYTES} bytes`);
+/** Reads one JSON object frame, refusing oversized text before parsing it. */
+function readFrame(text: string, limit: number): Parsed<Obj> {
+  if (text.length > limit) return fail(`frame larger than ${limit} bytes`);
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
     return fail('frame is not JSON');
   }
-  if (!isObj(v)) return fail('frame is not a JSON object');
-  if (v.type !== 'hello') return fail(`unknown message type ${JSON.stringify(String(v.type)).slice(0, 40)}; expected "hello"`);
+  return isObj(v) ? { ok: true, value: v } : fail('frame is not a JSON object');
+}
+
+/** Parses one text frame from a client. Never throws. */
+export function parseClientMessage(text: string): Parsed<ClientMessage> {
+  const frame = readFrame(text, MAX_FRAME_BYTES);
+  if (!frame.ok) return frame;
+  const v = frame.value;
+  if (v.type !== 'hello') return fail(`unknown message type ${show(v.type)}; expected "hello"`);
   if (!Array.isArray(v.versions) || v.versions.length === 0 || v.versions.length > 16 || !v.versions.every(isInt)) {
     return fail('hello.versions: expected a non-empty array of protocol versions, e.g. [1]');
   }
@@ -179,18 +181,13 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
 
 /**
  * Parses one frame from the hub. Checks the envelope and the fields the client acts on
- * (type, seq, ops); node payloads are trusted to the shape the hub builds from the cluster,
- * since the hub is authenticated and the views render them as text only.
+ * (type, seq, ops; see shapes.ts). A snapshot of thousands of nodes is larger than a client
+ * frame may be, hence the higher limit.
  */
 export function parseServerMessage(text: string): Parsed<ServerMessage> {
-  if (text.length > 16 * MAX_FRAME_BYTES) return fail('frame too large');
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return fail('frame is not JSON');
-  }
-  if (!isObj(v)) return fail('frame is not a JSON object');
+  const frame = readFrame(text, 16 * MAX_FRAME_BYTES);
+  if (!frame.ok) return frame;
+  const v = frame.value;
   switch (v.type) {
     case 'hello':
       return isInt(v.version) && isStr(v.streamId) && isStr(v.hub) && isInt(v.heartbeatMs)
@@ -208,57 +205,7 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
     case 'error':
       return isStr(v.code) && isStr(v.message) ? { ok: true, value: v as ServerMessage } : fail(`${v.type}: malformed`);
     default:
-      return fail(`unknown message type ${JSON.stringify(String(v.type)).slice(0, 40)}`);
-  }
-}
-
-function isNodeView(v: unknown): v is NodeView {
-  return (
-    isObj(v) &&
-    isStr(v.name) &&
-    typeof v.ready === 'boolean' &&
-    typeof v.unschedulable === 'boolean' &&
-    isObj(v.requests) &&
-    Array.isArray(v.history) &&
-    Array.isArray(v.requestErrors)
-  );
-}
-
-function isLockView(v: unknown): v is LockView {
-  return isObj(v) && Array.isArray(v.slots) && Array.isArray(v.waiting) && v.waiting.every(isStr);
-}
-
-function isSnapshot(v: unknown): v is ClusterSnapshot {
-  return (
-    isObj(v) &&
-    Array.isArray(v.nodes) &&
-    v.nodes.every(isNodeView) &&
-    isLockView(v.locks) &&
-    isObj(v.forecast) &&
-    Array.isArray(v.events) &&
-    typeof v.backendInstalled === 'boolean'
-  );
-}
-
-function isDeltaOp(v: unknown): v is DeltaOp {
-  if (!isObj(v)) return false;
-  switch (v.op) {
-    case 'node':
-      return isNodeView(v.node);
-    case 'node-removed':
-      return isStr(v.name);
-    case 'locks':
-      return isLockView(v.locks);
-    case 'cluster-block':
-      return v.block === null || (isObj(v.block) && isStr(v.block.reason));
-    case 'forecast':
-      return isObj(v.forecast);
-    case 'event':
-      return isObj(v.event) && isStr(v.event.time) && isStr(v.event.reason) && isStr(v.event.message);
-    case 'backend':
-      return typeof v.installed === 'boolean';
-    default:
-      return false;
+      return fail(`unknown message type ${show(v.type)}`);
   }
 }
 

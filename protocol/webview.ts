@@ -12,6 +12,7 @@
 
 import type { Parsed } from './annotations.ts';
 import type { ClusterSnapshot, DeltaOp } from './messages.ts';
+import { fail, isDeltaOp, isObj, isSnapshot, isStr, show } from './shapes.ts';
 
 /** Node actions the dashboard offers; each maps to the command `nodemend.<action>`. */
 export const NODE_ACTIONS = [
@@ -38,11 +39,6 @@ export type HostToWebview =
   | { type: 'connection'; connection: ConnectionInfo }
   | { type: 'notice'; level: 'info' | 'error'; message: string };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
-const show = (v: unknown): string => JSON.stringify(String(v)).slice(0, 40);
 
 // A Kubernetes node name is a DNS subdomain: lowercase alphanumerics, '-' and '.', at most 253.
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -74,60 +70,21 @@ function isConnection(v: unknown): v is ConnectionInfo {
   return isObj(v) && isStr(v.state) && (v.detail === undefined || isStr(v.detail));
 }
 
-// The snapshot comes from our own extension host, which built it from validated hub frames; we
-// check the containers the views iterate over so a malformed push cannot crash rendering.
-const isNode = (n: unknown): boolean =>
-  isObj(n) && isStr(n.name) && Array.isArray(n.history) && Array.isArray(n.requestErrors) && isObj(n.requests);
-const isLocks = (l: unknown): boolean => isObj(l) && Array.isArray(l.slots) && Array.isArray(l.waiting);
-const isEvent = (e: unknown): boolean => isObj(e) && isStr(e.time) && isStr(e.reason) && isStr(e.message);
-
-function isSnapshotShape(v: unknown): v is ClusterSnapshot {
-  return (
-    isObj(v) &&
-    Array.isArray(v.nodes) &&
-    v.nodes.every(isNode) &&
-    isLocks(v.locks) &&
-    isObj(v.forecast) &&
-    Array.isArray(v.events) &&
-    v.events.every(isEvent) &&
-    typeof v.backendInstalled === 'boolean'
-  );
-}
-
-function isOp(o: unknown): o is DeltaOp {
-  if (!isObj(o)) return false;
-  switch (o.op) {
-    case 'node':
-      return isNode(o.node);
-    case 'node-removed':
-      return isStr(o.name);
-    case 'locks':
-      return isLocks(o.locks);
-    case 'cluster-block':
-      return o.block === null || (isObj(o.block) && isStr(o.block.reason));
-    case 'forecast':
-      return isObj(o.forecast);
-    case 'event':
-      return isEvent(o.event);
-    case 'backend':
-      return typeof o.installed === 'boolean';
-    default:
-      return false;
-  }
-}
+// The snapshot comes from our own extension host, which built it from validated hub frames; the
+// same shape checks as the extension's (shapes.ts) keep a malformed push from crashing rendering.
 
 /** Validates a message from the extension host. Never throws. */
 export function parseHostMessage(v: unknown): Parsed<HostToWebview> {
   if (!isObj(v)) return fail('host message: expected an object');
   switch (v.type) {
     case 'state':
-      if (v.snapshot !== null && !isSnapshotShape(v.snapshot)) return fail('state.snapshot: malformed snapshot');
+      if (v.snapshot !== null && !isSnapshot(v.snapshot)) return fail('state.snapshot: malformed snapshot');
       if (!isConnection(v.connection)) return fail('state.connection: expected {state: string, detail?: string}');
       return { ok: true, value: v as HostToWebview };
     case 'delta':
       if (!Array.isArray(v.ops)) return fail('delta.ops: expected an array of delta operations');
       for (const [i, o] of v.ops.entries()) {
-        if (!isOp(o)) return fail(`delta.ops[${i}]: malformed ${show(isObj(o) ? o.op : o)} operation`);
+        if (!isDeltaOp(o)) return fail(`delta.ops[${i}]: malformed ${show(isObj(o) ? o.op : o)} operation`);
       }
       return { ok: true, value: v as HostToWebview };
     case 'connection':
