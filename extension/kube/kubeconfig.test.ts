@@ -40,3 +40,23 @@ test('loadKubeconfig: current context, a chosen context, and clear errors', () =
   const e = loadKubeconfig(f, undefined);
   assert.ok(!e.ok && /Cannot read kubeconfig/.test(e.error));
 });
+
+test('loadKubeconfig: $KUBECONFIG files sharing names merge like kubectl, the first file winning', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nm-kc-'));
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  writeFileSync(a, cfg(['default'], ''));
+  writeFileSync(b, cfg(['default', 'other'], 'other').replace(/6440/g, '7440').replace(/6441/g, '7441'));
+  const saved = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = `${a}:${b}`;
+  try {
+    // a sets no current-context: b's is used; "default" comes from a, "other" only exists in b.
+    const r = loadKubeconfig(undefined, undefined);
+    assert.ok(r.ok && r.context === 'other' && r.server === 'https://127.0.0.1:7441', JSON.stringify(r));
+    const d = loadKubeconfig(undefined, 'default');
+    assert.ok(d.ok && d.server === 'https://127.0.0.1:6440', JSON.stringify(d));
+  } finally {
+    if (saved === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = saved;
+  }
+});

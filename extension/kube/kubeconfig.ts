@@ -32,15 +32,13 @@ export function loadKubeconfig(setting: string | undefined, contextSetting: stri
   if (present.length === 0) {
     return { ok: false, error: `No kubeconfig found (${source.from}: ${source.paths.join(', ')}). Set nodemend.kubeconfig or $KUBECONFIG, or create ~/.kube/config.` };
   }
-  const kc = new k8s.KubeConfig();
+  let kc: k8s.KubeConfig;
   try {
-    kc.loadFromFile(present[0]);
-    for (const p of present.slice(1)) {
-      const more = new k8s.KubeConfig();
-      more.loadFromFile(p);
-      // Like kubectl: the first file that sets something wins; later files only add.
-      kc.mergeConfig(more, true);
-    }
+    kc = mergeFirstWins(present.map((p) => {
+      const one = new k8s.KubeConfig();
+      one.loadFromFile(p);
+      return one;
+    }));
   } catch (e) {
     return { ok: false, error: `Cannot read kubeconfig ${present.join(', ')}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
   }
@@ -55,4 +53,26 @@ export function loadKubeconfig(setting: string | undefined, contextSetting: stri
   const server = kc.getCurrentCluster()?.server;
   if (!context || !server) return { ok: false, error: `The kubeconfig has no current context with a cluster; pick one with "nodemend: Switch Context".` };
   return { ok: true, kc, context, server, source };
+}
+
+/**
+ * kubectl's merge of the files in $KUBECONFIG: the first file that names a cluster, user or
+ * context wins and later entries of the same name are ignored (two files sharing "default" are
+ * common); the first non-empty current-context wins. client-node's mergeConfig throws on a
+ * duplicate name instead, which refused the whole list.
+ */
+export function mergeFirstWins(files: k8s.KubeConfig[]): k8s.KubeConfig {
+  const firstByName = <T extends { name: string }>(lists: T[][]): T[] => {
+    const seen = new Map<string, T>();
+    for (const list of lists) for (const x of list) if (!seen.has(x.name)) seen.set(x.name, x);
+    return [...seen.values()];
+  };
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: firstByName(files.map((f) => f.getClusters())),
+    users: firstByName(files.map((f) => f.getUsers())),
+    contexts: firstByName(files.map((f) => f.getContexts())),
+    currentContext: files.map((f) => f.getCurrentContext()).find((c) => !!c) ?? '',
+  });
+  return kc;
 }
