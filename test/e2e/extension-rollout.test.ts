@@ -7,7 +7,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -21,12 +21,11 @@ import { startCodeServer, type CodeServer } from './support/code-server.ts';
 import { startHub } from './support/hub.ts';
 import { packageVsix } from './support/package.ts';
 import { ADMIN, OPERATOR, writeKubeconfig } from './support/users.ts';
+import { afterShot, eventually, shot } from './support/shots.ts';
 import { Workbench } from './support/workbench.ts';
 
 const NS = 'nodemend';
 const ROOT = new URL('../../', import.meta.url).pathname;
-const SHOTS = process.env.NODEMEND_SCREENSHOTS ?? join(tmpdir(), 'nodemend-e2e');
-mkdirSync(SHOTS, { recursive: true });
 const NODES = ['r-0', 'r-1', 'r-2', 'r-3'];
 
 let c: TestCluster;
@@ -40,15 +39,6 @@ const read = (n: string) => c.kc.makeApiClient(k8s.CoreV1Api).readNode({ name: n
 const history = async (n: string) => parseHistory((await read(n)).metadata?.annotations?.[A.history]);
 const phase = async (n: string) => parseState((await read(n)).metadata?.annotations?.[A.state])?.phase;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out: ${what}`);
-}
-
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nodemend-e2e-rollout-'));
   const vsix = packageVsix();
@@ -71,7 +61,7 @@ before(async () => {
 });
 
 afterEach(async (t) => {
-  await wb?.screenshot(join(SHOTS, `rollout-after-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}.png`)).catch(() => {});
+  await wb?.screenshot(afterShot('rollout-after', t.name)).catch(() => {});
 });
 
 after(async () => {
@@ -122,7 +112,7 @@ test('Block Reboots holds a node that needs a reboot; Unblock lets the reboot go
   await wb.notification(/Reboots blocked for r-2 until unblocked/);
   fleet.requireReboot(['r-2']);
   await wb.waitRow('r-2,', /^r-2, blocked · .*database migration/, 30_000);
-  await wb.screenshot(join(SHOTS, 'rollout-blocked.png'));
+  await wb.screenshot(shot('rollout-blocked.png'));
   // Several agent periods: still no reboot, no lock.
   await sleep(8000);
   assert.equal((await history('r-2')).length, 0, 'no reboot while blocked');
@@ -138,15 +128,15 @@ test('Block Reboots holds a node that needs a reboot; Unblock lets the reboot go
 test('a rolling reboot of the rest: the tree follows it live, never more than one node disrupted', async () => {
   const rest = ['r-0', 'r-3'];
   fleet.requireReboot(rest);
-  let shot = false;
+  let pictured = false;
   const samples = await watchTree(
     async () => (await Promise.all(rest.map(history))).every((x) => x[0]?.outcome === 'succeeded'),
     150_000,
     async (rows) => {
       // One picture of the tree mid-rollout, for the docs.
-      if (!shot && rows.some((l) => /^r-\d, rebooting/.test(l))) {
-        shot = true;
-        await wb.screenshot(join(SHOTS, 'rollout-live.png'));
+      if (!pictured && rows.some((l) => /^r-\d, rebooting/.test(l))) {
+        pictured = true;
+        await wb.screenshot(shot('rollout-live.png'));
       }
     },
   );
@@ -158,5 +148,5 @@ test('a rolling reboot of the rest: the tree follows it live, never more than on
     assert.ok(samples.some((s) => s.some((l) => l.startsWith(`${n}, `) && /draining|rebooting|verifying/.test(l))), `${n} seen in the tree while it rebooted`);
   }
   await wb.waitRow('Healthy,', /^Healthy, 4 nodes$/, 30_000);
-  await wb.screenshot(join(SHOTS, 'rollout-done.png'));
+  await wb.screenshot(shot('rollout-done.png'));
 });

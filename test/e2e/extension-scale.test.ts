@@ -5,7 +5,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,12 +17,11 @@ import { startCodeServer, type CodeServer } from './support/code-server.ts';
 import { startHub } from './support/hub.ts';
 import { packageVsix } from './support/package.ts';
 import { OPERATOR, applyPeopleRoles, writeKubeconfig } from './support/users.ts';
+import { shot } from './support/shots.ts';
 import { Workbench } from './support/workbench.ts';
 
 const NS = 'nodemend';
 const N = 2000;
-const SHOTS = process.env.NODEMEND_SCREENSHOTS ?? join(tmpdir(), 'nodemend-e2e');
-mkdirSync(SHOTS, { recursive: true });
 
 let c: TestCluster;
 let hub: HubHandle;
@@ -93,7 +92,7 @@ test(`a ${N}-node tree: first paint, then single changes and a burst reach the r
   await inBatches(burst, 25, (n) => sim.state(n, 'draining'));
   await wb.waitRow('Draining,', /^Draining, 100 nodes$/, 60_000);
   const burstMs = Date.now() - t;
-  await wb.screenshot(join(SHOTS, 'scale-2000.png'));
+  await wb.screenshot(shot('scale-2000.png'));
   console.log(`# ${N} nodes: first paint of the groups ${firstPaint} ms after opening the view; single change to row median ${median(single)} ms (max ${Math.max(...single)}); burst of 100 changes to regrouped tree ${burstMs} ms`);
   assert.ok(median(single) < 3000, `single change median ${median(single)} ms`);
   assert.ok(burstMs < 30_000, `burst ${burstMs} ms`);

@@ -5,7 +5,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -17,11 +17,10 @@ import { SimAgent } from '../integration/hub-support.ts';
 import { startCodeServer, type CodeServer } from './support/code-server.ts';
 import { packageVsix } from './support/package.ts';
 import { ADMIN, OPERATOR, VIEWER, writeKubeconfig } from './support/users.ts';
+import { afterShot, eventually, shot } from './support/shots.ts';
 import { Workbench } from './support/workbench.ts';
 
 const NS = 'nodemend';
-const SHOTS = process.env.NODEMEND_SCREENSHOTS ?? join(tmpdir(), 'nodemend-e2e');
-mkdirSync(SHOTS, { recursive: true });
 
 let c: TestCluster;
 let hub: HubHandle;
@@ -32,15 +31,6 @@ let core: k8s.CoreV1Api;
 let dir: string;
 
 const annotations = async (node: string) => (await core.readNode({ name: node })).metadata?.annotations ?? {};
-const eventually = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out: ${what}`);
-};
-
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nodemend-e2e-ext-'));
   const vsix = packageVsix();
@@ -63,7 +53,7 @@ before(async () => {
 
 // The state of the screen after each test, for when one fails.
 afterEach(async (t) => {
-  await wb?.screenshot(join(SHOTS, `after-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`)).catch(() => {});
+  await wb?.screenshot(afterShot('after', t.name)).catch(() => {});
 });
 
 after(async () => {
@@ -81,7 +71,7 @@ test('on a cluster without nodemend the view says so, and Deploy Backend install
   const welcome = wb.sidebar().locator('.welcome-view-content');
   await welcome.filter({ hasText: 'nodemend is not installed in this cluster.' }).waitFor({ timeout: 60_000 });
   await eventually('the status bar says not installed', async () => (await wb.status()) === 'nodemend, context admin, not installed');
-  await wb.screenshot(join(SHOTS, 'not-installed.png'));
+  await wb.screenshot(shot('not-installed.png'));
   await wb.sidebar().getByRole('button', { name: 'Deploy Backend' }).click();
   await wb.dialog().waitFor({ timeout: 10_000 });
   const text = (await wb.dialog().textContent()) ?? '';
@@ -113,13 +103,13 @@ test('the tree shows the nodes grouped by phase, with counts, states and the bad
   const badge = await wb.page.locator('.activitybar .action-item:has(.action-label[aria-label^="nodemend"]) .badge').textContent();
   assert.equal(badge?.trim(), '3', 'reboot-required + waiting + blocked need a reboot');
   await eventually('the status bar summary', async () => (await wb.status()) === 'nodemend, context operator, 1 waiting, 1 need reboot, 1 blocked');
-  await wb.screenshot(join(SHOTS, 'tree.png'));
+  await wb.screenshot(shot('tree.png'));
   // The Markdown tooltip says why the node waits; the details list what matters.
   await wb.row('n-4,').hover();
   const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'alert KubePodCrashLooping firing' }).first();
   await hover.waitFor({ timeout: 10_000 });
   assert.match((await hover.textContent()) ?? '', /n-4.*blocked/);
-  await wb.screenshot(join(SHOTS, 'tree-tooltip.png'));
+  await wb.screenshot(shot('tree-tooltip.png'));
   await wb.page.mouse.move(900, 600);
 });
 
@@ -133,7 +123,7 @@ test('the tree updates live while a node goes through a reboot', async () => {
   await wb.waitRow('n-2,', /^n-2, rebooting$/);
   // Spinning icon while rebooting.
   assert.equal(await wb.row('n-2,').locator('.codicon-sync.codicon-modifier-spin').count(), 1);
-  await wb.screenshot(join(SHOTS, 'tree-rebooting.png'));
+  await wb.screenshot(shot('tree-rebooting.png'));
   await sim.state('n-2', 'healthy');
   await wb.waitRow('n-2,', /^n-2, healthy$/);
   const labels = await wb.rowLabels();
@@ -145,7 +135,7 @@ test('Schedule Reboot from the command palette writes reboot-after on the chosen
   await wb.runCommand('nodemend: Schedule Reboot');
   await wb.pickMany(['n-1']);
   await wb.waitQuickTitle(/Schedule Reboot: n-1 — when\?/);
-  await wb.screenshot(join(SHOTS, 'schedule-when.png'));
+  await wb.screenshot(shot('schedule-when.png'));
   const before = Date.now();
   await wb.pickOne('Now, inside the reboot window');
   await wb.notification(/Reboot scheduled for n-1, as soon as the window allows/);
@@ -162,7 +152,7 @@ test('a typed time is validated as it is typed, and written in RFC3339', async (
   await wb.pickOne('At a time');
   await wb.typeExpecting('25:00', /"25:00" is not a time of day/, /at what time\?/);
   await wb.typeExpecting('+2h', /Reboot after \d{4}-\d{2}-\d{2} \d{2}:\d{2} [+-]\d{2}:\d{2}/);
-  await wb.screenshot(join(SHOTS, 'schedule-typed.png'));
+  await wb.screenshot(shot('schedule-typed.png'));
   await wb.quickInput().press('Enter');
   await wb.notification(/Reboot scheduled for n-0, after/);
   const v = (await annotations('n-0'))[A.rebootAfter];
@@ -180,7 +170,7 @@ test('Force Reboot asks first, says what will happen, and writes nothing when ca
   assert.match(text, /Force a reboot of n-0 now\?/);
   assert.match(text, /ignores the reboot window, manual blocks and alerts/);
   assert.match(text, /cordoned and drained/);
-  await wb.screenshot(join(SHOTS, 'force-confirm.png'));
+  await wb.screenshot(shot('force-confirm.png'));
   await wb.dialogButton('Cancel');
   await wb.dialog().waitFor({ state: 'detached' });
   assert.equal((await annotations('n-0'))[A.forceReboot], undefined, 'cancelled: nothing written');
@@ -231,7 +221,7 @@ test('context menu of a node offers only what applies', async () => {
   const items = (await menu.locator('.action-label').allTextContents()).map((s) => s.trim()).filter(Boolean);
   assert.ok(items.includes('Block Reboots…') && items.includes('Show Node History'), items.join(', '));
   assert.ok(!items.includes('Schedule Reboot…') && !items.includes('Force Reboot…'), `no schedule/force while draining: ${items.join(', ')}`);
-  await wb.screenshot(join(SHOTS, 'context-menu.png'));
+  await wb.screenshot(shot('context-menu.png'));
   await wb.page.keyboard.press('Escape');
 });
 
@@ -256,7 +246,7 @@ test('several rows selected in the tree: one context-menu action applies to all 
   const item = wb.page.locator('.context-view .monaco-menu .action-menu-item', { hasText: 'Schedule Reboot…' });
   await item.waitFor();
   await wb.page.waitForTimeout(400); // the menu ignores clicks while it fades in
-  await wb.screenshot(join(SHOTS, 'multi-select.png'));
+  await wb.screenshot(shot('multi-select.png'));
   await item.click();
   await wb.waitQuickTitle(/Schedule Reboot: 2 nodes — when\?/);
   await wb.pickOne('Now, inside the reboot window');
@@ -292,7 +282,7 @@ test('the dashboard opens and shows the rollout', async () => {
   await inner.getByText('n-5', { exact: true }).first().waitFor();
   await eventually('the dashboard shows n-5 rebooting', async () => (await inner.getByText('Rebooting', { exact: true }).count()) > 0, 20_000);
   await wb.page.waitForTimeout(500);
-  await wb.screenshot(join(SHOTS, 'dashboard.png'));
+  await wb.screenshot(shot('dashboard.png'));
 });
 
 test('a viewer is not offered write actions', async () => {

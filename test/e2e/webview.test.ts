@@ -4,17 +4,15 @@
 // Also: render cost at 2000 nodes, and the CSP refusing inline script.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostToWebview } from '../../protocol/webview.ts';
 import { bigCluster, iso, node, state, T0 } from '../../webview/testing/builders.ts';
+import { shot } from './support/shots.ts';
 import { DARK_THEME, serve, webviewBundle } from './webview-page.ts';
 
-const SHOTS = process.env.NODEMEND_SCREENSHOTS ?? join(tmpdir(), 'nodemend-e2e');
 let browser: Browser;
 let server: Server;
 let origin = '';
@@ -292,8 +290,3 @@ test('the panel CSP refuses inline script, foreign nonces, handler attributes, e
   assert.ok(violations.some((v) => /Content Security Policy/.test(v)), 'the browser reports the refusals');
   await page.close();
 });
-
-function shot(name: string): string {
-  mkdirSync(SHOTS, { recursive: true });
-  return join(SHOTS, name);
-}
