@@ -29,7 +29,7 @@ const files = only.length
   ? only
   : [
       ...globSync('{protocol,backend,extension,webview,tools,scripts,bench}/**/*.test.ts'),
-      ...globSync('test/{integration,e2e,chaos,property}/**/*.test.ts'),
+      ...globSync('test/{integration,e2e,chaos,property,security}/**/*.test.ts'),
     ].filter((f) => !f.includes('node_modules'));
 console.log(`test: ${files.length} test files`);
 const r = spawnSync(
