@@ -25,3 +25,14 @@ test('timelineSvg draws one row per node and escapes labels', () => {
   assert.match(svg, /did not finish/);
   assert.equal((svg.match(/>n-\d</g) ?? []).length, 3);
 });
+
+test('footprintRows: one row per variant, then Kured; footprintSvg draws two bars each', async () => {
+  const { footprintRows, footprintSvg } = await import('./chart.ts');
+  const m = (id: string, nodemend: number, kured: number | null, opts: string) => ({ id, what: id, units: 'MiB', nodemend, kured, ratio: null, n: 4, settings: { nodemendNodeOptions: opts } });
+  const ms = [m('rss-idle', 100, 40, '--enable-source-maps'), m('cpu-idle', 1, 0.1, ''), m('rss-drain', 120, 42, ''), m('cpu-drain', 3, 0.2, ''), m('rss-idle@1', 60, 40, '--lite-mode'), m('rss-drain@1', 70, 42, '')];
+  const rows = footprintRows(ms);
+  assert.deepEqual(rows.map((r) => [r.label, r.rssIdle, r.rssDrain]), [['nodemend --enable-source-maps', 100, 120], ['nodemend --lite-mode', 60, 70], ['Kured', 40, 42]]);
+  const svg = footprintSvg(rows, 'a <title>');
+  assert.equal((svg.match(/<rect x="430"/g) ?? []).length, 6);
+  assert.match(svg, /a &lt;title&gt;/);
+});

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TimelineEvent } from './stats.ts';
+import type { Measurement } from './table.ts';
 
 export interface ChartRollout {
   system: string;
@@ -69,16 +70,61 @@ export function timelineSvg(rollouts: readonly ChartRollout[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">\n<rect width="100%" height="100%" fill="white"/>\n${[...parts, ...axis, ...legend].join('\n')}\n</svg>\n`;
 }
 
+export interface FootprintRow { label: string; rssIdle: number | null; rssDrain: number | null; cpuIdle: number | null; cpuDrain: number | null }
+
+/** The footprint rows of results.json's measurements (one per node-options variant, then Kured). */
+export function footprintRows(ms: readonly Measurement[]): FootprintRow[] {
+  const rows: FootprintRow[] = [];
+  const get = (id: string) => ms.find((m) => m.id === id);
+  for (let k = 0; get(k === 0 ? 'rss-idle' : `rss-idle@${k}`); k++) {
+    const sfx = k === 0 ? '' : `@${k}`;
+    const idle = get(`rss-idle${sfx}`)!;
+    const opts = String(idle.settings.nodemendNodeOptions ?? '');
+    rows.push({ label: `nodemend ${opts || '(no options)'}`, rssIdle: idle.nodemend, rssDrain: get(`rss-drain${sfx}`)?.nodemend ?? null, cpuIdle: get(`cpu-idle${sfx}`)?.nodemend ?? null, cpuDrain: get(`cpu-drain${sfx}`)?.nodemend ?? null });
+  }
+  const k = get('rss-idle');
+  if (k && k.kured !== null) rows.push({ label: 'Kured', rssIdle: k.kured, rssDrain: get('rss-drain')?.kured ?? null, cpuIdle: get('cpu-idle')?.kured ?? null, cpuDrain: get('cpu-drain')?.kured ?? null });
+  return rows;
+}
+
+/** Horizontal bars: RSS at idle and while draining per variant, CPU as numbers beside them. */
+export function footprintSvg(rows: readonly FootprintRow[], title: string): string {
+  const labelW = 430;
+  const barW = 300;
+  const max = Math.max(1, ...rows.flatMap((r) => [r.rssIdle ?? 0, r.rssDrain ?? 0]));
+  const x = (mib: number) => (mib / max) * barW;
+  const f = (v: number | null, d = 0) => (v === null ? 'n/a' : v.toFixed(d));
+  const parts = [`<text x="4" y="18" font-weight="bold">${esc(title)}</text>`];
+  let y = 34;
+  for (const r of rows) {
+    parts.push(`<text x="4" y="${y + 12}" font-size="10">${esc(r.label)}</text>`);
+    parts.push(`<rect x="${labelW}" y="${y}" width="${x(r.rssIdle ?? 0).toFixed(1)}" height="8" fill="#0969da"/><text x="${labelW + x(r.rssIdle ?? 0) + 4}" y="${y + 8}" font-size="9">${f(r.rssIdle)} MiB idle, CPU ${f(r.cpuIdle, 2)}%</text>`);
+    parts.push(`<rect x="${labelW}" y="${y + 9}" width="${x(r.rssDrain ?? 0).toFixed(1)}" height="8" fill="#d29922"/><text x="${labelW + x(r.rssDrain ?? 0) + 4}" y="${y + 17}" font-size="9">${f(r.rssDrain)} MiB draining, CPU ${f(r.cpuDrain, 2)}%</text>`);
+    y += 24;
+  }
+  const width = labelW + barW + 190;
+  const height = y + 10;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+}
+
+// CLI: node bench/chart.ts [results.json] [out.svg] [--concurrency=C] [--footprint]
 if (import.meta.filename === resolve(process.argv[1] ?? '')) {
   const repo = resolve(import.meta.dirname, '..');
-  const input = resolve(process.argv[2] ?? `${repo}/bench/results.json`);
-  const output = resolve(process.argv[3] ?? `${repo}/bench/charts/rollout.svg`);
-  const data = JSON.parse(readFileSync(input, 'utf8')) as { rollouts?: ChartRollout[] };
-  if (!Array.isArray(data.rollouts) || data.rollouts.length === 0) {
-    console.error(`${input}: no rollouts to chart; run "npm run bench" first`);
-    process.exit(1);
-  }
+  const pos = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const conc = process.argv.find((a) => a.startsWith('--concurrency='))?.split('=')[1];
+  const input = resolve(pos[0] ?? `${repo}/bench/results.json`);
+  const output = resolve(pos[1] ?? `${repo}/bench/charts/rollout.svg`);
+  const data = JSON.parse(readFileSync(input, 'utf8')) as { rollouts?: ChartRollout[]; measurements?: Measurement[]; generated?: string };
   mkdirSync(dirname(output), { recursive: true });
-  writeFileSync(output, timelineSvg(data.rollouts));
+  if (process.argv.includes('--footprint')) {
+    writeFileSync(output, footprintSvg(footprintRows(data.measurements ?? []), `Agent footprint (${input.split('/').pop()}, ${data.generated ?? ''})`));
+  } else {
+    const rs = (data.rollouts ?? []).filter((r) => conc === undefined || r.settings.concurrency === Number(conc));
+    if (rs.length === 0) {
+      console.error(`${input}: no rollouts to chart; run "npm run bench" first`);
+      process.exit(1);
+    }
+    writeFileSync(output, timelineSvg(rs));
+  }
   console.log(`wrote ${output}`);
 }

@@ -3,6 +3,7 @@
 // agent running) and the agents' resident memory and CPU while nothing needs a reboot.
 
 import type { TestCluster } from '../tools/harness/index.ts';
+import type { AgentProc } from './sut.ts';
 import { cpuPercent, sample, type ProcSample } from './procs.ts';
 import { median, sumMetric } from './stats.ts';
 
@@ -33,21 +34,26 @@ export interface IdleFigures {
   rssKb: number;
   /** Mean over all agents, percent of one core. */
   cpuPercent: number;
+  /** Every agent's own figures (variant: its node options, for footprint experiments). */
+  perAgent?: { node: string; variant?: string; rssKb: number; cpuPercent: number }[];
 }
 
 /** Measures the API request rate and every agent's footprint over the same interval. */
-export async function measureIdle(c: TestCluster, pids: number[], ms: number): Promise<IdleFigures> {
+export async function measureIdle(c: TestCluster, procs: readonly AgentProc[], ms: number): Promise<IdleFigures> {
   const first = new Map<number, ProcSample>();
-  for (const p of pids) first.set(p, sample(p));
+  for (const p of procs) first.set(p.pid, sample(p.pid));
   const rate = await requestRate(c, ms);
-  const rss: number[] = [];
-  const cpu: number[] = [];
-  for (const p of pids) {
-    const s = sample(p);
-    rss.push(s.rssKb);
-    cpu.push(cpuPercent(first.get(p)!, s));
+  const perAgent: NonNullable<IdleFigures['perAgent']> = [];
+  for (const p of procs) {
+    const s = sample(p.pid);
+    perAgent.push({ node: p.node, ...(p.variant !== undefined ? { variant: p.variant } : {}), rssKb: s.rssKb, cpuPercent: cpuPercent(first.get(p.pid)!, s) });
   }
-  return { rate, rssKb: median(rss), cpuPercent: cpu.reduce((x, y) => x + y, 0) / Math.max(1, cpu.length) };
+  return { rate, ...footprintOf(perAgent), perAgent };
+}
+
+/** Median RSS and mean CPU over a set of agents. */
+export function footprintOf(agents: readonly { rssKb: number; cpuPercent: number }[]): { rssKb: number; cpuPercent: number } {
+  return { rssKb: median(agents.map((a) => a.rssKb)), cpuPercent: agents.reduce((x, a) => x + a.cpuPercent, 0) / Math.max(1, agents.length) };
 }
 
 /** Requests per agent per hour attributable to the agents. */

@@ -8,8 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { TestCluster } from '../tools/harness/index.ts';
-import { freePort } from '../tools/harness/index.ts';
-import { inPrivateMounts, NSENTER_SHIM, spawnAgent } from './procs.ts';
+import { agentHome, inPrivateMounts, NSENTER_SHIM, spawnAgent } from './procs.ts';
 import type { AgentProc, RolloutSettings, SystemUnderTest } from './sut.ts';
 
 export const KURED_COMMIT = '51220cc778a4';
@@ -118,17 +117,11 @@ export class KuredSystem implements SystemUnderTest {
   }
 
   async start(node: string, o: { sentinel: string; rebootMarker: string; settings: RolloutSettings }): Promise<AgentProc> {
-    const nodeDir = join(this.dir, 'kured', node);
-    mkdirSync(nodeDir, { recursive: true });
-    // Kured runs this through nsenter into PID 1's mount namespace; the marker tells the bench
-    // "the node is rebooting now".
-    const script = join(nodeDir, 'reboot.sh');
-    writeFileSync(script, `#!/bin/sh\ntouch '${o.rebootMarker}'\n`);
-    chmodSync(script, 0o755);
-    const port = await freePort();
+    // Kured runs the reboot command through nsenter into PID 1's mount namespace.
+    const { nodeDir, rebootScript, metricsPort } = await agentHome(this.dir, 'kured', node, o.rebootMarker);
     const args = [
       `--node-id=${node}`, `--reboot-sentinel=${o.sentinel}`, `--period=${o.settings.periodSeconds}s`,
-      `--reboot-command=${script}`, '--metrics-host=127.0.0.1', `--metrics-port=${port}`,
+      `--reboot-command=${rebootScript}`, '--metrics-host=127.0.0.1', `--metrics-port=${metricsPort}`,
       '--lock-release-delay=0', `--concurrency=${o.settings.concurrency}`, `--ds-namespace=${NS}`, '--ds-name=kured',
       // Writes the in-progress annotation just before the lock attempt: how detection is seen.
       '--annotate-nodes=true',

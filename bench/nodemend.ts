@@ -1,16 +1,14 @@
-// nodemend as a system under test: one agent process per simulated node, exactly as the
-// DaemonSet runs it (`node backend/main.ts agent ...`), with the agent's own ServiceAccount and
-// RBAC from deploy/base, and a kubeconfig holding that account's token.
-//
-// INTEGRATION POINT: this relies on backend/main.ts accepting `agent` plus the flags in
-// backend/agent/config/flags.ts. While backend/main.ts is missing, unavailable() says so and
-// the bench reports nodemend's figures as not available.
+// nodemend as a system under test: one agent process per simulated node, run as the DaemonSet
+// runs it: the esbuild bundle (built once at bench start, bench/bundle.ts) as
+// `node <options> backend.mjs agent ...` with NODE_ENV=production and the Dockerfile's
+// NODE_OPTIONS, the agent's own ServiceAccount and RBAC from deploy/base, and a kubeconfig
+// holding that account's token. Footprint experiments give the agents different node options
+// (variants, round-robin over the nodes) in one run.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestCluster } from '../tools/harness/index.ts';
-import { freePort } from '../tools/harness/index.ts';
-import { inPrivateMounts, NSENTER_SHIM, spawnAgent } from './procs.ts';
+import { agentHome, inPrivateMounts, NSENTER_SHIM, spawnAgent } from './procs.ts';
 import type { AgentProc, RolloutSettings, SystemUnderTest } from './sut.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -36,6 +34,17 @@ export function nodemendRequested(node: { metadata?: { annotations?: Record<stri
   }
 }
 
+/** The agent program a variant runs: "@source", "@minified" or (default) the shipped bundle. */
+export function programFor(variant: string, p: { shipped: string; source: string; minified?: string }): string {
+  const tokens = variant.split(/\s+/);
+  if (tokens.includes('@source')) return p.source;
+  if (tokens.includes('@minified')) {
+    if (!p.minified) throw new Error('variant "@minified" needs the minified bundle');
+    return p.minified;
+  }
+  return p.shipped;
+}
+
 export class NodemendSystem implements SystemUnderTest {
   readonly name = 'nodemend' as const;
   private readonly c: TestCluster;
@@ -44,14 +53,32 @@ export class NodemendSystem implements SystemUnderTest {
   private shim = '';
   /** Deviations from the shipped manifests the bench had to make, reported with the results. */
   readonly notes: string[] = [];
+  /** The agent program (the bundle) and the image's NODE_OPTIONS. */
+  private readonly program: string;
+  private readonly envNodeOptions: string;
+  /** Extra node options per variant; node i of the cluster runs variant i mod length. */
+  readonly variants: string[];
+  private readonly nodeIndex: Map<string, number>;
 
-  constructor(c: TestCluster, dir: string) {
+  private readonly minified: string | undefined;
+
+  constructor(c: TestCluster, dir: string, o: { program?: string; minifiedProgram?: string; envNodeOptions?: string; variants?: string[]; nodes?: string[] } = {}) {
     this.c = c;
     this.dir = dir;
+    this.program = o.program ?? MAIN;
+    this.minified = o.minifiedProgram;
+    this.envNodeOptions = o.envNodeOptions ?? '';
+    this.variants = o.variants?.length ? o.variants : [''];
+    this.nodeIndex = new Map((o.nodes ?? []).map((n, i) => [n, i]));
+  }
+
+  /** The variant (extra node options) an agent for `node` runs. */
+  variantOf(node: string): string {
+    return this.variants[(this.nodeIndex.get(node) ?? 0) % this.variants.length];
   }
 
   unavailable(): string | null {
-    if (!existsSync(MAIN)) return 'not available (backend/main.ts, the agent entry point, does not exist yet)';
+    if (!existsSync(this.program)) return `not available (${this.program}, the agent program, does not exist)`;
     return null;
   }
 
@@ -110,21 +137,21 @@ export class NodemendSystem implements SystemUnderTest {
   }
 
   async start(node: string, o: { sentinel: string; rebootMarker: string; settings: RolloutSettings }): Promise<AgentProc> {
-    const nodeDir = join(this.dir, 'nodemend', node);
-    mkdirSync(nodeDir, { recursive: true });
-    const script = join(nodeDir, 'reboot.sh');
-    writeFileSync(script, `#!/bin/sh\ntouch '${o.rebootMarker}'\n`);
-    chmodSync(script, 0o755);
-    const port = await freePort();
+    const { nodeDir, rebootScript, metricsPort } = await agentHome(this.dir, 'nodemend', node, o.rebootMarker);
+    const variant = this.variantOf(node);
     const args = [
-      join(REPO, 'backend/main.ts'), 'agent',
+      // In a variant, "@source" runs backend/main.ts (type stripping) and "@minified" a minified
+      // bundle instead of the bundle the image ships.
+      ...variant.split(/\s+/).filter((x) => x !== '' && !x.startsWith('@')), programFor(variant, { shipped: this.program, source: MAIN, minified: this.minified }), 'agent',
       `--node-id=${node}`, `--kubeconfig=${this.kubeconfig}`, `--reboot-sentinel=${o.sentinel}`,
-      `--period=${o.settings.periodSeconds}s`, `--reboot-command=${script}`,
-      '--metrics-host=127.0.0.1', `--metrics-port=${port}`, '--lock-release-delay=0',
+      `--period=${o.settings.periodSeconds}s`, `--reboot-command=${rebootScript}`,
+      '--metrics-host=127.0.0.1', `--metrics-port=${metricsPort}`, '--lock-release-delay=0',
       `--concurrency=${o.settings.concurrency}`, `--ds-namespace=${NS}`, '--ds-name=nodemend-agent',
     ];
     // Same private mount namespace and nsenter stand-in as Kured gets (see procs.ts).
     const [cmd, argv] = inPrivateMounts([[this.shim, '/usr/bin/nsenter']], process.execPath, args);
-    return spawnAgent(node, cmd, argv, { ...process.env }, join(nodeDir, 'agent.log'));
+    // The image's environment (Dockerfile ENV), not the bench's own NODE_OPTIONS.
+    const env = { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: this.envNodeOptions };
+    return spawnAgent(node, cmd, argv, env, join(nodeDir, 'agent.log'), variant);
   }
 }

@@ -2,7 +2,9 @@
 // RSS and CPU from /proc.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../tools/harness/index.ts';
 import type { AgentProc } from './sut.ts';
 import { parseCpuTicks, parseRssKb } from './stats.ts';
 
@@ -25,13 +27,25 @@ export function inPrivateMounts(binds: readonly [string, string][], cmd: string,
   return ['unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...binds.flat(), cmd, ...args]];
 }
 
-export function spawnAgent(node: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath: string): AgentProc {
+/** What every agent gets, whatever the system: its own folder, a reboot command that tells the
+ *  bench "rebooting now" by creating `rebootMarker` (each system runs it through nsenter), and a
+ *  free port for its metrics server. */
+export async function agentHome(dir: string, system: string, node: string, rebootMarker: string): Promise<{ nodeDir: string; rebootScript: string; metricsPort: number }> {
+  const nodeDir = join(dir, system, node);
+  mkdirSync(nodeDir, { recursive: true });
+  const rebootScript = join(nodeDir, 'reboot.sh');
+  writeFileSync(rebootScript, `#!/bin/sh\ntouch '${rebootMarker}'\n`);
+  chmodSync(rebootScript, 0o755);
+  return { nodeDir, rebootScript, metricsPort: await freePort() };
+}
+
+export function spawnAgent(node: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath: string, variant?: string): AgentProc {
   const fd = openSync(logPath, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${cmd} for ${node}; see ${logPath}`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const p: AgentProc = { node, pid: child.pid, exited, logPath };
+  const p: AgentProc = { node, pid: child.pid, exited, logPath, ...(variant !== undefined ? { variant } : {}) };
   live.set(child.pid, p);
   void exited.then(() => live.delete(p.pid));
   return p;

@@ -28,7 +28,7 @@ export interface RolloutOptions {
   onIdle?: (procs: ReadonlyMap<string, AgentProc>) => Promise<void>;
 }
 
-export interface DrainFootprint { node: string; rssKbMax: number; cpuPercent: number }
+export interface DrainFootprint { node: string; rssKbMax: number; cpuPercent: number; variant?: string }
 
 export interface RolloutResult {
   system: string;
@@ -127,7 +127,8 @@ export async function rollout(o: RolloutOptions): Promise<RolloutResult> {
         obs.add(n, 'reboot', markedAt);
         state.set(n, 'rebooting');
         const ss = drainSamples.get(n) ?? [];
-        if (ss.length >= 2) drains.push({ node: n, rssKbMax: Math.max(...ss.map((s) => s.rssKb)), cpuPercent: cpuPercent(ss[0], ss[ss.length - 1]) });
+        const v = procs.get(n)?.variant;
+        if (ss.length >= 2) drains.push({ node: n, rssKbMax: Math.max(...ss.map((s) => s.rssKb)), cpuPercent: cpuPercent(ss[0], ss[ss.length - 1]), ...(v !== undefined ? { variant: v } : {}) });
         cycles.push(cycle(n, markedAt));
       } else if (obs.isCordoned(n)) {
         // Footprint while this node's agent drains it.

@@ -1,27 +1,30 @@
 // `npm run bench [-- --quick]`: nodemend and Kured side by side on one simulated cluster (same
-// nodes, workloads, PodDisruptionBudgets and reboot duration). Writes bench/results.json and
-// prints a table. Everything listens on 127.0.0.1. See docs/benchmarks.md for the method.
+// nodes, workloads, PodDisruptionBudgets and reboot duration). Writes bench/results.json after
+// every measurement (a crash late in a long run loses nothing measured before it) and prints a
+// table at the end. Everything listens on 127.0.0.1. See docs/benchmarks.md for the method.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { buildAgentBundle, imageNodeOptions, type AgentBundle } from './bundle.ts';
 import { timelineSvg } from './chart.ts';
 import { startCluster, type TestCluster } from '../tools/harness/index.ts';
 import { seedCluster } from '../tools/harness/workloads.ts';
 import { measureIdle, perAgentPerHour, requestRate, type IdleFigures, type RequestRate } from './idle.ts';
 import { KuredSystem } from './kured.ts';
 import { NodemendSystem } from './nodemend.ts';
-import { parsePlan } from './plan.ts';
+import { deadlineMs, parsePlan, rolloutKey } from './plan.ts';
 import { stopAll } from './procs.ts';
 import { rollout, type RolloutResult, type Sut } from './rollout.ts';
-import { summarize, type HubFigures } from './summary.ts';
+import { summarize, type HubFigures, type TreeFigures } from './summary.ts';
 import { formatTable } from './table.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const plan = parsePlan(process.argv.slice(2));
-const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const log = (m: string) => process.stderr.write(`[bench ${new Date().toTimeString().slice(0, 8)}] ${m}\n`);
 const work = mkdtempSync(join(tmpdir(), 'nodemend-bench-'));
+const endBy = deadlineMs(plan.deadline, new Date());
 let cluster: TestCluster | undefined;
 
 async function shutdown(code: number): Promise<never> {
@@ -33,38 +36,105 @@ async function shutdown(code: number): Promise<never> {
 process.once('SIGINT', () => void shutdown(130));
 process.once('SIGTERM', () => void shutdown(143));
 
-function hubFanout(nodes: number, clients: number): Promise<HubFigures | string> {
+/** Runs a node script that prints one JSON object on stdout. */
+function jsonChild<T>(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<T | string> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [join(REPO, 'bench/hub-fanout.ts'), `--nodes=${nodes}`, `--clients=${clients}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => {
       try {
-        res(code === 0 ? (JSON.parse(out) as HubFigures) : `hub-fanout exited ${code}: ${err.slice(-500)}`);
+        res(code === 0 ? (JSON.parse(out.trim().split('\n').pop() ?? '') as T) : `${args[0]} exited ${code}: ${err.slice(-500)}`);
       } catch {
-        res(`hub-fanout printed no JSON: ${err.slice(-500)}`);
+        res(`${args[0]} printed no JSON: ${err.slice(-500)}`);
       }
     });
   });
 }
 
+// Load of the machine while measuring (others share it): 1-minute load average every 10 s.
+const load: [number, number][] = [];
+const readLoad = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+const loadTimer = setInterval(() => load.push([Date.now(), readLoad()]), 10_000);
+loadTimer.unref();
+load.push([Date.now(), readLoad()]);
+
+const file = resolve(REPO, plan.out);
+const svg = join(dirname(file), 'charts', 'rollout.svg');
+const machine: Record<string, string | number> = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
+const rollouts: RolloutResult[] = [];
+const idle: Record<string, IdleFigures> = {};
+const baselines: RequestRate[] = [];
+const missing: Record<string, string> = {};
+const settingsNotes: string[] = [];
+const skipped: string[] = [];
+const started = new Date();
+let hub: HubFigures | string | null = null;
+let tree: TreeFigures | string | null = null;
+let bundle: AgentBundle | null = null;
+let agentCommand: { program: string; envNodeOptions: string; variants: string[] } | undefined;
+let nodeCount = plan.nodes;
+
+/** Writes everything measured so far (atomically: temp file, then rename) and the chart. */
+function flush(status: 'running' | 'complete' | 'failed', error?: string): string {
+  const baseline: RequestRate = { requests: baselines.reduce((a, b) => a + b.requests, 0), seconds: baselines.reduce((a, b) => a + b.seconds, 0), perHour: 0 };
+  baseline.perHour = baseline.seconds > 0 ? (baseline.requests / baseline.seconds) * 3600 : 0;
+  const apiPerAgent: Record<string, number> = {};
+  if (baseline.seconds > 0) for (const [k, v] of Object.entries(idle)) apiPerAgent[k] = perAgentPerHour(v.rate, baseline, nodeCount);
+  const measurements = summarize({ plan, rollouts, idle, apiPerAgent, hub, missing, settingsNotes, tree, agentCommand });
+  const loads = load.map(([, l]) => l).sort((a, b) => a - b);
+  const rel = (r: RolloutResult) => ({ ...r, events: r.events.map((e) => ({ ...e, t: e.t - r.t0 })) });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify({
+    generated: new Date().toISOString(), started: started.toISOString(), status, ...(error ? { error } : {}),
+    machine, load: { load1Median: loads[Math.floor(loads.length / 2)] ?? null, load1Max: loads[loads.length - 1] ?? null, every10s: load.map(([t, l]) => [Math.round((t - started.getTime()) / 1000), l]) },
+    plan, skipped, missing, agentBundle: bundle, agentCommand, measurements, idle, baseline, hub, tree,
+    rollouts: rollouts.map(rel),
+  }, null, 1) + '\n');
+  renameSync(`${file}.tmp`, file);
+  mkdirSync(dirname(svg), { recursive: true });
+  writeFileSync(svg, timelineSvg(rollouts.map(rel)));
+  return formatTable(measurements);
+}
+
 async function main(): Promise<void> {
   log(`plan: ${JSON.stringify(plan)}`);
   // Fail now, not after an hour of measuring, if the results cannot be written.
-  mkdirSync(dirname(resolve(REPO, plan.out)), { recursive: true });
+  flush('running');
+  // Hub and extension first: they need no cluster and are quick, so a late failure keeps them.
+  if (plan.hub) {
+    log(`hub fan-out: ${plan.hub.nodes} nodes, ${plan.hub.clients} clients`);
+    hub = await jsonChild<HubFigures>([join(REPO, 'bench/hub-fanout.ts'), `--nodes=${plan.hub.nodes}`, `--clients=${plan.hub.clients}`]);
+    flush('running');
+  }
+  if (plan.treeNodes) {
+    log(`extension tree update: ${plan.treeNodes} nodes`);
+    tree = await jsonChild<TreeFigures>([join(REPO, 'extension/tree/bench.ts')], { ...process.env, NODES: String(plan.treeNodes) });
+    flush('running');
+  }
+  // The agent binary, built once now: later source edits cannot change it mid-run.
+  bundle = await buildAgentBundle(work);
+  const minified = plan.nodeOptions.some((v) => v.split(/\s+/).includes('@minified')) ? await buildAgentBundle(work, { minify: true }) : null;
+  agentCommand = { program: 'backend.mjs (esbuild bundle, as in the image)', envNodeOptions: imageNodeOptions(), variants: plan.nodeOptions };
+  log(`agent bundle: ${bundle.bytes} bytes, sha256 ${bundle.sha256}, HEAD ${bundle.commit}${bundle.dirty.length ? `, uncommitted: ${bundle.dirty.join(', ')}` : ''}; NODE_OPTIONS="${agentCommand.envNodeOptions}", variants ${JSON.stringify(plan.nodeOptions)}`);
+
   const c = (cluster = await startCluster());
+  machine.kubernetes = /"gitVersion":\s*"([^"]+)"/.exec((await c.kubectl(['version', '-o', 'json'])).stdout.split('serverVersion')[1] ?? '')?.[1] ?? 'unknown';
   const { nodes } = await seedCluster(c, { nodes: plan.nodes, zones: ['a', 'b', 'c'], pools: ['p1', 'p2'] });
-  const settingsNotes: string[] = [];
+  nodeCount = nodes.length;
   if (plan.nodes < 13) {
     // seedCluster's "api" budget (minAvailable 75%) allows no disruption below 4 replicas, i.e.
     // below 13 nodes; small runs would deadlock both systems alike, so it is relaxed to 1.
     await c.kubectl(['-n', 'shop', 'patch', 'pdb', 'api', '--type=merge', '-p', '{"spec":{"minAvailable":null,"maxUnavailable":1}}']);
     settingsNotes.push('api PodDisruptionBudget relaxed to maxUnavailable 1 (fewer than 13 nodes)');
   }
-  const systems: Sut[] = [new NodemendSystem(c, work), new KuredSystem(c, work)];
-  const missing: Record<string, string> = {};
+  const all: Sut[] = [
+    new NodemendSystem(c, work, { program: bundle.path, ...(minified ? { minifiedProgram: minified.path } : {}), envNodeOptions: agentCommand.envNodeOptions, variants: plan.nodeOptions, nodes }),
+    new KuredSystem(c, work),
+  ];
+  const systems = all.filter((s) => plan.systems.includes(s.name));
   for (const s of systems) {
     const why = s.unavailable();
     if (why) {
@@ -75,60 +145,56 @@ async function main(): Promise<void> {
   for (const s of systems) if (s instanceof NodemendSystem) settingsNotes.push(...s.notes);
   const idleMs = plan.idleSeconds * 1000;
   log(`baseline: control plane alone for ${plan.idleSeconds} s`);
-  const baselines: RequestRate[] = [await requestRate(c, idleMs)];
-  const idle: Record<string, IdleFigures> = {};
-  const rollouts: RolloutResult[] = [];
+  baselines.push(await requestRate(c, idleMs));
+  flush('running');
   for (const sut of systems) {
     if (missing[sut.name]) continue;
     const periods = sut.name === 'kured' ? plan.kuredPeriods : [plan.kuredPeriods[0]];
+    const reps = sut.name === 'nodemend' ? plan.nodemendReps : plan.reps;
     for (const periodSeconds of periods) {
       for (const concurrency of plan.concurrencies) {
-        for (let rep = 0; rep < plan.reps; rep++) {
-          log(`${sut.name}: rollout of ${nodes.length} nodes, concurrency ${concurrency}, period ${periodSeconds} s, repetition ${rep + 1}/${plan.reps}`);
+        const key = rolloutKey(sut.name, concurrency, periodSeconds);
+        if (plan.skip.includes(key)) {
+          skipped.push(`${key}: left out by --skip`);
+          continue;
+        }
+        for (let rep = 0; rep < reps; rep++) {
           const needIdle = idle[sut.name] === undefined;
+          const before = sut.warmupMs({ concurrency, periodSeconds }) + (needIdle ? idleMs : 0);
+          const left = endBy - Date.now() - before;
+          if (left < 60_000) {
+            skipped.push(`${key} repetition ${rep + 1}: not started, the --deadline ${plan.deadline} left ${Math.round(left / 1000)} s`);
+            log(`${key}: skipped (deadline)`);
+            continue;
+          }
+          log(`${sut.name}: rollout of ${nodes.length} nodes, concurrency ${concurrency}, period ${periodSeconds} s, repetition ${rep + 1}/${reps}`);
           const r = await rollout({
             c, sut, nodes, settings: { concurrency, periodSeconds }, rebootMs: plan.rebootSeconds * 1000, dir: work,
-            timeoutMs: plan.rolloutTimeoutMinutes * 60_000, log,
+            timeoutMs: Math.min(plan.rolloutTimeoutMinutes * 60_000, left), log,
             onIdle: needIdle ? async (procs) => {
               log(`${sut.name}: idle footprint and API load for ${plan.idleSeconds} s`);
-              idle[sut.name] = await measureIdle(c, [...procs.values()].map((p) => p.pid), idleMs);
+              idle[sut.name] = await measureIdle(c, [...procs.values()], idleMs);
+              flush('running');
             } : undefined,
           });
           log(`${sut.name}: ${r.completed ? 'done' : r.error ? `STOPPED: ${r.error}` : 'TIMED OUT'} in ${(r.wallMs / 1000).toFixed(1)} s`);
           rollouts.push(r);
+          flush('running');
         }
       }
     }
   }
-  if (rollouts.length > 0) baselines.push(await requestRate(c, idleMs));
-  const baseline: RequestRate = { requests: baselines.reduce((a, b) => a + b.requests, 0), seconds: baselines.reduce((a, b) => a + b.seconds, 0), perHour: 0 };
-  baseline.perHour = (baseline.requests / baseline.seconds) * 3600;
-  let hub: HubFigures | string | null = null;
-  if (plan.hub) {
-    log(`hub fan-out: ${plan.hub.nodes} nodes, ${plan.hub.clients} clients`);
-    hub = await hubFanout(plan.hub.nodes, plan.hub.clients);
+  if (rollouts.length > 0 && endBy - Date.now() > idleMs + 30_000) {
+    log(`baseline again: control plane alone for ${plan.idleSeconds} s`);
+    baselines.push(await requestRate(c, idleMs));
   }
-  const apiPerAgent: Record<string, number> = {};
-  for (const [k, v] of Object.entries(idle)) apiPerAgent[k] = perAgentPerHour(v.rate, baseline, nodes.length);
-  const measurements = summarize({ plan, rollouts, idle, apiPerAgent, hub, missing, settingsNotes });
-  const machine = {
-    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version,
-    kubernetes: /"gitVersion":\s*"([^"]+)"/.exec((await c.kubectl(['version', '-o', 'json'])).stdout.split('serverVersion')[1] ?? '')?.[1] ?? 'unknown',
-  };
-  const file = resolve(REPO, plan.out);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({
-    generated: new Date().toISOString(), machine, plan, missing, measurements,
-    idle, baseline, hub,
-    rollouts: rollouts.map((r) => ({ ...r, events: r.events.map((e) => ({ ...e, t: e.t - r.t0 })) })),
-  }, null, 1) + '\n');
-  const svg = join(dirname(file), 'charts', 'rollout.svg');
-  mkdirSync(dirname(svg), { recursive: true });
-  writeFileSync(svg, timelineSvg(rollouts.map((r) => ({ ...r, events: r.events.map((e) => ({ ...e, t: e.t - r.t0 })) }))));
-  process.stdout.write(`\n${formatTable(measurements)}\n\nwritten to ${file} and ${svg}\n`);
+  const table = flush('complete');
+  process.stdout.write(`\n${table}\n\nwritten to ${file} and ${svg}\n`);
 }
 
 main().then(() => shutdown(0), (e: unknown) => {
-  log(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  log(`failed: ${msg}`);
+  try { flush('failed', msg.slice(0, 2000)); } catch (w) { log(`could not write the partial results: ${String(w)}`); }
   void shutdown(1);
 });

@@ -58,3 +58,31 @@ test('summarize: hub figures become nodemend-only rows; a hub failure is reporte
   const failed = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub: 'hub-fanout exited 1', missing: {}, settingsNotes: [] }).filter((m) => m.id.startsWith('hub'));
   assert.deepEqual(failed.map((m) => m.notes), [['hub-fanout exited 1']]);
 });
+
+test('summarize: footprint per node-options variant, side by side with Kured', () => {
+  const r = run('nodemend', 200, 500);
+  r.drains = [{ node: 'a', rssKbMax: 100 * 1024, cpuPercent: 4, variant: '' }, { node: 'b', rssKbMax: 60 * 1024, cpuPercent: 6, variant: '--lite-mode' }];
+  const idle = {
+    nodemend: { rate: { requests: 1, seconds: 1, perHour: 1 }, rssKb: 0, cpuPercent: 0, perAgent: [
+      { node: 'a', variant: '', rssKb: 90 * 1024, cpuPercent: 0.2 }, { node: 'b', variant: '--lite-mode', rssKb: 50 * 1024, cpuPercent: 0.4 },
+      { node: 'c', variant: '', rssKb: 110 * 1024, cpuPercent: 0.4 }, { node: 'd', variant: '--lite-mode', rssKb: 70 * 1024, cpuPercent: 0.2 }] },
+    kured: { rate: { requests: 1, seconds: 1, perHour: 1 }, rssKb: 40 * 1024, cpuPercent: 0.01, perAgent: [{ node: 'a', rssKb: 40 * 1024, cpuPercent: 0.01 }] },
+  };
+  const ms = summarize({ plan, rollouts: [r], idle, apiPerAgent: {}, hub: null, missing: {}, settingsNotes: [], agentCommand: { program: 'backend.mjs', envNodeOptions: '--enable-source-maps', variants: ['', '--lite-mode'] } });
+  const by = Object.fromEntries(ms.map((m) => [m.id, m]));
+  assert.deepEqual([by['rss-idle'].nodemend, by['rss-idle'].kured, by['rss-idle'].ratio], [100, 40, 2.5]);
+  assert.deepEqual([by['rss-idle@1'].nodemend, by['cpu-idle@1'].nodemend, by['rss-drain@1'].nodemend, by['cpu-drain@1'].nodemend], [60, 0.3, 60, 6]);
+  assert.match(by['rss-idle@1'].what, /\[--lite-mode\]/);
+  assert.equal(by['rss-idle@1'].settings.nodemendNodeOptions, '--enable-source-maps --lite-mode');
+  assert.equal(by['rss-idle'].settings.nodemendNodeOptions, '--enable-source-maps');
+  assert.match(by['rss-idle'].notes!.join('\n'), /nodemend: 2 idle agents, 1 drains/);
+});
+
+test('summarize: extension tree timing becomes nodemend-only rows; a failure is reported', () => {
+  const tree = { nodes: 2000, firstBuildMs: 12, updateOneNodeMedianMs: 0.59, updateGroupChangeMedianMs: 0.7, update50NodesMedianMs: 1.5 };
+  const rows = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub: null, missing: {}, settingsNotes: [], tree }).filter((m) => m.id.startsWith('tree'));
+  assert.deepEqual(rows.map((m) => [m.id, m.nodemend, m.kured, m.ratio, m.n, m.units]), [
+    ['tree-update-one', 0.59, null, null, 2000, 'ms'], ['tree-update-group', 0.7, null, null, 2000, 'ms'], ['tree-update-50', 1.5, null, null, 2000, 'ms'], ['tree-first-build', 12, null, null, 2000, 'ms']]);
+  const failed = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub: null, missing: {}, settingsNotes: [], tree: 'bench.ts exited 1' }).filter((m) => m.id.startsWith('tree'));
+  assert.deepEqual(failed.map((m) => m.notes), [['bench.ts exited 1']]);
+});

@@ -16,6 +16,15 @@ export interface HubFigures {
   deltasDroppedForSlowClients: number;
 }
 
+/** extension/tree/bench.ts's output: one debounced tree update of the extension host. */
+export interface TreeFigures {
+  nodes: number;
+  firstBuildMs: number;
+  updateOneNodeMedianMs: number;
+  updateGroupChangeMedianMs: number;
+  update50NodesMedianMs: number;
+}
+
 export interface SummaryInput {
   plan: Plan;
   rollouts: RolloutResult[];
@@ -24,7 +33,12 @@ export interface SummaryInput {
   hub: HubFigures | string | null;
   missing: Record<string, string>;
   settingsNotes: string[];
+  tree?: TreeFigures | string | null;
+  /** How the nodemend agents were run: program and node options (the image's, then per variant). */
+  agentCommand?: { program: string; envNodeOptions: string; variants: string[] };
 }
+
+const variantName = (v: string | undefined): string => (v === undefined || v === '' ? 'as shipped' : v);
 
 const sec = (ms: number) => ms / 1000;
 const pick = (o: Record<string, number | undefined>, k: string): number | null => o[k] ?? null;
@@ -67,16 +81,33 @@ export function summarize(i: SummaryInput): Measurement[] {
       }));
     }
   }
-  const idleRss = (k: string) => (i.idle[k] ? i.idle[k].rssKb / 1024 : undefined);
-  const idleCpu = (k: string) => i.idle[k]?.cpuPercent;
-  const drainRss = (k: string) => { const d = runs(k).flatMap((r) => r.drains); return d.length ? median(d.map((x) => x.rssKbMax / 1024)) : undefined; };
-  const drainCpu = (k: string) => { const d = runs(k).flatMap((r) => r.drains); return d.length ? median(d.map((x) => x.cpuPercent)) : undefined; };
-  const fp = (id: string, what: string, units: string, f: (k: string) => number | undefined) =>
-    out.push(measurement({ id, what, units, nodemend: pick({ v: f('nodemend') }, 'v'), kured: pick({ v: f('kured') }, 'v'), ...base, settings: { ...base.settings, idleSeconds: plan.idleSeconds }, notes: missingNotes }));
-  fp('rss-idle', 'agent RSS at idle (median over agents)', 'MiB', idleRss);
-  fp('cpu-idle', 'agent CPU at idle (mean over agents)', '% of a core', idleCpu);
-  fp('rss-drain', 'agent RSS while draining (median of per-drain max)', 'MiB', drainRss);
-  fp('cpu-drain', 'agent CPU while draining (median per drain)', '% of a core', drainCpu);
+  // nodemend's footprint rows use the first variant (the shipped command line unless told
+  // otherwise); with several variants each gets its own rows, measured side by side.
+  const variants = i.agentCommand?.variants ?? [''];
+  const ofVariant = <T extends { variant?: string }>(k: string, xs: T[], v: string): T[] => (k === 'nodemend' && variants.length > 1 ? xs.filter((x) => (x.variant ?? '') === v) : xs);
+  const idleAgents = (k: string, v: string) => ofVariant(k, i.idle[k]?.perAgent ?? [], v);
+  const idleFig = (k: string, v: string, f: 'rssKb' | 'cpuPercent'): number | undefined => {
+    const a = idleAgents(k, v);
+    if (a.length) return f === 'rssKb' ? median(a.map((x) => x.rssKb)) / 1024 : a.reduce((x, y) => x + y.cpuPercent, 0) / a.length;
+    if (!i.idle[k]) return undefined;
+    return f === 'rssKb' ? i.idle[k].rssKb / 1024 : i.idle[k].cpuPercent;
+  };
+  const drainsOf = (k: string, v: string) => ofVariant(k, runs(k).flatMap((r) => r.drains), v);
+  const drainRss = (k: string, v: string) => { const d = drainsOf(k, v); return d.length ? median(d.map((x) => x.rssKbMax / 1024)) : undefined; };
+  const drainCpu = (k: string, v: string) => { const d = drainsOf(k, v); return d.length ? median(d.map((x) => x.cpuPercent)) : undefined; };
+  const cmd = i.agentCommand;
+  for (const [vi, v] of variants.entries()) {
+    const suffix = variants.length > 1 ? ` [${variantName(v)}]` : '';
+    const idSuffix = variants.length > 1 && vi > 0 ? `@${vi}` : '';
+    const settings = { ...base.settings, idleSeconds: plan.idleSeconds, ...(cmd ? { nodemendProgram: cmd.program, nodemendNodeOptions: [cmd.envNodeOptions, v].filter((x) => x !== '').join(' ') } : {}) };
+    const counts = (k: string) => `${k}: ${k === 'nodemend' ? idleAgents(k, v).length : (i.idle[k]?.perAgent?.length ?? 0)} idle agents, ${drainsOf(k, v).length} drains`;
+    const fp = (id: string, what: string, units: string, f: (k: string) => number | undefined) =>
+      out.push(measurement({ id: id + idSuffix, what: what + suffix, units, nodemend: pick({ v: f('nodemend') }, 'v'), kured: pick({ v: f('kured') }, 'v'), ...base, settings, notes: [counts('nodemend'), counts('kured'), ...missingNotes] }));
+    fp('rss-idle', 'agent RSS at idle (median over agents)', 'MiB', (k) => idleFig(k, v, 'rssKb'));
+    fp('cpu-idle', 'agent CPU at idle (mean over agents)', '% of a core', (k) => idleFig(k, v, 'cpuPercent'));
+    fp('rss-drain', 'agent RSS while draining (median of per-drain max)', 'MiB', (k) => drainRss(k, v));
+    fp('cpu-drain', 'agent CPU while draining (median per drain)', '% of a core', (k) => drainCpu(k, v));
+  }
   out.push(measurement({
     id: 'api-idle', what: 'API requests per agent per hour, idle', units: 'req/agent/h', nodemend: pick(i.apiPerAgent, 'nodemend'), kured: pick(i.apiPerAgent, 'kured'), ...base,
     settings: { ...base.settings, idleSeconds: plan.idleSeconds, periodSeconds: p0 },
@@ -91,6 +122,18 @@ export function summarize(i: SummaryInput): Measurement[] {
     hubRow('hub-snapshot', 'hub snapshot size per node', 'bytes', h.snapshotBytesPerNode);
   } else if (typeof i.hub === 'string') {
     out.push(measurement({ id: 'hub-throughput', what: 'hub fan-out', units: 'events/s', nodemend: null, kured: null, n: 0, settings: {}, notes: [i.hub] }));
+  }
+  if (i.tree && typeof i.tree !== 'string') {
+    const t = i.tree;
+    const treeRow = (id: string, what: string, v: number) =>
+      out.push(measurement({ id, what, units: 'ms', nodemend: v, kured: null, n: t.nodes, settings: { rounds: 200, source: 'extension/tree/bench.ts' },
+        notes: ['extension host work per debounced hub update: rebuild the tree model, diff, decide what to repaint (VS Code repaint on top); Kured has no UI'] }));
+    treeRow('tree-update-one', `extension tree update, 1 node changed, ${t.nodes}-node tree (median)`, t.updateOneNodeMedianMs);
+    treeRow('tree-update-group', `extension tree update, 1 node changes group, ${t.nodes}-node tree (median)`, t.updateGroupChangeMedianMs);
+    treeRow('tree-update-50', `extension tree update, 50 nodes changed, ${t.nodes}-node tree (median)`, t.update50NodesMedianMs);
+    treeRow('tree-first-build', `extension tree first build, ${t.nodes} nodes`, t.firstBuildMs);
+  } else if (typeof i.tree === 'string') {
+    out.push(measurement({ id: 'tree-update-one', what: 'extension tree update', units: 'ms', nodemend: null, kured: null, n: 0, settings: {}, notes: [i.tree] }));
   }
   return out;
 }

@@ -7,6 +7,8 @@ export interface AgentProc {
   /** Resolves when the process has exited. */
   exited: Promise<void>;
   logPath: string;
+  /** Which command-line variant this process runs (nodemend footprint experiments). */
+  variant?: string;
 }
 
 export interface LockView {

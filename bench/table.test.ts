@@ -90,3 +90,70 @@ test('inPrivateMounts binds in order, then execs the command with its arguments'
   assert.equal(argv[5], 'mount --bind "$1" "$2" && mount --bind "$3" "$4" && shift 4 && exec "$@"');
   assert.deepEqual(argv.slice(6), ['sh', '/a', '/x', '/b', '/y', '/bin/agent', '--n=1']);
 });
+
+const morePlan: { argv: string[]; check: (p: ReturnType<typeof parsePlan>) => void }[] = [
+  { argv: [], check: (p) => assert.deepEqual([p.systems, p.skip, p.deadline, p.nodeOptions, p.nodemendReps, p.treeNodes], [['nodemend', 'kured'], [], null, [''], 1, 2000]) },
+  { argv: ['--reps=2'], check: (p) => assert.equal(p.nodemendReps, 2) },
+  { argv: ['--reps=1', '--nodemend-reps=3'], check: (p) => assert.deepEqual([p.reps, p.nodemendReps], [1, 3]) },
+  { argv: ['--systems=nodemend', '--skip=kured-c1-p60,nodemend-c2-p10', '--deadline=22:05', '--no-tree'], check: (p) => assert.deepEqual([p.systems, p.skip, p.deadline, p.treeNodes], [['nodemend'], ['kured-c1-p60', 'nodemend-c2-p10'], '22:05', null]) },
+  { argv: ['--node-options=;--max-semi-space-size=1 --lite-mode;@source'], check: (p) => assert.deepEqual(p.nodeOptions, ['', '--max-semi-space-size=1 --lite-mode', '@source']) },
+];
+for (const c of morePlan) test(`parsePlan ${c.argv.join(' ') || '(defaults: systems, skip, deadline, variants)'}`, () => c.check(parsePlan(c.argv)));
+
+const moreBad: { argv: string[]; re: RegExp }[] = [
+  { argv: ['--systems=kured,linkerd'], re: /--systems: expected nodemend and\/or kured/ },
+  { argv: ['--skip=kured-1-60'], re: /--skip: expected keys like kured-c1-p60/ },
+  { argv: ['--deadline=25:00'], re: /--deadline: expected local time HH:MM/ },
+  { argv: ['--nodemend-reps=0'], re: /--nodemend-reps: expected an integer >= 1/ },
+];
+for (const c of moreBad) test(`parsePlan rejects ${c.argv.join(' ')}`, () => assert.throws(() => parsePlan(c.argv), c.re));
+
+test('deadlineMs: same day, next day after midnight, none', async () => {
+  const { deadlineMs } = await import('./plan.ts');
+  const now = new Date(2026, 10, 24, 20, 45, 0);
+  assert.equal(deadlineMs('22:10', now), new Date(2026, 10, 24, 22, 10, 0).getTime());
+  assert.equal(deadlineMs('00:30', new Date(2026, 10, 24, 23, 50, 0)), new Date(2026, 10, 25, 0, 30, 0).getTime());
+  // A deadline just passed is in the past (no rollout starts), not tomorrow.
+  assert.equal(deadlineMs('20:40', now), new Date(2026, 10, 24, 20, 40, 0).getTime());
+  assert.equal(deadlineMs(null, now), Infinity);
+});
+
+test('rolloutKey names a rollout as --skip expects it', async () => {
+  const { rolloutKey } = await import('./plan.ts');
+  assert.equal(rolloutKey('kured', 1, 60), 'kured-c1-p60');
+});
+
+test('programFor: the shipped bundle unless a variant asks for the source or the minified bundle', async () => {
+  const { programFor } = await import('./nodemend.ts');
+  const p = { shipped: '/b/backend.mjs', source: '/r/backend/main.ts', minified: '/b/minified/backend.mjs' };
+  assert.equal(programFor('', p), p.shipped);
+  assert.equal(programFor('--max-semi-space-size=1', p), p.shipped);
+  assert.equal(programFor('@source', p), p.source);
+  assert.equal(programFor('@minified --lite-mode', p), p.minified);
+  assert.throws(() => programFor('@minified', { shipped: 'x', source: 'y' }), /needs the minified bundle/);
+});
+
+test('imageNodeOptions reads NODE_OPTIONS from the Dockerfile, quoted or not', async () => {
+  const { imageNodeOptions } = await import('./bundle.ts');
+  assert.equal(imageNodeOptions('ENV NODE_ENV=production \\\n    NODE_OPTIONS=--enable-source-maps\n'), '--enable-source-maps');
+  assert.equal(imageNodeOptions('ENV NODE_OPTIONS="--max-semi-space-size=1 --lite-mode"\n'), '--max-semi-space-size=1 --lite-mode');
+  assert.equal(imageNodeOptions('FROM node\n'), '');
+});
+
+test('agentHome: a folder per agent, a reboot command that creates the marker, a free port', async () => {
+  const { mkdtempSync, existsSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { execFileSync } = await import('node:child_process');
+  const { agentHome } = await import('./procs.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-home-'));
+  try {
+    const h = await agentHome(dir, 'kured', 'node-1', join(dir, 'marker'));
+    assert.equal(h.nodeDir, join(dir, 'kured', 'node-1'));
+    assert.ok(h.metricsPort > 0);
+    execFileSync(h.rebootScript);
+    assert.ok(existsSync(join(dir, 'marker')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

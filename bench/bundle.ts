@@ -1,0 +1,51 @@
+// The agent binary the bench runs: the esbuild bundle the container image runs (dist/backend.mjs
+// in the Dockerfile, built by scripts/build.ts), built once at bench start into the bench's own
+// folder, so a source edit made while a long run is under way cannot change the binary between
+// measurements, and the shared dist/ folder is left alone. The options are those of
+// scripts/build.ts's backend target; the bench checks the Dockerfile still runs that file.
+
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const REPO = resolve(import.meta.dirname, '..');
+
+export interface AgentBundle {
+  path: string;
+  bytes: number;
+  sha256: string;
+  /** git HEAD when built, and whether backend/ or protocol/ had uncommitted changes then. */
+  commit: string;
+  dirty: string[];
+  buildMs: number;
+}
+
+/** Node's command line in the image: ENTRYPOINT ["node", "/app/backend.mjs"] with
+ *  NODE_OPTIONS from the Dockerfile's ENV, read from the Dockerfile so the bench follows it. */
+export function imageNodeOptions(dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8')): string {
+  const m = /NODE_OPTIONS=("([^"]*)"|(\S+))/.exec(dockerfile);
+  return m ? (m[2] ?? m[3] ?? '') : '';
+}
+
+/** `minify` builds a minified variant for footprint experiments (scripts/build.ts does not
+ *  minify the backend); it goes to <dir>/minified/backend.mjs. */
+export async function buildAgentBundle(dir: string, o: { minify?: boolean } = {}): Promise<AgentBundle> {
+  const outfile = o.minify ? join(dir, 'minified', 'backend.mjs') : join(dir, 'backend.mjs');
+  const t0 = Date.now();
+  await build({
+    entryPoints: [join(REPO, 'backend/main.ts')], outfile, bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'linked', minify: o.minify === true,
+    platform: 'node', format: 'esm', target: 'node24',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  const buildMs = Date.now() - t0;
+  const body = readFileSync(outfile);
+  const git = (...a: string[]) => { try { return execFileSync('git', a, { cwd: REPO, encoding: 'utf8' }).trim(); } catch { return ''; } };
+  return {
+    path: outfile, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex').slice(0, 16),
+    commit: git('rev-parse', '--short=12', 'HEAD'),
+    dirty: git('status', '--porcelain', '--', 'backend', 'protocol').split('\n').filter((l) => l !== ''),
+    buildMs,
+  };
+}
