@@ -60,7 +60,8 @@ export interface HeldLock {
 
 export type AcquireResult =
   | { ok: true; lock: HeldLock }
-  | { ok: false; reason: string; position?: number };
+  /** reason: with live detail, for logs; summary: changes only when the holders change, so it can be published. */
+  | { ok: false; reason: string; summary?: string; position?: number };
 
 export interface LockPort {
   /** The lock this node holds (found after a restart), if any. */

@@ -91,8 +91,9 @@ const cases: Case[] = [
   { name: 'precheck finds a PDB deadlock: blocked, no lock', f: facts({ precheck: { at: NOW, value: PDB } }), kind: 'wait', phase: 'blocked', reason: /drain would be refused, so no lock is taken/ },
   { name: 'precheck off with --force-reboot', f: facts({ precheck: { at: NOW, value: PDB } }), c: { forceReboot: true }, kind: 'acquire' },
   { name: 'precheck off by flag', f: facts({ precheck: undefined }), c: { drainPrecheck: false }, kind: 'acquire' },
-  { name: 'no slot: waiting-lock with position, taint on', f: facts({ acquireFailure: { at: NOW - 1000, value: { reason: 'all 1 cluster slot(s) taken: held by n2', position: 3 } } }), kind: 'wait', phase: 'waiting-lock', reason: /position 3 in the queue\): all 1 cluster slot/, check: (d) => assert.equal(d.waiting, true) },
-  { name: 'no slot a period ago: try again', f: facts({ acquireFailure: { at: NOW - MIN, value: { reason: 'full' } } }), kind: 'acquire', check: (d) => assert.equal(d.waiting, true) },
+  { name: 'no slot: waiting-lock, no queue position in the reason, taint on', f: facts({ acquireFailure: { at: NOW - 1000, value: { reason: 'all 1 cluster slot(s) taken, held by n2' } } }), kind: 'wait', phase: 'waiting-lock', reason: /^waiting for a lock slot: all 1 cluster slot\(s\) taken, held by n2$/, check: (d) => assert.equal(d.waiting, true) },
+  { name: 'no slot a period ago: try again, same reason (no flapping)', f: facts({ acquireFailure: { at: NOW - MIN, value: { reason: 'full' } } }), kind: 'acquire', phase: 'waiting-lock', reason: /^waiting for a lock slot: full$/, check: (d) => assert.equal(d.waiting, true) },
+  { name: 'Leases changed while waiting: try again at once, same reason', f: facts({ acquireFailure: { at: NOW - 1000, value: { reason: 'full', retry: true } } }), kind: 'acquire', phase: 'waiting-lock', reason: /^waiting for a lock slot: full$/ },
   { name: 'recent failure: back off, phase failed', f: facts({ lastFailure: { at: NOW - 1000, value: 'drain failed: timeout' } }), kind: 'wait', phase: 'failed', reason: /drain failed: timeout; retrying at 2026-06-17T12:00:59Z/ },
   { name: 'dry run rehearsed recently: wait', f: facts({ dryRunAt: NOW - 1000 }), c: { dryRun: true }, kind: 'wait', phase: 'reboot-required', reason: /dry run: rehearsed/ },
   // Holding a lock, before the reboot.

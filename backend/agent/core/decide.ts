@@ -69,12 +69,16 @@ function idle(c: Ctx): Decision {
       return decision(c, 'blocked', `drain would be refused, so no lock is taken: ${pdbText(f.precheck.value)}`, wait(f.precheck.at + cfg.periodMs), { ...extra, blockedBy: ['pdb'] });
     }
   }
-  if (f.acquireFailure && now < f.acquireFailure.at + cfg.periodMs) {
-    const pos = f.acquireFailure.value.position;
-    const reason = `waiting for a lock slot${pos !== undefined ? ` (position ${pos} in the queue)` : ''}: ${f.acquireFailure.value.reason}`;
-    return decision(c, 'waiting-lock', reason, wait(f.acquireFailure.at + cfg.periodMs), { ...extra, waiting: true });
-  }
   const forced = c.forcedReq ? ' (forced: window and automatic blockers ignored)' : '';
-  return decision(c, 'waiting-lock', `${why(c)}; requesting a lock slot${forced}`, { kind: 'acquire', forced: c.forcedReq }, { ...extra, waiting: true });
+  const acquire = { kind: 'acquire', forced: c.forcedReq } as const;
+  if (f.acquireFailure) {
+    // The published reason stays the same while waiting, retries included: it changes only when
+    // the holders change. The queue position is the hub's to show (from the waiting markers).
+    const a = f.acquireFailure;
+    const reason = `waiting for a lock slot${forced}: ${a.value.reason}`;
+    if (!a.value.retry && now < a.at + cfg.periodMs) return decision(c, 'waiting-lock', reason, wait(a.at + cfg.periodMs), { ...extra, waiting: true });
+    return decision(c, 'waiting-lock', reason, acquire, { ...extra, waiting: true });
+  }
+  return decision(c, 'waiting-lock', `${why(c)}; requesting a lock slot${forced}`, acquire, { ...extra, waiting: true });
 }
 

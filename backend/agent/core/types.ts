@@ -29,8 +29,12 @@ export interface Facts {
   /** Outcome of the last drain this process ran. */
   drain?: Timed<DrainResult>;
   health?: Timed<{ healthy: true } | { healthy: false; reason: string }>;
-  /** Why the last acquire attempt got no slot; cleared by the runtime when the Leases change. */
-  acquireFailure?: Timed<{ reason: string; position?: number }>;
+  /**
+   * Why the last acquire attempt got no slot (a stable text: who holds the slots, never the queue
+   * position or how long a holder has been down). `retry` is set by the runtime when the Leases
+   * change: try again at once, while the published reason stays the same.
+   */
+  acquireFailure?: Timed<{ reason: string; retry?: boolean }>;
   /** The last attempt that ended in failure, for the retry back-off. */
   lastFailure?: Timed<string>;
   /** When this process last rehearsed a reboot in dry-run mode. */

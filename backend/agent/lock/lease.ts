@@ -93,7 +93,7 @@ export class LeaseLock implements LockPort {
         const r = await this.acquireIn(g, lock);
         if (!r.ok) {
           if (lock.leases.length) await this.release(lock);
-          return { ok: false, reason: r.reason, position: this.waiting.position() };
+          return { ok: false, reason: r.reason, ...(r.summary ? { summary: r.summary } : {}), position: this.waiting.position() };
         }
         lock.leases.push(r.name);
       }
@@ -161,7 +161,7 @@ export class LeaseLock implements LockPort {
     return out;
   }
 
-  private async acquireIn(g: Group, lock: HeldLock): Promise<{ ok: true; name: string } | { ok: false; reason: string }> {
+  private async acquireIn(g: Group, lock: HeldLock): Promise<{ ok: true; name: string } | { ok: false; reason: string; summary?: string }> {
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
       // The informer cache first (no API call while waiting); after a conflict, the API itself.
       const all = attempt === 0 && this.o.cachedLeases ? [...this.o.cachedLeases()] : await this.listFresh();
@@ -174,7 +174,7 @@ export class LeaseLock implements LockPort {
         }),
       );
       const c = choose(this.o.node, g.limit, g.what, views, g.nameOf);
-      if (c.kind === 'full') return { ok: false, reason: c.reason };
+      if (c.kind === 'full') return { ok: false, reason: c.reason, summary: c.summary };
       // A slot that looks like ours is confirmed by a write too (compare-and-swap on its
       // resourceVersion): the cache may be stale, or the slot may have been taken over while the
       // API server was away. Trusting the read let two nodes hold one slot (chaos seed 2).

@@ -53,6 +53,18 @@ for (const c of chooseCases) {
   });
 }
 
+test('choose: a full group\'s summary names the holders only; the live verdict detail stays in reason', () => {
+  const at = (secs: number): SlotView[] => [
+    { name: clusterSlotName(0), index: 0, holder: 'y', verdict: { state: 'held', reason: `held by y (NotReady, rebooting for ${secs}s)` } },
+    held(1, 'x'),
+  ];
+  const [a, b] = [choose('me', 2, 'cluster', at(3), clusterSlotName), choose('me', 2, 'cluster', at(4), clusterSlotName)];
+  assert.ok(a.kind === 'full' && b.kind === 'full');
+  assert.equal(a.summary, 'all 2 cluster slot(s) taken, held by x, y');
+  assert.equal(a.summary, b.summary, 'unchanged while the holder stays down');
+  assert.match(b.reason, /rebooting for 4s/);
+});
+
 const nameCases: { name: string; slotName: string; scope?: string; want: number | undefined }[] = [
   { name: 'cluster slot', slotName: 'nodemend-lock-3', want: 3 },
   { name: 'scope slot is not a cluster slot', slotName: 'nodemend-lock-a-3', want: undefined },

@@ -114,7 +114,8 @@ export interface SlotView {
 export type Choice =
   | { kind: 'mine'; name: string }
   | { kind: 'take'; name: string; takeover?: string }
-  | { kind: 'full'; reason: string };
+  /** reason: live detail (NotReady, for how long), for logs; summary: only who holds the slots, fit to publish. */
+  | { kind: 'full'; reason: string; summary: string };
 
 /**
  * The slot this node should try in a group of `limit` slots. Leases beyond the limit (left from a
@@ -126,7 +127,10 @@ export function choose(me: string, limit: number, what: string, slots: SlotView[
   const active = slots.filter((s) => s.verdict.state === 'held');
   if (active.length >= limit) {
     const who = active.map((s) => (s.verdict.state === 'held' ? s.verdict.reason : '')).join('; ');
-    return { kind: 'full', reason: `all ${limit} ${what} slot(s) taken: ${who}` };
+    // The summary names the holders only: the verdicts carry live detail ("rebooting for 23s")
+    // that, published, rewrote every waiting node's state once a second (found by the bench).
+    const holders = [...new Set(active.map((s) => s.holder ?? '?'))].sort().join(', ');
+    return { kind: 'full', reason: `all ${limit} ${what} slot(s) taken: ${who}`, summary: `all ${limit} ${what} slot(s) taken, held by ${holders}` };
   }
   const byIndex = new Map(slots.map((s) => [s.index, s]));
   for (let i = 0; i < limit; i++) {
@@ -135,5 +139,6 @@ export function choose(me: string, limit: number, what: string, slots: SlotView[
     if (s.verdict.state === 'free') return { kind: 'take', name: s.name };
     if (s.verdict.state === 'stale') return { kind: 'take', name: s.name, takeover: s.verdict.reason };
   }
-  return { kind: 'full', reason: `no free ${what} slot below the limit ${limit} (a slot above the limit is still held)` };
+  const reason = `no free ${what} slot below the limit ${limit} (a slot above the limit is still held)`;
+  return { kind: 'full', reason, summary: reason };
 }

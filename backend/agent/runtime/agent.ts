@@ -58,8 +58,10 @@ export class AgentRuntime {
     if (this.d.onLockChange) {
       subs.push(
         this.d.onLockChange(() => {
-          // A slot may have been freed: try again now instead of after the period.
-          delete this.facts.acquireFailure;
+          // A slot may have been freed: try again now instead of after the period (keeping the
+          // failure's reason, so the published state does not flap while retrying).
+          const a = this.facts.acquireFailure;
+          if (a) this.facts.acquireFailure = { at: a.at, value: { ...a.value, retry: true } };
           this.wake.kick();
         }),
       );

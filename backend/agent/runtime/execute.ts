@@ -55,7 +55,10 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
       const n = f.node!;
       const r = await lock.tryAcquire({ wasUnschedulable: n.unschedulable && !n.cordonedByUs, bootIdBefore: n.bootId, forced: a.forced });
       if (!r.ok) {
-        f.acquireFailure = { at: clock.now(), value: { reason: r.reason, ...(r.position !== undefined ? { position: r.position } : {}) } };
+        // Published: the summary (who holds the slots), never the live detail or the queue position.
+        const reason = r.summary ?? r.reason;
+        if (f.acquireFailure?.value.reason !== reason) log.info('no lock slot free', { reason: r.reason, position: r.position });
+        f.acquireFailure = { at: clock.now(), value: { reason } };
         return undefined;
       }
       f.lock = { read: true, held: r.lock };
