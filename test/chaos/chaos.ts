@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { startCluster, ZONE_LABEL, type TestCluster } from '../../tools/harness/index.ts';
 import { SimFleet } from '../../backend/agent/sim/fleet.ts';
 import { jsonLogger } from '../../backend/shared/log.ts';
-import { FAULTS, inject, personUncordon, restartAgent, rng, unblock, type Fault, type World } from './faults.ts';
+import { FAULTS, inject, personUncordon, restartAgent, restartHub, rng, unblock, type Fault, type World } from './faults.ts';
+import { ChaosHub } from './hub.ts';
 import { Watcher } from './watcher.ts';
-import type { Violation } from './invariants.ts';
+import type { GivenUp, Violation } from './invariants.ts';
 
 export interface ChaosOptions {
   seed: number;
@@ -56,6 +57,15 @@ export interface ChaosReport {
   convergeMs: number;
   stuck: string[];
   exempt: string[];
+  /** Machines killed for good by the dead-node fault, and every node the watcher gave up on. */
+  dead: string[];
+  givenUp: GivenUp[];
+  /**
+   * The hub (when kill-hub is among the faults): restarts, restarts after which its client's view
+   * agreed with the API server within 30 s, and those after which it did not; `final` is the
+   * check at the end of the run, when nothing moves any more.
+   */
+  hub?: { restarts: number; snapshots: number; agreed: number; failed: string[]; gaps: string[]; final: boolean; finalDiff: string[] };
   durationMs: number;
 }
 
@@ -85,7 +95,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     namespace: 'nodemend',
     policy: {
       concurrency: o.concurrency, scope, inWindow: o.windowed ? evenMinute : () => true, lagMs: 3000, leftCordonedMs: 60_000,
-      maxHoldMs: 300_000, blockGraceMs: 5000, lostAfterMs: 75_000,
+      // Given up after 50 s NotReady: the agents free a NotReady holder's slot 60 s (max reboot
+      // duration) after its last renewal (every ~7 s) or its rebooting stage, so never before
+      // ~53 s of NotReady; giving up later would count a dead holder and its successor together.
+      maxHoldMs: 300_000, blockGraceMs: 5000, lostAfterMs: 50_000,
     },
     onViolation: (v) => log(`  VIOLATION promise ${v.promise}: ${v.message}`),
   });
@@ -93,17 +106,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const flags = ['--period=5s', `--concurrency=${o.concurrency}`, '--stale-lock-grace=20s', '--max-reboot-duration=1m', '--drain-timeout=15s', '--reboot-verify-timeout=30s'];
   if (o.windowed) flags.push('--window-cron=*/2 * * * * for 1m UTC');
   if (scope) flags.push(`--concurrency-scope=${ZONE_LABEL}`, `--concurrency-per-scope=${scope.limit}`);
-  const fleet = await SimFleet.start(nodes, { kubeconfigPath: c.kubeconfigPath, dir, rebootMs: o.rebootMs, flags, evictionRetryMs: 1000, log: jsonLogger('sim', o.agentLogLevel ?? 'error') });
+  const fleet = await SimFleet.start(nodes, { kubeconfigPath: c.kubeconfigPath, dir, rebootMs: o.rebootMs, flags, evictionRetryMs: 1000, log: jsonLogger('sim', o.agentLogLevel ?? (process.env.NODEMEND_CHAOS_AGENT_LOG as ChaosOptions['agentLogLevel']) ?? 'error') });
+  const hub = o.faults.includes('kill-hub') ? new ChaosHub(c.kc, c.kubeconfigPath, c.cp.info.token, join(dir, 'hub.log')) : undefined;
   const w: World = {
-    c, fleet, watcher, random, nodes, deleted: new Set(), personCordons: new Set(), blocks: new Set(),
-    normalRebootMs: o.rebootMs, log, busy: { apiserver: false }, timers: new Set(),
+    c, fleet, watcher, random, nodes, deleted: new Set(), personCordons: new Set(), blocks: new Set(), dead: new Set(),
+    hub, hubChecks: { agreed: 0, failed: [] }, normalRebootMs: o.rebootMs, log, busy: { apiserver: false }, timers: new Set(),
   };
+  let hubFinal = { ok: true, diff: [] as string[] };
   const injected: Record<string, number> = {};
   let converged = false;
   let convergeMs = 0;
   let stuck: string[] = [];
   const exempt = (n: string) => w.deleted.has(n) || n === stuckByPdb;
   try {
+    await hub?.start();
     fleet.requireReboot(nodes);
     const tr = Date.now();
     const faultEnd = Date.now() + o.faultWindowMs;
@@ -122,7 +138,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const t of w.timers) clearTimeout(t);
     w.timers.clear();
     fleet.o.rebootMs = o.rebootMs;
+    while (w.busy.apiserver) await sleep(200); // a control-plane fault in flight completes first
+    await c.cp.startEtcd();
     await waitApi(c);
+    await restartHub(w);
     for (const n of [...w.blocks]) await unblock(w, n);
     for (const n of [...w.personCordons]) await personUncordon(w, n);
     for (const n of nodes) await restartAgent(w, n).catch(() => undefined);
@@ -139,9 +158,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     convergeMs = Date.now() - tc;
     await fleet.settle();
     watcher.finish(exempt);
+    if (hub) {
+      const r = await hub.agrees(30_000);
+      hubFinal = r.ok ? { ok: true, diff: [] } : { ok: false, diff: r.diff };
+    }
   } finally {
     for (const t of w.timers) clearTimeout(t);
     await fleet.stop();
+    await hub?.stop();
     await watcher.stop();
     if (!o.cluster) await c.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -149,7 +173,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   return {
     seed: o.seed, nodes: o.nodes, zones: o.zones, concurrency: o.concurrency, perZone: o.perZone, windowed: !!o.windowed,
     faultsInjected: injected, reboots: watcher.inv.reboots, peak: { ...watcher.inv.peak }, violations: [...watcher.violations], converged, convergeMs,
-    stuck, exempt: [...w.deleted, stuckByPdb], durationMs: Date.now() - t0,
+    stuck, exempt: [...w.deleted, stuckByPdb], dead: [...w.dead], givenUp: [...watcher.inv.givenUp],
+    ...(hub ? { hub: { restarts: hub.restarts, snapshots: hub.snapshots, agreed: w.hubChecks.agreed, failed: w.hubChecks.failed, gaps: hub.gaps, final: hubFinal.ok, finalDiff: hubFinal.diff } } : {}),
+    durationMs: Date.now() - t0,
   };
 }
 

@@ -1,14 +1,16 @@
 // Fault injectors of the chaos runs. Each one does to the simulated cluster what the real world
 // (or a person) does: kill an agent like `kill -9` and let the DaemonSet restart it, restart the
-// API server, delete a lock holder's Node, make reboots slow, block, force, cancel and cordon.
+// API server, stop etcd under a running API server, kill -9 the hub, delete a lock holder's Node,
+// let a machine die for good, make reboots slow, block, force, cancel and cordon.
 // Every choice comes from the run's seeded generator, so a seed replays the same fault plan.
 
 import * as k8s from '@kubernetes/client-node';
 import type { TestCluster } from '../../tools/harness/index.ts';
 import type { SimFleet } from '../../backend/agent/sim/fleet.ts';
 import type { Watcher } from './watcher.ts';
+import type { ChaosHub } from './hub.ts';
 
-export const FAULTS = ['kill-agent', 'kill-holder', 'restart-apiserver', 'delete-holder', 'slow-reboots', 'person-block', 'person-force', 'person-cancel', 'person-cordon'] as const;
+export const FAULTS = ['kill-agent', 'kill-holder', 'restart-apiserver', 'stop-etcd', 'kill-hub', 'delete-holder', 'dead-node', 'slow-reboots', 'person-block', 'person-force', 'person-cancel', 'person-cordon'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
@@ -35,15 +37,22 @@ export interface World {
   personCordons: Set<string>;
   /** Nodes a person blocked (lifted when the faults stop). */
   blocks: Set<string>;
+  /** Machines that died for good (NotReady, no agent, never back). */
+  dead: Set<string>;
+  /** The hub process and its client (absent when a run has no hub). */
+  hub?: ChaosHub;
+  /** Hub restarts after which the client's view agreed with the API server, and those after which it did not. */
+  hubChecks: { agreed: number; failed: string[] };
   normalRebootMs: number;
   log: (line: string) => void;
+  /** One control-plane fault at a time (API server restart or etcd stop). */
   busy: { apiserver: boolean };
   timers: Set<NodeJS.Timeout>;
 }
 
 const merge = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const pick = <T>(w: World, xs: readonly T[]): T | undefined => (xs.length ? xs[Math.floor(w.random() * xs.length)] : undefined);
-const alive = (w: World) => w.nodes.filter((n) => !w.deleted.has(n));
+const alive = (w: World) => w.nodes.filter((n) => !w.deleted.has(n) && !w.dead.has(n));
 
 function later(w: World, ms: number, f: () => Promise<void>): void {
   const t = setTimeout(() => {
@@ -56,12 +65,12 @@ function later(w: World, ms: number, f: () => Promise<void>): void {
 async function holders(w: World): Promise<string[]> {
   const coord = w.c.kc.makeApiClient(k8s.CoordinationV1Api);
   const l = await coord.listNamespacedLease({ namespace: 'nodemend' });
-  return [...new Set(l.items.filter((x) => x.metadata?.name?.startsWith('nodemend-lock-') && x.spec?.holderIdentity).map((x) => x.spec!.holderIdentity!))].filter((n) => !w.deleted.has(n));
+  return [...new Set(l.items.filter((x) => x.metadata?.name?.startsWith('nodemend-lock-') && x.spec?.holderIdentity).map((x) => x.spec!.holderIdentity!))].filter((n) => !w.deleted.has(n) && !w.dead.has(n));
 }
 
 /** Restarts an agent killed earlier, as the DaemonSet would, unless its machine is rebooting. */
 export async function restartAgent(w: World, node: string): Promise<void> {
-  if (w.deleted.has(node) || w.fleet.agents.has(node) || w.fleet.isDown(node)) return;
+  if (w.deleted.has(node) || w.dead.has(node) || w.fleet.agents.has(node) || w.fleet.isDown(node)) return;
   await w.fleet.startAgent(node);
 }
 
@@ -87,6 +96,35 @@ export async function inject(w: World, f: Fault): Promise<string> {
       w.busy.apiserver = true;
       void w.c.restartApiServer(down).finally(() => (w.busy.apiserver = false));
       return `API server stopped for ${down} ms and restarted`;
+    }
+    case 'stop-etcd': {
+      if (w.busy.apiserver) return 'stop-etcd: a control-plane fault is already in progress';
+      const down = 2000 + Math.floor(w.random() * 6000);
+      w.busy.apiserver = true;
+      void w.c.restartEtcd(down).finally(() => (w.busy.apiserver = false));
+      return `etcd stopped for ${down} ms under a running API server`;
+    }
+    case 'kill-hub': {
+      const hub = w.hub;
+      if (!hub || !hub.running) return 'kill-hub: no hub running';
+      hub.kill();
+      const back = 1000 + Math.floor(w.random() * 4000);
+      later(w, back, () => restartHub(w));
+      return `kill -9 hub (restarts in ${back} ms)`;
+    }
+    case 'dead-node': {
+      // A machine that dies for good (power supply, disk): preferably a lock holder mid-drain or
+      // verifying (the worst moment: cordoned, holding a slot), else any node. Not one that is
+      // rebooting: the simulated host would bring it back.
+      const cap = Math.max(1, Math.floor(w.nodes.length / 30));
+      if (w.dead.size >= cap) return 'dead-node: enough dead machines';
+      const up = (n: string) => !w.fleet.isDown(n);
+      const n = pick(w, (await holders(w)).filter(up)) ?? pick(w, alive(w).filter(up));
+      if (!n) return 'dead-node: no target';
+      w.dead.add(n);
+      await w.fleet.killAgent(n);
+      await w.c.setNodeReady(n, false);
+      return `machine ${n} died and never comes back`;
     }
     case 'delete-holder': {
       const h = pick(w, await holders(w));
@@ -140,6 +178,16 @@ export async function inject(w: World, f: Fault): Promise<string> {
       return `person cordons ${n}`;
     }
   }
+}
+
+/** Starts the hub again and checks that its client's view agrees with the API server. */
+export async function restartHub(w: World): Promise<void> {
+  const hub = w.hub;
+  if (!hub || hub.running) return;
+  await hub.restart();
+  const r = await hub.agrees(30_000);
+  if (r.ok) w.hubChecks.agreed++;
+  else w.hubChecks.failed.push(`after restart ${hub.restarts}: ${r.diff.join('; ')}`);
 }
 
 export async function unblock(w: World, n: string): Promise<void> {

@@ -172,6 +172,44 @@ const cases: { name: string; policy?: Partial<Policy>; steps: Step[]; want: numb
     want: [],
   },
   {
+    // A machine that died mid-drain holding the only slot: once given up, its successor may hold
+    // the slot; it is neither left cordoned (3) nor owed a reboot (5), and its stale slot is not
+    // "held forever" (4), but everything else is still judged.
+    name: 'a dead machine (NotReady for good) is given up: not disrupted, not left cordoned, owed nothing',
+    policy: { scope: undefined, concurrency: 1, lostAfterMs: 50_000, leftCordonedMs: 30_000, maxHoldMs: 120_000 },
+    steps: [
+      { t: 0, node: { name: 'a', phase: 'draining', cordon: 'us', need: true } },
+      { t: 0, lease: ['nodemend-lock-0', 'a'] },
+      { t: 1000, node: { name: 'a', phase: 'draining', cordon: 'us', need: true, ready: false } },
+      { t: 60_000, node: { name: 'b', phase: 'draining', cordon: 'us', need: true } },
+      { t: 60_000, lease: ['nodemend-lock-1', 'b'] },
+      { t: 150_000, node: { name: 'b', phase: 'healthy', boot: 'b2' } },
+      { t: 150_000, lease: ['nodemend-lock-1', undefined] },
+      { t: 300_000, finish: true },
+    ],
+    want: [],
+  },
+  {
+    name: 'before the limit a NotReady holder still counts: a second node then breaks promise 1',
+    policy: { scope: undefined, concurrency: 1, lostAfterMs: 50_000 },
+    steps: [
+      { t: 0, node: { name: 'a', phase: 'draining', cordon: 'us', ready: false } },
+      { t: 30_000, node: { name: 'b', phase: 'draining', cordon: 'us' } },
+    ],
+    want: [1],
+  },
+  {
+    name: 'a given-up node that comes back is judged again: owed its reboot',
+    policy: { scope: undefined, lostAfterMs: 50_000 },
+    steps: [
+      { t: 0, node: { name: 'a', phase: 'healthy', need: true, ready: false } },
+      { t: 60_000, node: { name: 'a', phase: 'healthy', need: true, ready: false } },
+      { t: 70_000, node: { name: 'a', phase: 'healthy', need: true } },
+      { t: 80_000, finish: true },
+    ],
+    want: [5],
+  },
+  {
     name: 'a blocked node that needs a reboot is not a liveness failure',
     steps: [
       { t: 0, node: { name: 'a', phase: 'blocked', need: true, block: 'x' } },
@@ -193,3 +231,12 @@ for (const c of cases) {
     assert.deepEqual(inv.violations.map((v) => v.promise), c.want, JSON.stringify(inv.violations, null, 1));
   });
 }
+
+test('invariants: a given-up node is reported with when it went down, and when it came back', () => {
+  const inv = new Invariants(policy({ scope: undefined, lostAfterMs: 50_000 }));
+  inv.node(0, node({ name: 'a', phase: 'healthy', ready: false }));
+  inv.tick(51_000);
+  inv.node(70_000, node({ name: 'a', phase: 'healthy' }));
+  assert.equal(inv.givenUp.length, 1);
+  assert.deepEqual({ ...inv.givenUp[0], events: undefined }, { node: 'a', notReadySince: new Date(0).toISOString(), givenUpAt: new Date(51_000).toISOString(), backAt: new Date(70_000).toISOString(), events: undefined });
+});

@@ -5,19 +5,16 @@
 // the same checker runs live (watcher.ts) and in table-driven unit tests.
 
 import type * as k8s from '@kubernetes/client-node';
-import { A, blockActive, parseRequests, parseState } from '../../protocol/annotations.ts';
+import { A, parseRequests, parseState } from '../../protocol/annotations.ts';
 import { DISRUPTED_PHASES } from '../../protocol/model.ts';
-import { iso, LOCK_PREFIX, type LeaseRec, type NodeRec, type Policy, type Violation } from './policy.ts';
+import { iso, type NodeRec, type Policy, type Violation } from './policy.ts';
+import { ClusterView } from './view.ts';
 
 export { LOCK_PREFIX, type Policy, type Violation } from './policy.ts';
+export type { GivenUp } from './view.ts';
 
-export class Invariants {
+export class Invariants extends ClusterView {
   readonly violations: Violation[] = [];
-  private readonly p: Policy;
-  private readonly nodes = new Map<string, NodeRec>();
-  private readonly leases = new Map<string, LeaseRec>();
-  private clusterBlockSince: number | undefined;
-  private clusterBlockUntil: number | undefined;
   private readonly open = new Map<string, Violation>();
   private readonly uncordonAllowed = new Set<string>();
   reboots = 0;
@@ -25,7 +22,7 @@ export class Invariants {
   readonly peak = { cluster: 0, scope: 0 };
 
   constructor(p: Policy) {
-    this.p = p;
+    super(p);
   }
 
   /** A person is about to uncordon their own cordon on this node: not nodemend's doing. */
@@ -98,38 +95,6 @@ export class Invariants {
     this.evaluate(t);
   }
 
-  lease(t: number, l: k8s.V1Lease): void {
-    const name = l.metadata?.name ?? '';
-    if (!name.startsWith(LOCK_PREFIX)) return;
-    const holder = l.spec?.holderIdentity || undefined;
-    const acquire = l.spec?.acquireTime ? String(l.spec.acquireTime instanceof Date ? l.spec.acquireTime.toISOString() : l.spec.acquireTime) : undefined;
-    const prev = this.leases.get(name);
-    if (!prev || prev.holder !== holder || prev.acquire !== acquire) this.leases.set(name, { holder, since: t, acquire });
-    this.evaluate(t);
-  }
-
-  leaseGone(t: number, name: string): void {
-    this.leases.delete(name);
-    this.evaluate(t);
-  }
-
-  /** The agent DaemonSet's annotations: a block there blocks every node. */
-  cluster(t: number, annotations: Record<string, string> | undefined): void {
-    const b = parseRequests(annotations).block;
-    if (b) {
-      this.clusterBlockSince ??= t;
-      this.clusterBlockUntil = b.until;
-    } else this.clusterBlockSince = this.clusterBlockUntil = undefined;
-  }
-
-  /** An Event about a node, kept as evidence. */
-  event(node: string, text: string): void {
-    const r = this.nodes.get(node);
-    if (!r) return;
-    r.events.push(text);
-    if (r.events.length > 8) r.events.shift();
-  }
-
   /** Time-based checks (held too long, left cordoned); call every second or so. */
   tick(t: number): void {
     this.evaluate(t);
@@ -143,7 +108,8 @@ export class Invariants {
   finish(t: number, exempt: (node: string) => boolean = () => false): void {
     this.evaluate(t);
     for (const r of this.nodes.values()) {
-      if (exempt(r.name)) continue;
+      // A given-up node (a dead machine) owes nothing; it is listed in givenUp instead.
+      if (exempt(r.name) || this.lost(r, t)) continue;
       const blocked = this.blockedAt(r, t);
       if (r.needSince !== undefined && !blocked) {
         this.add(5, t, `${r.name}: needed a reboot since ${iso(r.needSince)} and was not rebooted`, { node: r.name, phase: r.phase, events: r.events });
@@ -164,12 +130,12 @@ export class Invariants {
   outstanding(t: number, exempt: (node: string) => boolean = () => false): string[] {
     const out: string[] = [];
     for (const r of this.nodes.values()) {
-      if (exempt(r.name)) continue;
+      if (exempt(r.name) || this.lost(r, t)) continue;
       if (r.needSince !== undefined && !this.blockedAt(r, t)) out.push(`${r.name} needs a reboot (${r.phase ?? 'no state'})`);
       if (r.marker && r.unschedulable) out.push(`${r.name} cordoned by nodemend (${r.phase ?? 'no state'})`);
     }
     for (const [name, l] of this.leases) {
-      if (l.holder && this.nodes.has(l.holder) && !exempt(l.holder)) out.push(`${name} held by ${l.holder}`);
+      if (l.holder && this.nodes.has(l.holder) && !exempt(l.holder) && !this.heldByLost(l, t)) out.push(`${name} held by ${l.holder}`);
     }
     return out;
   }
@@ -196,34 +162,7 @@ export class Invariants {
     r.forcedAtReboot = false;
   }
 
-  private blockedSince(r: NodeRec, t: number): number | undefined {
-    const own = r.blockSince !== undefined && blockActive({ reason: '', until: r.blockUntil }, t) ? r.blockSince : undefined;
-    const all = this.clusterBlockSince !== undefined && blockActive({ reason: '', until: this.clusterBlockUntil }, t) ? this.clusterBlockSince : undefined;
-    if (own === undefined) return all;
-    return all === undefined ? own : Math.min(own, all);
-  }
-
-  private blockedAt(r: NodeRec, t: number): boolean {
-    return this.blockedSince(r, t) !== undefined;
-  }
-
-  private holds(node: string): boolean {
-    for (const l of this.leases.values()) if (l.holder === node) return true;
-    return false;
-  }
-
-  private lost(r: NodeRec, t: number): boolean {
-    return !r.ready && r.notReadySince !== undefined && t - r.notReadySince > this.p.lostAfterMs;
-  }
-
-  /** Cordoned by nodemend, holding a slot, or (past the lag) in a disrupted phase. */
-  private disrupted(r: NodeRec, t: number): boolean {
-    if (this.lost(r, t)) return false;
-    const phase = r.phase !== undefined && DISRUPTED_PHASES.includes(r.phase) && t - r.phaseAt > this.p.lagMs;
-    return (r.marker && r.unschedulable) || this.holds(r.name) || phase;
-  }
-
-  private evaluate(t: number): void {
+  protected evaluate(t: number): void {
     const down = [...this.nodes.values()].filter((r) => this.disrupted(r, t));
     this.limit(t, 'cluster', down.map((r) => r.name), this.p.concurrency);
     this.peak.cluster = Math.max(this.peak.cluster, down.length);
@@ -240,7 +179,7 @@ export class Invariants {
       for (const key of this.open.keys()) if (key.startsWith('1:') && key !== '1:cluster' && !groups.has(key.slice(3 + this.p.scope.label.length))) this.open.delete(key);
     }
     for (const r of this.nodes.values()) {
-      const stranded = r.marker && r.unschedulable && !this.holds(r.name) && !(r.phase && DISRUPTED_PHASES.includes(r.phase));
+      const stranded = r.marker && r.unschedulable && !this.holds(r.name) && !(r.phase && DISRUPTED_PHASES.includes(r.phase)) && !this.lost(r, t);
       if (!stranded) {
         r.strandedSince = undefined;
         this.open.delete(`3:${r.name}`);
@@ -251,7 +190,7 @@ export class Invariants {
     }
     for (const [name, l] of this.leases) {
       const key = `4:${name}:${l.holder}:${l.acquire}`;
-      if (l.holder && t - l.since > this.p.maxHoldMs) this.once(key, 4, t, `lock ${name}: held by ${l.holder} for ${Math.round((t - l.since) / 1000)} s, longer than ${Math.round(this.p.maxHoldMs / 1000)} s`, { lease: name, holder: l.holder, since: iso(l.since) });
+      if (l.holder && t - l.since > this.p.maxHoldMs && !this.heldByLost(l, t)) this.once(key, 4, t, `lock ${name}: held by ${l.holder} for ${Math.round((t - l.since) / 1000)} s, longer than ${Math.round(this.p.maxHoldMs / 1000)} s`, { lease: name, holder: l.holder, since: iso(l.since) });
     }
   }
 
@@ -269,7 +208,7 @@ export class Invariants {
       v.evidence.max = Math.max(v.evidence.max as number, names.length);
       return;
     }
-    this.once(key, 1, t, `${names.length} nodes disrupted in ${what}, more than the limit ${max}: ${names.sort().join(', ')}`, { scope: what, limit: max, max: names.length, nodes: [...names].sort() });
+    this.once(key, 1, t, `${names.length} nodes disrupted in ${what}, more than the limit ${max}: ${names.sort().join(', ')}`, { scope: what, limit: max, max: names.length, nodes: [...names].sort(), why: names.map((n) => this.why(n, t)) });
   }
 
   private once(key: string, promise: Violation['promise'], t: number, message: string, evidence: Record<string, unknown>): void {

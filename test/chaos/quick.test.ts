@@ -19,7 +19,7 @@ test(`quick chaos run (seed ${SEED})`, { timeout: 600_000 }, async () => {
   });
   const faults = Object.values(r.faultsInjected).reduce((a, b) => a + b, 0);
   console.log(`# chaos seed ${SEED}: ${faults} faults ${JSON.stringify(r.faultsInjected)}, ${r.reboots} reboots, peak disrupted ${r.peak.cluster}/2 overall and ${r.peak.scope}/1 per zone, ${r.violations.length} violations, converged ${r.converged} in ${Math.round(r.convergeMs / 1000)} s after the faults`);
-  const replay = `replay: NODEMEND_CHAOS_SEED=${SEED} node --test test/chaos/quick.test.ts\n${lines.join('\n')}`;
+  const replay = `replay: NODEMEND_CHAOS_SEED=${SEED} node --test test/chaos/quick.test.ts\n${lines.join('\n')}\nviolations: ${JSON.stringify(r.violations, null, 1)}`;
   assert.ok(faults >= 5, `faults were injected (${faults})\n${replay}`);
   assert.deepEqual(r.violations, [], replay);
   assert.ok(r.converged, `converged; stuck: ${r.stuck.join('; ')}\n${replay}`);

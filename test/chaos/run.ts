@@ -4,12 +4,13 @@
 //   node test/chaos/run.ts [--seeds=1,2,3 | --runs=N] [--nodes=30] [--zones=3] [--concurrency=2]
 //        [--per-zone=1] [--fault-window=90s] [--fault-every=4s] [--converge=<bound from size>]
 //        [--reboot-ms=1500] [--windowed=true|false]
-//        [--faults=kill-agent,restart-apiserver,...] [--out=bench/chaos.json]
+//        [--faults=kill-agent,restart-apiserver,stop-etcd,kill-hub,dead-node,...] [--out=bench/chaos.json]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { runChaos, ALL_FAULTS, type ChaosReport } from './chaos.ts';
 import { FAULTS, type Fault } from './faults.ts';
+import { failed, summarize } from './summary.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => {
   const m = /^--([a-z-]+)=(.*)$/.exec(a);
@@ -65,9 +66,11 @@ for (const seed of seeds) {
   });
   reports.push(r);
   const faultsN = Object.values(r.faultsInjected).reduce((a, b) => a + b, 0);
+  if (r.givenUp.length) console.log(`  seed ${seed}: given up (NotReady for good, not owed a reboot): ${r.givenUp.map((g) => `${g.node} since ${g.notReadySince}${g.backAt ? `, back ${g.backAt}` : ''}`).join('; ')}`);
+  if (r.hub) console.log(`  seed ${seed}: hub killed and restarted ${r.hub.restarts} times, view agreed with the API server after ${r.hub.agreed}, not after ${r.hub.failed.length}; at the end: ${r.hub.final ? 'agreed' : `DISAGREED ${r.hub.finalDiff.join('; ')}`}${r.hub.gaps.length ? `; sequence gaps: ${r.hub.gaps.join('; ')}` : ''}`);
   console.log(`  seed ${seed}: ${faultsN} faults, ${r.reboots} reboots, peak ${r.peak.cluster} disrupted (limit ${concurrency})${perZone ? `, ${r.peak.scope} in a zone (limit ${perZone})` : ''}, ${r.violations.length} violations, ${r.converged ? `converged ${Math.round(r.convergeMs / 1000)} s after the faults stopped` : `NOT converged; stuck: ${r.stuck.join('; ')}`} (${Math.round(r.durationMs / 1000)} s)`);
   save();
-  if (r.violations.length || !r.converged) console.log(`  FAILING SEED ${seed}; replay: node test/chaos/run.ts --seeds=${seed} --nodes=${nodes} --zones=${zones} --concurrency=${concurrency}${perZone ? ` --per-zone=${perZone}` : ''} --windowed=${windowed}`);
+  if (failed(r)) console.log(`  FAILING SEED ${seed}; replay: node test/chaos/run.ts --seeds=${seed} --nodes=${nodes} --zones=${zones} --concurrency=${concurrency}${perZone ? ` --per-zone=${perZone}` : ''} --windowed=${windowed}`);
 }
 
 const { summary, bad } = save();
@@ -87,21 +90,8 @@ function convergeBound(nodes: number, concurrency: number, zones: number, perZon
 
 /** Writes every figure so far (after each run, so an interrupted run still leaves its results). */
 function save() {
-  const bad = reports.filter((r) => r.violations.length || !r.converged);
-  const summary = {
-    when: new Date().toISOString(),
-    runs: reports.length,
-    seeds,
-    faultsInjected: reports.reduce<Record<string, number>>((acc, r) => {
-      for (const [k, v] of Object.entries(r.faultsInjected)) acc[k] = (acc[k] ?? 0) + v;
-      return acc;
-    }, {}),
-    reboots: reports.reduce((a, r) => a + r.reboots, 0),
-    violations: reports.reduce((a, r) => a + r.violations.length, 0),
-    failingSeeds: bad.map((r) => r.seed),
-    durationMs: Date.now() - started,
-    reports,
-  };
+  const bad = reports.filter(failed);
+  const summary = summarize(reports, seeds, Date.now() - started);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
   return { summary, bad };

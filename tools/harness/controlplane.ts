@@ -39,6 +39,7 @@ export interface ControlPlaneInfo {
 export class ControlPlane {
   readonly procs = new Map<string, Proc>();
   private apiArgs: string[] = [];
+  private etcdArgs: string[] = [];
   info!: ControlPlaneInfo;
   private readonly bin: string;
   private readonly detached: boolean;
@@ -71,14 +72,15 @@ export class ControlPlane {
     writeFileSync(join(d, 'pki/sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync(join(d, 'pki/tokens.csv'), `${token},nodemend-admin,nodemend-admin,"system:masters"\n`);
 
-    const etcd = this.start('etcd', [
+    this.etcdArgs = [
       '--name=default', `--data-dir=${join(d, 'etcd')}`,
       `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
       `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
       `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
       // Test data is disposable: skipping fsync makes the control plane fast on slow disks.
       '--unsafe-no-fsync', '--log-level=warn',
-    ]);
+    ];
+    const etcd = this.start('etcd', this.etcdArgs);
     await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, 30_000, etcd.logPath);
 
     this.apiArgs = [
@@ -173,6 +175,29 @@ export class ControlPlane {
     if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     const api = this.start('kube-apiserver', this.apiArgs);
     await this.waitReady(api.logPath);
+  }
+
+  /**
+   * Stops etcd alone (SIGTERM; same data folder, so nothing is lost) and starts it again after
+   * `downMs`: the API server stays up and answers with errors and timeouts meanwhile, which is a
+   * different failure for clients than an API server that refuses connections.
+   */
+  async restartEtcd(downMs = 0): Promise<void> {
+    await this.stopEtcd();
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    await this.startEtcd();
+  }
+
+  async stopEtcd(): Promise<void> {
+    const p = this.procs.get('etcd');
+    if (p) await stopProc(p);
+  }
+
+  async startEtcd(): Promise<void> {
+    const cur = this.procs.get('etcd');
+    if (cur && cur.child.exitCode === null && cur.child.signalCode === null) return;
+    const etcd = this.start('etcd', this.etcdArgs);
+    await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${this.info.etcdPort}/health`)).ok, 30_000, etcd.logPath);
   }
 
   async down(): Promise<void> {

@@ -64,6 +64,11 @@ export class TestCluster extends ClusterObjects {
     return this.cp.restartApiServer(downMs);
   }
 
+  /** Stops etcd alone for `downMs` and starts it again; the API server keeps running (and failing). */
+  restartEtcd(downMs = 0): Promise<void> {
+    return this.cp.restartEtcd(downMs);
+  }
+
   async stop(): Promise<void> {
     await this.cp.down();
     if (this.ownDir) rmSync(this.dir, { recursive: true, force: true });
