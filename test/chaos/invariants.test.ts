@@ -3,41 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type * as k8s from '@kubernetes/client-node';
-import { Invariants, type Policy } from './invariants.ts';
+import { Invariants } from './invariants.ts';
+import { node, lease, policy, type Case } from './timeline.ts';
 
-interface N {
-  name: string;
-  zone?: string;
-  cordon?: 'us' | 'person';
-  phase?: string;
-  forced?: boolean;
-  need?: boolean;
-  boot?: string;
-  ready?: boolean;
-  block?: string;
-}
-
-function node(n: N): k8s.V1Node {
-  const ann: Record<string, string> = {};
-  if (n.cordon === 'us') ann['nodemend.dev/cordoned-by'] = 'nodemend-agent';
-  if (n.phase) ann['nodemend.dev/state'] = JSON.stringify({ v: 1, phase: n.phase, reason: 'r', since: '2026-01-01T00:00:00Z', rebootRequired: n.need ?? false, forced: n.forced, agent: 'a' });
-  if (n.block) ann['nodemend.dev/block'] = n.block;
-  return {
-    metadata: { name: n.name, labels: n.zone ? { zone: n.zone } : {}, annotations: ann },
-    spec: { unschedulable: n.cordon !== undefined },
-    status: { conditions: [{ type: 'Ready', status: n.ready === false ? 'False' : 'True' }], nodeInfo: { bootID: n.boot ?? 'b1' } as k8s.V1NodeSystemInfo },
-  };
-}
-const lease = (name: string, holder?: string): k8s.V1Lease => ({ metadata: { name }, spec: { holderIdentity: holder, acquireTime: new Date(0) as unknown as k8s.V1MicroTime } });
-
-type Step = { t: number; node?: N; lease?: [string, string | undefined]; allowUncordon?: string; finish?: boolean };
-const policy = (o: Partial<Policy> = {}): Policy => ({
-  concurrency: 2, scope: { label: 'zone', limit: 1 }, inWindow: (_n, t) => t < 1_000_000, lagMs: 2000,
-  leftCordonedMs: 30_000, maxHoldMs: 600_000, blockGraceMs: 5000, lostAfterMs: 1_800_000, ...o,
-});
-
-const cases: { name: string; policy?: Partial<Policy>; steps: Step[]; want: number[] }[] = [
+const cases: Case[] = [
   {
     name: 'clean reboot of one node',
     steps: [
@@ -172,44 +141,6 @@ const cases: { name: string; policy?: Partial<Policy>; steps: Step[]; want: numb
     want: [],
   },
   {
-    // A machine that died mid-drain holding the only slot: once given up, its successor may hold
-    // the slot; it is neither left cordoned (3) nor owed a reboot (5), and its stale slot is not
-    // "held forever" (4), but everything else is still judged.
-    name: 'a dead machine (NotReady for good) is given up: not disrupted, not left cordoned, owed nothing',
-    policy: { scope: undefined, concurrency: 1, lostAfterMs: 50_000, leftCordonedMs: 30_000, maxHoldMs: 120_000 },
-    steps: [
-      { t: 0, node: { name: 'a', phase: 'draining', cordon: 'us', need: true } },
-      { t: 0, lease: ['nodemend-lock-0', 'a'] },
-      { t: 1000, node: { name: 'a', phase: 'draining', cordon: 'us', need: true, ready: false } },
-      { t: 60_000, node: { name: 'b', phase: 'draining', cordon: 'us', need: true } },
-      { t: 60_000, lease: ['nodemend-lock-1', 'b'] },
-      { t: 150_000, node: { name: 'b', phase: 'healthy', boot: 'b2' } },
-      { t: 150_000, lease: ['nodemend-lock-1', undefined] },
-      { t: 300_000, finish: true },
-    ],
-    want: [],
-  },
-  {
-    name: 'before the limit a NotReady holder still counts: a second node then breaks promise 1',
-    policy: { scope: undefined, concurrency: 1, lostAfterMs: 50_000 },
-    steps: [
-      { t: 0, node: { name: 'a', phase: 'draining', cordon: 'us', ready: false } },
-      { t: 30_000, node: { name: 'b', phase: 'draining', cordon: 'us' } },
-    ],
-    want: [1],
-  },
-  {
-    name: 'a given-up node that comes back is judged again: owed its reboot',
-    policy: { scope: undefined, lostAfterMs: 50_000 },
-    steps: [
-      { t: 0, node: { name: 'a', phase: 'healthy', need: true, ready: false } },
-      { t: 60_000, node: { name: 'a', phase: 'healthy', need: true, ready: false } },
-      { t: 70_000, node: { name: 'a', phase: 'healthy', need: true } },
-      { t: 80_000, finish: true },
-    ],
-    want: [5],
-  },
-  {
     name: 'a blocked node that needs a reboot is not a liveness failure',
     steps: [
       { t: 0, node: { name: 'a', phase: 'blocked', need: true, block: 'x' } },
@@ -232,11 +163,3 @@ for (const c of cases) {
   });
 }
 
-test('invariants: a given-up node is reported with when it went down, and when it came back', () => {
-  const inv = new Invariants(policy({ scope: undefined, lostAfterMs: 50_000 }));
-  inv.node(0, node({ name: 'a', phase: 'healthy', ready: false }));
-  inv.tick(51_000);
-  inv.node(70_000, node({ name: 'a', phase: 'healthy' }));
-  assert.equal(inv.givenUp.length, 1);
-  assert.deepEqual({ ...inv.givenUp[0], events: undefined }, { node: 'a', notReadySince: new Date(0).toISOString(), givenUpAt: new Date(51_000).toISOString(), backAt: new Date(70_000).toISOString(), events: undefined });
-});

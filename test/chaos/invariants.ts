@@ -176,7 +176,12 @@ export class Invariants extends ClusterView {
         this.limit(t, `${this.p.scope.label}=${v}`, names, this.p.scope.limit);
         this.peak.scope = Math.max(this.peak.scope, names.length);
       }
-      for (const key of this.open.keys()) if (key.startsWith('1:') && key !== '1:cluster' && !groups.has(key.slice(3 + this.p.scope.label.length))) this.open.delete(key);
+      for (const [key, v] of this.open) {
+        if (key.startsWith('1:') && key !== '1:cluster' && !groups.has(key.slice(3 + this.p.scope.label.length))) {
+          v.evidence.endedAt = iso(t);
+          this.open.delete(key);
+        }
+      }
     }
     for (const r of this.nodes.values()) {
       const stranded = r.marker && r.unschedulable && !this.holds(r.name) && !(r.phase && DISRUPTED_PHASES.includes(r.phase)) && !this.lost(r, t);
@@ -197,6 +202,9 @@ export class Invariants extends ClusterView {
   private limit(t: number, what: string, names: string[], max: number): void {
     const key = `1:${what}`;
     if (names.length <= max) {
+      // The episode is over: say how long it lasted (a blip and a long overlap read differently).
+      const ended = this.open.get(key);
+      if (ended) ended.evidence.endedAt = iso(t);
       this.open.delete(key);
       return;
     }

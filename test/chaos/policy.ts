@@ -53,6 +53,8 @@ export interface NodeRec {
   reboots: number;
   personCordon: boolean;
   strandedSince?: number;
+  /** Last time the node was seen holding a slot or cordoned by nodemend. */
+  heldUntil?: number;
   events: string[];
 }
 

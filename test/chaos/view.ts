@@ -124,7 +124,13 @@ export abstract class ClusterView {
   /** Cordoned by nodemend, holding a slot, or (past the lag) in a disrupted phase; never a given-up node. */
   protected disrupted(r: NodeRec, t: number): boolean {
     if (this.lost(r, t)) return false;
-    const phase = r.phase !== undefined && DISRUPTED_PHASES.includes(r.phase) && t - r.phaseAt > this.p.lagMs;
-    return (r.marker && r.unschedulable) || this.holds(r.name) || phase;
+    const held = (r.marker && r.unschedulable) || this.holds(r.name);
+    if (held) r.heldUntil = t;
+    // The agent publishes its phase after acting: it uncordons and releases first, and says
+    // "healthy" a moment later. So a disrupted phase counts once it has stood `lagMs` since it
+    // began and since the node last held a slot or cordon (a loaded API server stretches that
+    // moment; a node rebooting without a slot would stand far longer than lagMs).
+    const phase = r.phase !== undefined && DISRUPTED_PHASES.includes(r.phase) && t - Math.max(r.phaseAt, r.heldUntil ?? 0) > this.p.lagMs;
+    return held || phase;
   }
 }
