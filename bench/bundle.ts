@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { loadYaml } from '@kubernetes/client-node';
 
 const REPO = resolve(import.meta.dirname, '..');
 
@@ -31,6 +32,24 @@ export function imageNodeOptions(dockerfile = readFileSync(join(REPO, 'Dockerfil
 
 /** `minify` builds a minified variant for footprint experiments (scripts/build.ts does not
  *  minify the backend); it goes to <dir>/minified/backend.mjs. */
+/** How the agent DaemonSet (deploy/base/agent-daemonset.yaml) starts node: the NODE_OPTIONS its
+ *  container sets (which replaces the image's), else the image's; plus any node options in a
+ *  `command` override (["node", <options>..., "/app/backend.mjs"]). */
+export function agentNodeCommand(
+  daemonset = readFileSync(join(REPO, 'deploy/base/agent-daemonset.yaml'), 'utf8'),
+  dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8'),
+): { envNodeOptions: string; cliOptions: string[]; source: string } {
+  type Ct = { name?: string; command?: string[]; env?: { name: string; value?: string }[] };
+  const ds = loadYaml<{ spec?: { template?: { spec?: { containers?: Ct[] } } } }>(daemonset);
+  const ct = ds.spec?.template?.spec?.containers?.find((x) => x.name === 'agent');
+  if (!ct) throw new Error('deploy/base/agent-daemonset.yaml: no container named "agent"');
+  const env = ct.env?.find((e) => e.name === 'NODE_OPTIONS');
+  const cliOptions = ct.command ? ct.command.slice(1, ct.command.findIndex((x) => x.endsWith('.mjs'))) : [];
+  return env
+    ? { envNodeOptions: env.value ?? '', cliOptions, source: 'NODE_OPTIONS of the agent container in deploy/base/agent-daemonset.yaml' }
+    : { envNodeOptions: imageNodeOptions(dockerfile), cliOptions, source: 'NODE_OPTIONS of the Dockerfile (the agent DaemonSet sets none)' };
+}
+
 export async function buildAgentBundle(dir: string, o: { minify?: boolean } = {}): Promise<AgentBundle> {
   const outfile = o.minify ? join(dir, 'minified', 'backend.mjs') : join(dir, 'backend.mjs');
   const t0 = Date.now();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { buildAgentBundle, imageNodeOptions, type AgentBundle } from './bundle.ts';
+import { agentNodeCommand, buildAgentBundle, type AgentBundle } from './bundle.ts';
 import { timelineSvg } from './chart.ts';
 import { startCluster, type TestCluster } from '../tools/harness/index.ts';
 import { seedCluster } from '../tools/harness/workloads.ts';
@@ -117,8 +117,11 @@ async function main(): Promise<void> {
   // The agent binary, built once now: later source edits cannot change it mid-run.
   bundle = await buildAgentBundle(work);
   const minified = plan.nodeOptions.some((v) => v.split(/\s+/).includes('@minified')) ? await buildAgentBundle(work, { minify: true }) : null;
-  agentCommand = { program: 'backend.mjs (esbuild bundle, as in the image)', envNodeOptions: imageNodeOptions(), variants: plan.nodeOptions };
-  log(`agent bundle: ${bundle.bytes} bytes, sha256 ${bundle.sha256}, HEAD ${bundle.commit}${bundle.dirty.length ? `, uncommitted: ${bundle.dirty.join(', ')}` : ''}; NODE_OPTIONS="${agentCommand.envNodeOptions}", variants ${JSON.stringify(plan.nodeOptions)}`);
+  const shipped = agentNodeCommand();
+  // Variants add options after the shipped command line's own (a later flag wins).
+  const variants = plan.nodeOptions.map((v) => [...shipped.cliOptions, v].filter((x) => x !== '').join(' '));
+  agentCommand = { program: `backend.mjs (esbuild bundle, as in the image); node options from ${shipped.source}`, envNodeOptions: shipped.envNodeOptions, variants };
+  log(`agent bundle: ${bundle.bytes} bytes, sha256 ${bundle.sha256}, HEAD ${bundle.commit}${bundle.dirty.length ? `, uncommitted: ${bundle.dirty.join(', ')}` : ''}; NODE_OPTIONS="${agentCommand.envNodeOptions}", variants ${JSON.stringify(variants)}`);
 
   const c = (cluster = await startCluster());
   machine.kubernetes = /"gitVersion":\s*"([^"]+)"/.exec((await c.kubectl(['version', '-o', 'json'])).stdout.split('serverVersion')[1] ?? '')?.[1] ?? 'unknown';
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
     settingsNotes.push('api PodDisruptionBudget relaxed to maxUnavailable 1 (fewer than 13 nodes)');
   }
   const all: Sut[] = [
-    new NodemendSystem(c, work, { program: bundle.path, ...(minified ? { minifiedProgram: minified.path } : {}), envNodeOptions: agentCommand.envNodeOptions, variants: plan.nodeOptions, nodes }),
+    new NodemendSystem(c, work, { program: bundle.path, ...(minified ? { minifiedProgram: minified.path } : {}), envNodeOptions: agentCommand.envNodeOptions, variants, nodes }),
     new KuredSystem(c, work),
   ];
   const systems = all.filter((s) => plan.systems.includes(s.name));

@@ -157,3 +157,17 @@ test('agentHome: a folder per agent, a reboot command that creates the marker, a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('agentNodeCommand: the DaemonSet container NODE_OPTIONS replaces the image one; a command override adds options', async () => {
+  const { agentNodeCommand } = await import('./bundle.ts');
+  const docker = 'ENV NODE_OPTIONS=--enable-source-maps\n';
+  const ds = (container: string) => `apiVersion: apps/v1\nkind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n${container}`;
+  const none = agentNodeCommand(ds('      - name: agent\n        args: ["agent"]\n'), docker);
+  assert.deepEqual([none.envNodeOptions, none.cliOptions], ['--enable-source-maps', []]);
+  assert.match(none.source, /Dockerfile/);
+  const env = agentNodeCommand(ds('      - name: agent\n        env:\n        - name: NODE_OPTIONS\n          value: "--max-semi-space-size=1 --jitless"\n'), docker);
+  assert.deepEqual([env.envNodeOptions, env.cliOptions], ['--max-semi-space-size=1 --jitless', []]);
+  const cmd = agentNodeCommand(ds('      - name: agent\n        command: ["node", "--lite-mode", "/app/backend.mjs"]\n'), docker);
+  assert.deepEqual([cmd.envNodeOptions, cmd.cliOptions], ['--enable-source-maps', ['--lite-mode']]);
+  assert.throws(() => agentNodeCommand(ds('      - name: hub\n'), docker), /no container named "agent"/);
+});
