@@ -100,7 +100,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       // ~53 s of NotReady; giving up later would count a dead holder and its successor together.
       maxHoldMs: 300_000, blockGraceMs: 5000, lostAfterMs: 50_000,
     },
-    onViolation: (v) => log(`  VIOLATION promise ${v.promise}: ${v.message}`),
+    onViolation: (v) => log(`  VIOLATION promise ${v.promise}: ${v.message}${v.evidence.why ? `\n    why: ${JSON.stringify(v.evidence.why)}` : ''}`),
   });
   await watcher.start();
   const flags = ['--period=5s', `--concurrency=${o.concurrency}`, '--stale-lock-grace=20s', '--max-reboot-duration=1m', '--drain-timeout=15s', '--reboot-verify-timeout=30s'];

@@ -8,6 +8,35 @@ import { node, lease, policy, type Case } from './timeline.ts';
 
 const cases: Case[] = [
   {
+    // With a scope the agent takes its zone slot, then asks for a cluster slot and gives the zone
+    // slot back when the cluster is full (chaos seed 40 counted these askers as disrupted).
+    name: 'a zone slot held while asking for a full cluster is not a disruption',
+    policy: { concurrency: 2, lagMs: 3000 },
+    steps: [
+      { t: 0, node: { name: 'a', zone: 'z0', phase: 'draining', cordon: 'us' } },
+      { t: 0, lease: ['nodemend-lock-z0-0', 'a'] },
+      { t: 0, lease: ['nodemend-lock-0', 'a'] },
+      { t: 0, node: { name: 'b', zone: 'z1', phase: 'draining', cordon: 'us' } },
+      { t: 0, lease: ['nodemend-lock-z1-0', 'b'] },
+      { t: 0, lease: ['nodemend-lock-1', 'b'] },
+      { t: 5000, node: { name: 'c', zone: 'z2', phase: 'waiting-lock', need: true } },
+      { t: 5000, lease: ['nodemend-lock-z2-0', 'c'] },
+      { t: 5200, lease: ['nodemend-lock-z2-0', undefined] },
+    ],
+    want: [],
+  },
+  {
+    name: 'a node that cordons holding only its zone slot is counted',
+    policy: { concurrency: 2, lagMs: 3000 },
+    steps: [
+      { t: 0, node: { name: 'a', zone: 'z0', phase: 'draining', cordon: 'us' } },
+      { t: 0, node: { name: 'b', zone: 'z1', phase: 'draining', cordon: 'us' } },
+      { t: 5000, lease: ['nodemend-lock-z2-0', 'c'] },
+      { t: 5000, node: { name: 'c', zone: 'z2', phase: 'waiting-lock', cordon: 'us' } },
+    ],
+    want: [1],
+  },
+  {
     // A machine that died mid-drain holding the only slot: once given up, its successor may hold
     // the slot; it is neither left cordoned (3) nor owed a reboot (5), and its stale slot is not
     // "held forever" (4), but everything else is still judged.

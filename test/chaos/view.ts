@@ -8,6 +8,8 @@ import { DISRUPTED_PHASES } from '../../protocol/model.ts';
 import { iso, LOCK_PREFIX, type LeaseRec, type NodeRec, type Policy } from './policy.ts';
 
 /** A node the watcher stopped holding nodemend to account for: NotReady longer than the policy allows. */
+const CLUSTER_SLOT = new RegExp(`^${LOCK_PREFIX}\\d+$`);
+
 export interface GivenUp {
   node: string;
   notReadySince: string;
@@ -84,6 +86,18 @@ export abstract class ClusterView {
   }
 
   /**
+   * Holds a whole lock: with a scope, the agent takes its scope slot first and then a cluster
+   * slot, and gives the scope slot back when the cluster is full. A scope slot alone is that
+   * moment of asking, not a disruption (the node is neither cordoned nor draining), so only a
+   * cluster slot (`nodemend-lock-<n>`) counts; a node that cordons or drains without one is still
+   * counted through its cordon or its phase.
+   */
+  protected holdsLock(node: string): boolean {
+    for (const [name, l] of this.leases) if (l.holder === node && CLUSTER_SLOT.test(name)) return true;
+    return false;
+  }
+
+  /**
    * Given up: NotReady for longer than `lostAfterMs`. The agents free such a holder's slot after
    * their --max-reboot-duration, so from then on it is a dead machine, not a disruption nodemend
    * causes: it no longer counts against the limit (promise 1), is not "left cordoned" (3), its
@@ -124,7 +138,7 @@ export abstract class ClusterView {
   /** Cordoned by nodemend, holding a slot, or (past the lag) in a disrupted phase; never a given-up node. */
   protected disrupted(r: NodeRec, t: number): boolean {
     if (this.lost(r, t)) return false;
-    const held = (r.marker && r.unschedulable) || this.holds(r.name);
+    const held = (r.marker && r.unschedulable) || this.holdsLock(r.name);
     if (held) r.heldUntil = t;
     // The agent publishes its phase after acting: it uncordons and releases first, and says
     // "healthy" a moment later. So a disrupted phase counts once it has stood `lagMs` since it
