@@ -35,7 +35,7 @@ export interface IdleFigures {
   /** Mean over all agents, percent of one core. */
   cpuPercent: number;
   /** Every agent's own figures (variant: its node options, for footprint experiments). */
-  perAgent?: { node: string; variant?: string; rssKb: number; cpuPercent: number }[];
+  perAgent?: { node: string; variant?: string; rssKb: number; rssAnonKb?: number; cpuPercent: number }[];
 }
 
 /** Measures the API request rate and every agent's footprint over the same interval. */
@@ -46,7 +46,7 @@ export async function measureIdle(c: TestCluster, procs: readonly AgentProc[], m
   const perAgent: NonNullable<IdleFigures['perAgent']> = [];
   for (const p of procs) {
     const s = sample(p.pid);
-    perAgent.push({ node: p.node, ...(p.variant !== undefined ? { variant: p.variant } : {}), rssKb: s.rssKb, cpuPercent: cpuPercent(first.get(p.pid)!, s) });
+    perAgent.push({ node: p.node, ...(p.variant !== undefined ? { variant: p.variant } : {}), rssKb: s.rssKb, rssAnonKb: s.rssAnonKb, cpuPercent: cpuPercent(first.get(p.pid)!, s) });
   }
   return { rate, ...footprintOf(perAgent), perAgent };
 }

@@ -6,7 +6,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync 
 import { join } from 'node:path';
 import { freePort } from '../tools/harness/index.ts';
 import type { AgentProc } from './sut.ts';
-import { parseCpuTicks, parseRssKb } from './stats.ts';
+import { parseCpuTicks, parseRssAnonKb, parseRssKb } from './stats.ts';
 
 const live = new Map<number, AgentProc>();
 process.once('exit', () => {
@@ -61,10 +61,11 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...live.values()].map(powerOff));
 }
 
-export interface ProcSample { rssKb: number; cpuTicks: number; t: number }
+export interface ProcSample { rssKb: number; rssAnonKb: number; cpuTicks: number; t: number }
 
 export function sample(pid: number): ProcSample {
-  return { rssKb: parseRssKb(readFileSync(`/proc/${pid}/status`, 'utf8')), cpuTicks: parseCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')), t: Date.now() };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssKb: parseRssKb(status), rssAnonKb: parseRssAnonKb(status), cpuTicks: parseCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')), t: Date.now() };
 }
 
 /** Linux USER_HZ; 100 on every mainstream kernel configuration. */

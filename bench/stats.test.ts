@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detections, handoffs, idealMs, maxConcurrentCordoned, median, nodeWork, parseCpuTicks, parseLabels, parseRssKb, percentile, ratio, sumMetric, type TimelineEvent } from './stats.ts';
+import { detections, handoffs, idealMs, maxConcurrentCordoned, median, nodeWork, parseCpuTicks, parseLabels, parseRssAnonKb, parseRssKb, percentile, ratio, sumMetric, type TimelineEvent } from './stats.ts';
 
 const pctCases: { xs: number[]; p: number; want: number }[] = [
   { xs: [], p: 50, want: NaN },
@@ -99,3 +99,5 @@ const concCases: { name: string; evs: TimelineEvent[]; want: number }[] = [
   { name: 'uncordon and cordon at the same instant do not overlap', evs: [ev('a', 'cordon', 0), ev('a', 'uncordon', 10), ev('b', 'cordon', 10)], want: 1 },
 ];
 for (const c of concCases) test(`maxConcurrentCordoned: ${c.name}`, () => assert.equal(maxConcurrentCordoned(c.evs), c.want));
+test('parseRssAnonKb reads RssAnon', () => assert.equal(parseRssAnonKb('VmRSS:\t 216000 kB\nRssAnon:\t  161792 kB\nRssFile:\t 59000 kB\n'), 161792));
+test('parseRssAnonKb names the missing field', () => assert.throws(() => parseRssAnonKb('VmRSS: 1 kB\n'), /RssAnon/));

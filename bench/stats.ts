@@ -53,6 +53,14 @@ export function parseRssKb(status: string): number {
   return Number(m[1]);
 }
 
+/** RssAnon (heap, stacks: what the process itself allocated) in kB; VmRSS also counts the
+ *  file-backed pages of its binary and libraries (RssFile), which the kernel can reclaim. */
+export function parseRssAnonKb(status: string): number {
+  const m = /^RssAnon:\s+(\d+)\s+kB/m.exec(status);
+  if (!m) throw new Error('RssAnon not found in /proc/<pid>/status');
+  return Number(m[1]);
+}
+
 /** utime + stime in clock ticks from /proc/<pid>/stat. The command name may hold spaces and
  *  parentheses, so fields are counted after the LAST ')'. */
 export function parseCpuTicks(stat: string): number {

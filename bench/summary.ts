@@ -100,7 +100,11 @@ export function summarize(i: SummaryInput): Measurement[] {
     const suffix = variants.length > 1 ? ` [${variantName(v)}]` : '';
     const idSuffix = variants.length > 1 && vi > 0 ? `@${vi}` : '';
     const settings = { ...base.settings, idleSeconds: plan.idleSeconds, ...(cmd ? { nodemendProgram: cmd.program, nodemendNodeOptions: [cmd.envNodeOptions, v].filter((x) => x !== '').join(' ') } : {}) };
-    const counts = (k: string) => `${k}: ${k === 'nodemend' ? idleAgents(k, v).length : (i.idle[k]?.perAgent?.length ?? 0)} idle agents, ${drainsOf(k, v).length} drains`;
+    const counts = (k: string) => {
+      const a = k === 'nodemend' ? idleAgents(k, v) : (i.idle[k]?.perAgent ?? []);
+      const anon = a.filter((x) => x.rssAnonKb !== undefined).map((x) => x.rssAnonKb! / 1024);
+      return `${k}: ${a.length} idle agents, ${drainsOf(k, v).length} drains${anon.length ? `; idle RssAnon (own allocations, without the binary's file pages) median ${round(median(anon), 1)} MiB` : ''}`;
+    };
     const fp = (id: string, what: string, units: string, f: (k: string) => number | undefined) =>
       out.push(measurement({ id: id + idSuffix, what: what + suffix, units, nodemend: pick({ v: f('nodemend') }, 'v'), kured: pick({ v: f('kured') }, 'v'), ...base, settings, notes: [counts('nodemend'), counts('kured'), ...missingNotes] }));
     fp('rss-idle', 'agent RSS at idle (median over agents)', 'MiB', (k) => idleFig(k, v, 'rssKb'));
