@@ -165,8 +165,12 @@ async function main(): Promise<void> {
           const needIdle = idle[sut.name] === undefined;
           const before = sut.warmupMs({ concurrency, periodSeconds }) + (needIdle ? idleMs : 0);
           const left = endBy - Date.now() - before;
-          if (left < 60_000) {
-            skipped.push(`${key} repetition ${rep + 1}: not started, the --deadline ${plan.deadline} left ${Math.round(left / 1000)} s`);
+          // Expected length: the last finished rollout of this system at this concurrency (any
+          // period), plus a fifth for noise; at least a minute.
+          const like = [...rollouts].reverse().find((r) => r.system === sut.name && r.settings.concurrency === concurrency && r.completed);
+          const need = Math.max(60_000, like ? like.wallMs * 1.2 : 0);
+          if (left < need) {
+            skipped.push(`${key} repetition ${rep + 1}: not started, the --deadline ${plan.deadline} left ${Math.round(left / 1000)} s, it needs about ${Math.round(need / 1000)} s`);
             log(`${key}: skipped (deadline)`);
             continue;
           }
