@@ -1,12 +1,12 @@
 // The agent binary the bench runs: the esbuild bundle the container image runs (dist/backend.mjs
-// in the Dockerfile, built by scripts/build.ts), built once at bench start into the bench's own
-// folder, so a source edit made while a long run is under way cannot change the binary between
-// measurements, and the shared dist/ folder is left alone. The options are those of
+// in the Dockerfile, built by scripts/build.ts), built once at bench start from the last commit
+// (git archive HEAD) into the bench's own folder, so a source edit made while a long run is under
+// way cannot change the binary between measurements, and the shared dist/ folder is left alone. The options are those of
 // scripts/build.ts's backend target; the bench checks the Dockerfile still runs that file.
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { loadYaml } from '@kubernetes/client-node';
@@ -17,7 +17,8 @@ export interface AgentBundle {
   path: string;
   bytes: number;
   sha256: string;
-  /** git HEAD when built, and whether backend/ or protocol/ had uncommitted changes then. */
+  /** The commit built (HEAD at bench start), and the uncommitted changes to backend/ and
+   *  protocol/ in the working tree then, which the bundle does NOT contain. */
   commit: string;
   dirty: string[];
   buildMs: number;
@@ -53,17 +54,26 @@ export function agentNodeCommand(
 export async function buildAgentBundle(dir: string, o: { minify?: boolean } = {}): Promise<AgentBundle> {
   const outfile = o.minify ? join(dir, 'minified', 'backend.mjs') : join(dir, 'backend.mjs');
   const t0 = Date.now();
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: REPO, encoding: 'utf8' }).trim();
+  // From the last commit, not the working tree: other work in progress in the same tree is not
+  // measured, and the figures name the commit they measured.
+  const commit = git('rev-parse', '--short=12', 'HEAD');
+  const src = join(dir, `src-${commit}`);
+  if (!existsSync(src)) {
+    mkdirSync(src, { recursive: true });
+    execFileSync('sh', ['-c', `git archive HEAD backend protocol package.json | tar -x -C '${src}'`], { cwd: REPO });
+    symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'));
+  }
   await build({
-    entryPoints: [join(REPO, 'backend/main.ts')], outfile, bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'linked', minify: o.minify === true,
+    entryPoints: [join(src, 'backend/main.ts')], outfile, bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'linked', minify: o.minify === true,
     platform: 'node', format: 'esm', target: 'node24',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   const buildMs = Date.now() - t0;
   const body = readFileSync(outfile);
-  const git = (...a: string[]) => { try { return execFileSync('git', a, { cwd: REPO, encoding: 'utf8' }).trim(); } catch { return ''; } };
   return {
     path: outfile, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex').slice(0, 16),
-    commit: git('rev-parse', '--short=12', 'HEAD'),
+    commit,
     dirty: git('status', '--porcelain', '--', 'backend', 'protocol').split('\n').filter((l) => l !== ''),
     buildMs,
   };
