@@ -94,7 +94,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const watcher = new Watcher(c.kc, {
     namespace: 'nodemend',
     policy: {
-      concurrency: o.concurrency, scope, inWindow: o.windowed ? evenMinute : () => true, lagMs: 3000, leftCordonedMs: 60_000,
+      // lagMs: the agent says "healthy" after it uncordons and releases; on this loaded 2-core
+      // machine an API call can take seconds, so a phase must stand 10 s to count. Reboots are
+      // judged directly: each one must happen under a lock slot, however short.
+      concurrency: o.concurrency, scope, inWindow: o.windowed ? evenMinute : () => true, lagMs: 10_000, leftCordonedMs: 60_000,
       // Given up after 50 s NotReady: the agents free a NotReady holder's slot 60 s (max reboot
       // duration) after its last renewal (every ~7 s) or its rebooting stage, so never before
       // ~53 s of NotReady; giving up later would count a dead holder and its successor together.

@@ -8,6 +8,16 @@ import { node, lease, policy, type Case } from './timeline.ts';
 
 const cases: Case[] = [
   {
+    name: 'a reboot without a lock slot breaks promise 1, however short',
+    policy: { scope: undefined, lagMs: 3000 },
+    steps: [
+      { t: 0, node: { name: 'a', phase: 'healthy', need: true } },
+      { t: 1000, node: { name: 'a', phase: 'rebooting', need: true, ready: false } },
+      { t: 2000, node: { name: 'a', phase: 'healthy', boot: 'b2' } },
+    ],
+    want: [1],
+  },
+  {
     // With a scope the agent takes its zone slot, then asks for a cluster slot and gives the zone
     // slot back when the cluster is full (chaos seed 40 counted these askers as disrupted).
     name: 'a zone slot held while asking for a full cluster is not a disruption',

@@ -48,6 +48,7 @@ const cases: Case[] = [
   {
     name: 'reboot outside the window',
     steps: [
+      { t: 1_999_000, lease: ['nodemend-lock-0', 'a'] },
       { t: 2_000_000, node: { name: 'a', phase: 'rebooting' } },
       { t: 2_000_500, node: { name: 'a', phase: 'verifying', boot: 'b2' } },
     ],
@@ -56,6 +57,7 @@ const cases: Case[] = [
   {
     name: 'forced reboot outside the window is allowed',
     steps: [
+      { t: 1_999_000, lease: ['nodemend-lock-0', 'a'] },
       { t: 2_000_000, node: { name: 'a', phase: 'rebooting', forced: true } },
       { t: 2_000_500, node: { name: 'a', phase: 'verifying', boot: 'b2' } },
     ],
@@ -65,6 +67,7 @@ const cases: Case[] = [
     name: 'reboot while blocked, even forced',
     steps: [
       { t: 0, node: { name: 'a', phase: 'healthy', block: 'freeze' } },
+      { t: 9000, lease: ['nodemend-lock-0', 'a'] },
       { t: 10_000, node: { name: 'a', phase: 'rebooting', forced: true, block: 'freeze' } },
       { t: 11_000, node: { name: 'a', phase: 'verifying', boot: 'b2', block: 'freeze' } },
     ],
@@ -73,6 +76,7 @@ const cases: Case[] = [
   {
     name: 'block set in the same second as the reboot raced the agent',
     steps: [
+      { t: 9000, lease: ['nodemend-lock-0', 'a'] },
       { t: 10_000, node: { name: 'a', phase: 'rebooting', block: 'late' } },
       { t: 11_000, node: { name: 'a', phase: 'verifying', boot: 'b2', block: 'late' } },
     ],

@@ -151,6 +151,10 @@ export class Invariants extends ClusterView {
     // The reboot began when the agent said so, else when the node went down, else now.
     const began = r.rebootingAt ?? r.notReadySince ?? t;
     const ev = { node: r.name, bootIdBefore: from, bootIdAfter: to, began: iso(began), seen: iso(t), forced: r.forcedAtReboot, events: [...r.events] };
+    // Promise 1, directly: every reboot happens under a whole lock (a person's force included).
+    // This also catches a reboot too short for the phase rule's lag to see.
+    const locked = this.holdsLock(r.name) || (r.lockSeenAt !== undefined && r.lockSeenAt >= began - this.p.lagMs);
+    if (!locked) this.add(1, t, `${r.name}: rebooted without holding a lock slot (began ${iso(began)})`, { ...ev, lockLastSeen: r.lockSeenAt === undefined ? 'never' : iso(r.lockSeenAt) });
     if (!r.forcedAtReboot && !this.p.inWindow(r.name, began)) this.add(2, t, `${r.name}: rebooted outside its window (began ${iso(began)})`, ev);
     const blockedFrom = this.blockedSince(r, began);
     if (blockedFrom !== undefined && blockedFrom <= began - this.p.blockGraceMs) {

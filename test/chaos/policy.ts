@@ -55,6 +55,8 @@ export interface NodeRec {
   strandedSince?: number;
   /** Last time the node was seen holding a slot or cordoned by nodemend. */
   heldUntil?: number;
+  /** Last time the node was seen holding a whole lock (a cluster slot). */
+  lockSeenAt?: number;
   events: string[];
 }
 

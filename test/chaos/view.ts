@@ -138,7 +138,9 @@ export abstract class ClusterView {
   /** Cordoned by nodemend, holding a slot, or (past the lag) in a disrupted phase; never a given-up node. */
   protected disrupted(r: NodeRec, t: number): boolean {
     if (this.lost(r, t)) return false;
-    const held = (r.marker && r.unschedulable) || this.holdsLock(r.name);
+    const locked = this.holdsLock(r.name);
+    if (locked) r.lockSeenAt = t;
+    const held = (r.marker && r.unschedulable) || locked;
     if (held) r.heldUntil = t;
     // The agent publishes its phase after acting: it uncordons and releases first, and says
     // "healthy" a moment later. So a disrupted phase counts once it has stood `lagMs` since it
