@@ -19,6 +19,7 @@ import { stopAll } from './procs.ts';
 import { rollout, type RolloutResult, type Sut } from './rollout.ts';
 import { summarize, type HubFigures, type TreeFigures } from './summary.ts';
 import { formatTable } from './table.ts';
+import { lastJson } from './stats.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const plan = parsePlan(process.argv.slice(2));
@@ -36,7 +37,7 @@ async function shutdown(code: number): Promise<never> {
 process.once('SIGINT', () => void shutdown(130));
 process.once('SIGTERM', () => void shutdown(143));
 
-/** Runs a node script that prints one JSON object on stdout. */
+/** Runs a node script that prints one JSON object (on one line or pretty-printed) last on stdout. */
 function jsonChild<T>(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<T | string> {
   return new Promise((res) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -46,7 +47,7 @@ function jsonChild<T>(args: string[], env: NodeJS.ProcessEnv = process.env): Pro
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => {
       try {
-        res(code === 0 ? (JSON.parse(out.trim().split('\n').pop() ?? '') as T) : `${args[0]} exited ${code}: ${err.slice(-500)}`);
+        res(code === 0 ? (lastJson(out) as T) : `${args[0]} exited ${code}: ${err.slice(-500)}`);
       } catch {
         res(`${args[0]} printed no JSON: ${err.slice(-500)}`);
       }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detections, handoffs, idealMs, maxConcurrentCordoned, median, nodeWork, parseCpuTicks, parseLabels, parseRssAnonKb, parseRssKb, percentile, ratio, sumMetric, type TimelineEvent } from './stats.ts';
+import { detections, handoffs, idealMs, maxConcurrentCordoned, median, nodeWork, parseCpuTicks, lastJson, parseLabels, parseRssAnonKb, parseRssKb, percentile, ratio, sumMetric, type TimelineEvent } from './stats.ts';
 
 const pctCases: { xs: number[]; p: number; want: number }[] = [
   { xs: [], p: 50, want: NaN },
@@ -101,3 +101,8 @@ const concCases: { name: string; evs: TimelineEvent[]; want: number }[] = [
 for (const c of concCases) test(`maxConcurrentCordoned: ${c.name}`, () => assert.equal(maxConcurrentCordoned(c.evs), c.want));
 test('parseRssAnonKb reads RssAnon', () => assert.equal(parseRssAnonKb('VmRSS:\t 216000 kB\nRssAnon:\t  161792 kB\nRssFile:\t 59000 kB\n'), 161792));
 test('parseRssAnonKb names the missing field', () => assert.throws(() => parseRssAnonKb('VmRSS: 1 kB\n'), /RssAnon/));
+test('lastJson reads pretty-printed JSON, or the last line after log lines', () => {
+  assert.deepEqual(lastJson('{\n  "a": 1,\n  "b": [2]\n}\n'), { a: 1, b: [2] });
+  assert.deepEqual(lastJson('starting\n{"nodes":2000}\n'), { nodes: 2000 });
+  assert.throws(() => lastJson('no json here'));
+});

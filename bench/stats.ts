@@ -153,3 +153,14 @@ export function maxConcurrentCordoned(events: readonly TimelineEvent[]): number 
   }
   return max;
 }
+
+/** The JSON document a child printed on stdout: all of it (pretty-printed), else its last line
+ *  (after log lines). Throws when neither parses. */
+export function lastJson(out: string): unknown {
+  const t = out.trim();
+  try {
+    return JSON.parse(t);
+  } catch {
+    return JSON.parse(t.split('\n').pop() ?? '');
+  }
+}

@@ -86,3 +86,15 @@ test('summarize: extension tree timing becomes nodemend-only rows; a failure is 
   const failed = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub: null, missing: {}, settingsNotes: [], tree: 'bench.ts exited 1' }).filter((m) => m.id.startsWith('tree'));
   assert.deepEqual(failed.map((m) => m.notes), [['bench.ts exited 1']]);
 });
+
+test('withHubRows replaces a failed hub row by the figures, in place', async () => {
+  const { withHubRows } = await import('./merge-hub.ts');
+  const hub = { nodes: 2000, clients: 50, snapshotBytesPerNode: 900, throughput: { eventsPerSecond: 5000, latencyP95Ms: 3 }, paced: { ratePerSecond: 1000, latencyP50Ms: 0.2, latencyP95Ms: 0.5, latencyP99Ms: 1 }, deltasDroppedForSlowClients: 0 };
+  const before = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub: 'hub-fanout printed no JSON', missing: {}, settingsNotes: [], tree: { nodes: 2000, firstBuildMs: 1, updateOneNodeMedianMs: 0.5, updateGroupChangeMedianMs: 0.5, update50NodesMedianMs: 1 } });
+  const after = withHubRows(before, hub);
+  const ids = after.map((m) => m.id);
+  assert.deepEqual(ids.filter((x) => x.startsWith('hub')), ['hub-throughput', 'hub-latency-p95', 'hub-snapshot']);
+  assert.ok(ids.indexOf('hub-snapshot') < ids.indexOf('tree-update-one'));
+  assert.equal(after.find((m) => m.id === 'hub-throughput')!.nodemend, 5000);
+  assert.equal(after.length, before.length + 2);
+});
