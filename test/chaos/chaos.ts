@@ -37,6 +37,8 @@ export interface ChaosOptions {
    * checks that with its own arithmetic. Forced reboots are exempt, as documented.
    */
   windowed?: boolean;
+  /** Inject each fault once first, in a seeded order, then at random (the quick run covers every kind). */
+  everyFaultOnce?: boolean;
   /** The simulated agents' own log level (they log to stderr). */
   agentLogLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -126,9 +128,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     fleet.requireReboot(nodes);
     const tr = Date.now();
     const faultEnd = Date.now() + o.faultWindowMs;
+    const plan = o.everyFaultOnce ? [...o.faults].map((f) => [random(), f] as const).sort((a, b) => a[0] - b[0]).map(([, f]) => f) : [];
     while (o.faults.length && Date.now() < faultEnd) {
       await sleep(o.faultEveryMs * (0.3 + 1.4 * random()));
-      const f = o.faults[Math.floor(random() * o.faults.length)];
+      const f = plan.shift() ?? o.faults[Math.floor(random() * o.faults.length)];
       try {
         const line = await inject(w, f);
         injected[f] = (injected[f] ?? 0) + 1;

@@ -8,6 +8,22 @@ import { node, lease, policy, type Case } from './timeline.ts';
 
 const cases: Case[] = [
   {
+    // The agent releases its zone slot, then its cluster slot (seed 2: a healthy, uncordoned
+    // node still held the cluster slot 4 s after the next node of its zone took the zone slot).
+    name: 'a cluster slot left for a moment after the zone slot was released is not a disruption',
+    policy: { concurrency: 3, lagMs: 3000 },
+    steps: [
+      { t: 0, node: { name: 'a', zone: 'z1', phase: 'healthy', boot: 'b2' } },
+      { t: 0, lease: ['nodemend-lock-z1-0', 'a'] },
+      { t: 0, lease: ['nodemend-lock-0', 'a'] },
+      { t: 1000, lease: ['nodemend-lock-z1-0', 'b'] },
+      { t: 1000, lease: ['nodemend-lock-1', 'b'] },
+      { t: 1500, node: { name: 'b', zone: 'z1', phase: 'draining', cordon: 'us' } },
+      { t: 5000, lease: ['nodemend-lock-0', undefined] },
+    ],
+    want: [],
+  },
+  {
     name: 'a reboot without a lock slot breaks promise 1, however short',
     policy: { scope: undefined, lagMs: 3000 },
     steps: [

@@ -12,11 +12,13 @@ const cases: Case[] = [
     steps: [
       { t: 0, node: { name: 'a', zone: 'z1', phase: 'healthy', need: true } },
       { t: 1000, lease: ['nodemend-lock-0', 'a'] },
+      { t: 1000, lease: ['nodemend-lock-z-0', 'a'] },
       { t: 2000, node: { name: 'a', zone: 'z1', cordon: 'us', phase: 'draining', need: true } },
       { t: 3000, node: { name: 'a', zone: 'z1', cordon: 'us', phase: 'rebooting', need: true, ready: false } },
       { t: 9000, node: { name: 'a', zone: 'z1', cordon: 'us', phase: 'verifying', boot: 'b2' } },
       { t: 10_000, node: { name: 'a', zone: 'z1', phase: 'healthy', boot: 'b2' } },
       { t: 11_000, lease: ['nodemend-lock-0', undefined] },
+      { t: 11_000, lease: ['nodemend-lock-z-0', undefined] },
       { t: 100_000, finish: true },
     ],
     want: [],
@@ -49,6 +51,7 @@ const cases: Case[] = [
     name: 'reboot outside the window',
     steps: [
       { t: 1_999_000, lease: ['nodemend-lock-0', 'a'] },
+      { t: 1_999_000, lease: ['nodemend-lock-z-0', 'a'] },
       { t: 2_000_000, node: { name: 'a', phase: 'rebooting' } },
       { t: 2_000_500, node: { name: 'a', phase: 'verifying', boot: 'b2' } },
     ],
@@ -58,6 +61,7 @@ const cases: Case[] = [
     name: 'forced reboot outside the window is allowed',
     steps: [
       { t: 1_999_000, lease: ['nodemend-lock-0', 'a'] },
+      { t: 1_999_000, lease: ['nodemend-lock-z-0', 'a'] },
       { t: 2_000_000, node: { name: 'a', phase: 'rebooting', forced: true } },
       { t: 2_000_500, node: { name: 'a', phase: 'verifying', boot: 'b2' } },
     ],
@@ -68,6 +72,7 @@ const cases: Case[] = [
     steps: [
       { t: 0, node: { name: 'a', phase: 'healthy', block: 'freeze' } },
       { t: 9000, lease: ['nodemend-lock-0', 'a'] },
+      { t: 9000, lease: ['nodemend-lock-z-0', 'a'] },
       { t: 10_000, node: { name: 'a', phase: 'rebooting', forced: true, block: 'freeze' } },
       { t: 11_000, node: { name: 'a', phase: 'verifying', boot: 'b2', block: 'freeze' } },
     ],
@@ -77,6 +82,7 @@ const cases: Case[] = [
     name: 'block set in the same second as the reboot raced the agent',
     steps: [
       { t: 9000, lease: ['nodemend-lock-0', 'a'] },
+      { t: 9000, lease: ['nodemend-lock-z-0', 'a'] },
       { t: 10_000, node: { name: 'a', phase: 'rebooting', block: 'late' } },
       { t: 11_000, node: { name: 'a', phase: 'verifying', boot: 'b2', block: 'late' } },
     ],

@@ -1,7 +1,9 @@
 // The quick chaos run of the test suite: one seeded run of 30 simulated nodes in 2 zones at
-// concurrency 2 (1 per zone), with agents killed (also lock holders), the API server restarted,
-// a holder's Node deleted, slow reboots and people blocking, forcing, cancelling and cordoning,
-// for 60 s. Every promise must hold and the cluster must converge. A failure prints the seed.
+// concurrency 2 (1 per zone), every fault kind at least once (agents killed, also lock holders;
+// the API server restarted; etcd stopped; the hub killed; a holder's Node deleted; a machine
+// dead for good; slow reboots; people blocking, forcing, cancelling and cordoning), for 60 s.
+// Every promise must hold, the hub's client must agree with the API server after each restart,
+// and the cluster must converge. A failure prints the seed.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +16,7 @@ test(`quick chaos run (seed ${SEED})`, { timeout: 600_000 }, async () => {
   const lines: string[] = [];
   const r = await runChaos({
     seed: SEED, nodes: 30, zones: 2, concurrency: 2, perZone: 1, faults: FAULTS,
-    faultWindowMs: 60_000, faultEveryMs: 4000, convergeMs: 300_000, rebootMs: 1500,
+    faultWindowMs: 60_000, faultEveryMs: 4000, convergeMs: 300_000, rebootMs: 1500, everyFaultOnce: true,
     log: (l) => lines.push(l),
   });
   const faults = Object.values(r.faultsInjected).reduce((a, b) => a + b, 0);
@@ -23,6 +25,8 @@ test(`quick chaos run (seed ${SEED})`, { timeout: 600_000 }, async () => {
   assert.ok(faults >= 5, `faults were injected (${faults})\n${replay}`);
   assert.deepEqual(r.violations, [], replay);
   assert.ok(r.converged, `converged; stuck: ${r.stuck.join('; ')}\n${replay}`);
+  assert.ok(r.hub, 'a hub ran');
+  assert.deepEqual([r.hub.failed, r.hub.gaps, r.hub.final], [[], [], true], `the hub's client agreed with the API server\n${replay}`);
   // Not vacuous: the watcher saw the limits reached, so it would have seen them exceeded.
   assert.equal(r.peak.cluster, 2, replay);
   assert.equal(r.peak.scope, 1, replay);

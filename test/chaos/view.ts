@@ -86,15 +86,22 @@ export abstract class ClusterView {
   }
 
   /**
-   * Holds a whole lock: with a scope, the agent takes its scope slot first and then a cluster
-   * slot, and gives the scope slot back when the cluster is full. A scope slot alone is that
-   * moment of asking, not a disruption (the node is neither cordoned nor draining), so only a
-   * cluster slot (`nodemend-lock-<n>`) counts; a node that cordons or drains without one is still
-   * counted through its cordon or its phase.
+   * Holds a whole lock. With a scope the agent takes its scope slot first, then a cluster slot,
+   * and gives the scope slot back when the cluster is full; it releases in the same order (scope
+   * first). Either half alone is a moment of asking or of letting go, not a disruption (the node
+   * is neither cordoned nor draining then), so only both halves count (without a scope, a cluster
+   * slot `nodemend-lock-<n>` is the whole lock). A node that cordons or drains holding half a lock
+   * is still counted, through its cordon or its phase.
    */
   protected holdsLock(node: string): boolean {
-    for (const [name, l] of this.leases) if (l.holder === node && CLUSTER_SLOT.test(name)) return true;
-    return false;
+    let cluster = false;
+    let scope = false;
+    for (const [name, l] of this.leases) {
+      if (l.holder !== node) continue;
+      if (CLUSTER_SLOT.test(name)) cluster = true;
+      else scope = true;
+    }
+    return cluster && (scope || this.p.scope === undefined);
   }
 
   /**

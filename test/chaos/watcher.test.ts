@@ -109,12 +109,14 @@ test('promise 2: a reboot while a person blocks the node', { timeout: 60_000 }, 
   await annotate(n, { 'nodemend.dev/block': 'change freeze' });
   await new Promise((r) => setTimeout(r, 1500));
   // Under a lock, so that only promise 2 is broken (a reboot without one breaks promise 1 too).
+  await holdLease('nodemend-lock-a-0', n);
   await holdLease('nodemend-lock-0', n);
   await new Promise((r) => setTimeout(r, 300));
   await annotate(n, { 'nodemend.dev/state': state('rebooting') });
   await c.setBootId(n, 'boot-2');
   await expectOnly(w, 2);
   assert.match(w.violations[0].message, /while blocked/);
+  await holdLease('nodemend-lock-a-0', null);
   await holdLease('nodemend-lock-0', null);
   await annotate(n, { 'nodemend.dev/block': null, 'nodemend.dev/state': state('healthy') });
   await w.stop();
