@@ -56,6 +56,29 @@ export interface HeldLock {
   /** Stage reached, persisted in the Lease so a restarted agent resumes instead of restarting. */
   stage: 'acquired' | 'cordoned' | 'drained' | 'rebooting';
   stageAt: number;
+  /**
+   * Another node took over one of this lock's slots (`leases` lists only the slots still held).
+   * A lost lock never lets the node reboot: before the reboot it cancels; after it, verification
+   * may finish but the lost slot is not released by this node.
+   */
+  lost?: { reason: string; at: number };
+}
+
+/** A held Lease found taken over by another node (on renewal or on a stage update). */
+export interface LockLost {
+  lease: string;
+  /** The new holder, '' when nobody holds it now. */
+  holder: string;
+  at: number;
+}
+
+/** Thrown by LockPort.update when a held Lease was taken over; onLost listeners were told first. */
+export class LockLostError extends Error {
+  readonly lost: LockLost;
+  constructor(lost: LockLost) {
+    super(`lock lost: Lease ${lost.lease} is now held by ${lost.holder || 'nobody'}`);
+    this.lost = lost;
+  }
 }
 
 export type AcquireResult =
@@ -73,6 +96,8 @@ export interface LockPort {
   release(lock: HeldLock): Promise<void>;
   /** Announces that this node waits for a slot (ordering for the queue view); idempotent. */
   setWaiting(waiting: boolean): Promise<void>;
+  /** Calls back when a held Lease is found taken over (renewal or update); the slot is dropped from the held lock. */
+  onLost?(cb: (lost: LockLost) => void): Disposable;
 }
 
 export interface NodePort {

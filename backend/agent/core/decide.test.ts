@@ -34,6 +34,7 @@ const ann = (a: Record<string, string>, more: Partial<NodeFacts> = {}) => ({ ann
 const FORCE = { 'nodemend.dev/force-reboot': '2026-06-17T11:00:00Z' };
 const BLOCK = { 'nodemend.dev/block': 'quarter close' };
 const PDB = [{ pod: 'default/db-0', pdb: 'default/db', reason: 'allows 0 disruptions' }];
+const LOST = { reason: 'Lease nodemend-lock-0 was taken over by x', at: NOW - 1000 };
 const rebooted = (o: Partial<HeldLock> = {}) => lock({ stage: 'rebooting', stageAt: NOW - 3 * MIN, ...o });
 
 interface Case {
@@ -122,6 +123,14 @@ const cases: Case[] = [
   { name: 'force request removed before the reboot: cancel', f: facts({ lock: lock({ stage: 'cordoned', forced: true }), sentinel: { required: false } }), kind: 'finish', reason: /force-reboot request was removed/ },
   { name: 'sentinel gone while draining: cancel', f: facts({ lock: lock({ stage: 'cordoned' }), sentinel: { required: false } }), kind: 'finish', reason: /nothing asks for it any more/ },
   { name: 'force removed but sentinel still needs it: continue unforced, window applies', f: facts({ lock: lock({ stage: 'drained', forced: true }) }), c: { windows: [NIGHT] }, kind: 'finish', reason: /window closed/ },
+  // Lock lost (a slot taken over by another node): never reboot on it.
+  { name: 'lock lost while acquired: fail (published as failed), release the rest', f: facts({ lock: lock({ lost: LOST }) }), kind: 'finish', phase: 'failed', reason: /^lock lost: Lease nodemend-lock-0 was taken over by x; reboot cancelled/, check: (d) => { const a = finishOf(d); assert.equal(a.outcome, 'failed'); assert.equal(a.record, undefined); } },
+  { name: 'lock lost while draining: fail, uncordon, record', f: facts({ lock: lock({ stage: 'cordoned', lost: LOST }) }, { unschedulable: true, cordonedByUs: true }), kind: 'finish', phase: 'failed', check: (d) => assert.equal(finishOf(d).record?.outcome, 'failed') },
+  { name: 'lock lost when drained, forced: no reboot', f: facts({ lock: lock({ stage: 'drained', forced: true, lost: LOST }) }, ann(FORCE)), kind: 'finish', phase: 'failed' },
+  { name: 'lock lost after the reboot was issued: wait for it, never reissue', f: facts({ lock: rebooted({ lost: LOST }) }), kind: 'wait', phase: 'rebooting' },
+  { name: 'lock lost, the reboot did not happen: fail, not retried', f: facts({ lock: rebooted({ stageAt: NOW - 11 * MIN, lost: LOST }), blockers: { at: NOW, value: [] } }), kind: 'finish', phase: 'failed', reason: /not retried: lock lost/ },
+  { name: 'lock lost after the reboot: verification finishes (uncordon ours)', f: facts({ lock: rebooted({ lost: LOST }) }, { bootId: 'boot-2', unschedulable: true, cordonedByUs: true }), kind: 'uncordon', phase: 'verifying' },
+  { name: 'lock lost after the reboot: success, says so', f: facts({ lock: rebooted({ lost: LOST }) }, { bootId: 'boot-2' }), kind: 'finish', phase: 'healthy', reason: /back in service; lock lost meanwhile/ },
   // Rebooting and after.
   { name: 'reboot issued, boot ID unchanged: wait for the node to go down', f: facts({ lock: rebooted(), rebootIssuedAt: NOW - MIN }), kind: 'wait', phase: 'rebooting', check: (d) => assert.deepEqual(d.action, { kind: 'wait', until: NOW - MIN + 10 * MIN }) },
   { name: 'restarted, boot ID unchanged, before the verify timeout: wait', f: facts({ lock: rebooted() }), kind: 'wait', phase: 'rebooting' },

@@ -6,6 +6,8 @@
 //   rebooting -> boot ID changed? -> Ready -> uncordon if ours -> health gate -> (release delay)
 //                -> post labels, history, clear requests, release
 // Before the reboot, a manual block or a withdrawn request cancels: uncordon and release.
+// A lost lock (a slot taken over by another node) fails the run before the reboot: uncordon if
+// ours, release what is left, never reboot. After the reboot, verification may finish.
 
 import { A } from '../../../protocol/annotations.ts';
 import type { RebootOutcome, RebootRecord } from '../../../protocol/model.ts';
@@ -17,6 +19,7 @@ import type { Decision, Finish } from './types.ts';
 export function holding(c: Ctx, held: HeldLock): Decision {
   if (held.stage === 'rebooting') return afterReboot(c, held);
   const { f, cfg, now } = c;
+  if (held.lost) return finish(c, held, 'failed', `lock lost: ${held.lost.reason}; reboot cancelled, the remaining slots are released`);
   if (c.manual) return finish(c, held, 'cancelled', `reboot cancelled before it started: ${c.manual.text}`);
   if (c.sentinelNo && !c.forcedReq && !c.due) {
     const what = held.forced ? 'the force-reboot request was removed' : 'nothing asks for it any more (no sentinel, no due request)';
@@ -77,6 +80,7 @@ function afterReboot(c: Ctx, held: HeldLock): Decision {
     const deadline = issued + cfg.rebootVerifyTimeoutMs;
     if (now < deadline) return decision(c, 'rebooting', `reboot issued at ${iso(issued)}; waiting for the node to go down (boot ID ${node.bootId})`, wait(deadline));
     const text = `the reboot did not happen within ${dur(cfg.rebootVerifyTimeoutMs)} (boot ID still ${node.bootId})`;
+    if (held.lost) return finish(c, held, 'failed', `${text}; not retried: lock lost: ${held.lost.reason}`);
     if (c.manual) return finish(c, held, 'failed', `${text}; not retried: ${c.manual.text}`);
     if (c.sentinelNo && !c.forcedReq && !c.due) return finish(c, held, 'cancelled', `${text}, and it is no longer needed`);
     return beforeReboot(c, held, `${text}; retrying`);
@@ -100,7 +104,8 @@ function afterReboot(c: Ctx, held: HeldLock): Decision {
     const at = (f.marks.release ?? now) + cfg.lockReleaseDelayMs;
     if (now < at) return decision(c, 'verifying', `back in service; releasing the lock at ${iso(at)} (--lock-release-delay)`, wait(at), marks(c, 'ready', 'release'));
   }
-  return finish(c, held, 'succeeded', `rebooted (${change}) and back in service`);
+  const lost = held.lost ? `; lock lost meanwhile: ${held.lost.reason}` : '';
+  return finish(c, held, 'succeeded', `rebooted (${change}) and back in service${lost}`);
 }
 
 function finish(c: Ctx, held: HeldLock, outcome: RebootOutcome, reason: string, extra: Partial<Finish> = {}): Decision {
@@ -113,7 +118,8 @@ function finish(c: Ctx, held: HeldLock, outcome: RebootOutcome, reason: string, 
   const action: Finish = { kind: 'finish', outcome, reason, clear, postLabels: disrupted, ...extra };
   if (disrupted) action.record = record(c, held, outcome, reason);
   const phase = outcome === 'failed' ? 'failed' : outcome === 'succeeded' ? 'healthy' : 'verifying';
-  return decision(c, disrupted ? phase : 'reboot-required', reason, action);
+  // A failure is published as one even before anything was disrupted (a lock lost at once).
+  return decision(c, disrupted || outcome === 'failed' ? phase : 'reboot-required', reason, action);
 }
 
 function record(c: Ctx, held: HeldLock, outcome: RebootOutcome, reason: string): RebootRecord {

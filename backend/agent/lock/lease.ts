@@ -2,15 +2,17 @@
 // most M holders) and, when scoped, one slot of its scope value (`nodemend-lock-<value>-<i>`, at
 // most N per zone or pool). Every write carries the resourceVersion read, so two agents racing for
 // one slot cannot both win: the loser gets 409, re-reads and retries (bounded). The slot choice and
-// the stale rules are pure (slots.ts); this file only reads, writes and renews.
+// the stale rules are pure (slots.ts); this file finds and acquires the lock; once held, held.ts
+// updates, renews and releases it (and notices when it is lost); waiting.ts keeps the queue markers.
 
 import * as k8s from '@kubernetes/client-node';
-import type { AcquireResult, HeldLock, LockPort, Logger } from '../ports.ts';
+import type { AcquireResult, Disposable, HeldLock, LockLost, LockPort, Logger } from '../ports.ts';
 import { apiMessage, code, isNodeReady, microTime, readyTransition, timeMs, withTimeout } from '../../shared/kube.ts';
 import { errMsg } from '../../shared/log.ts';
 import { choose, clusterSlotName, scopeSlotName, slotIndex, verdict, type HolderStatus, type StaleRules } from './slots.ts';
 import { WaitingMarkers } from './waiting.ts';
 import { K, heldFromAnnotations, metaAnnotations, slotLease } from './meta.ts';
+import { HeldLeases, RETRIES, type Call } from './held.ts';
 
 export interface LeaseLockOptions extends StaleRules {
   node: string;
@@ -29,7 +31,6 @@ export interface LeaseLockOptions extends StaleRules {
   onApiError?: (op: string) => void;
 }
 
-const RETRIES = 6;
 const CALL_MS = 15_000;
 
 interface Group {
@@ -46,8 +47,7 @@ export class LeaseLock implements LockPort {
   private readonly o: LeaseLockOptions;
   private readonly now: () => number;
   private readonly log: Logger;
-  private current: HeldLock | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly mine: HeldLeases;
   private readonly waiting: WaitingMarkers;
 
   constructor(kc: k8s.KubeConfig, opts: LeaseLockOptions, log: Logger) {
@@ -58,6 +58,8 @@ export class LeaseLock implements LockPort {
     this.o = opts;
     this.now = opts.now ?? Date.now;
     this.log = log;
+    const call: Call = (op, p) => this.call(op, p);
+    this.mine = new HeldLeases(this.coord, { node: opts.node, namespace: opts.namespace, renewIntervalMs: opts.renewIntervalMs ?? Math.floor(opts.graceMs / 3), now: this.now }, call, log);
     this.waiting = new WaitingMarkers(this.coord, opts.namespace, opts.node, this.now, opts.cachedLeases, (p) => this.call('wait-marker', p));
   }
 
@@ -65,7 +67,7 @@ export class LeaseLock implements LockPort {
     const leases = await this.listFresh();
     const groups = this.groups() ?? [];
     const mine = leases.filter((l) => l.spec?.holderIdentity === this.o.node && l.metadata?.name?.startsWith('nodemend-lock-'));
-    if (mine.length === 0) return this.keep(undefined);
+    if (mine.length === 0) return this.mine.keep(undefined);
     const cluster = mine.find((l) => slotIndex(l.metadata!.name!) !== undefined);
     const lock = heldFromAnnotations((cluster ?? mine[0]).metadata?.annotations ?? {}, mine.map((l) => l.metadata!.name!), timeMs(cluster?.spec?.acquireTime) ?? this.now());
     // Labels unknown (no groups): cannot judge completeness, so never give anything back.
@@ -77,11 +79,18 @@ export class LeaseLock implements LockPort {
       await this.release(lock);
       return undefined;
     }
-    return this.keep(lock);
+    // Further along, a missing slot was taken over while no agent renewed it: the lock is lost
+    // (never reboot on half a lock); the runtime cancels or, after the reboot, only verifies.
+    if (!complete) {
+      const missing = groups.filter((g) => !mine.some((l) => slotIndex(l.metadata!.name!, g.scopeValue) !== undefined)).map((g) => g.what);
+      lock.lost = { reason: `this node no longer holds its ${missing.join(' and ')} slot (taken over while no agent renewed it)`, at: this.now() };
+      this.log.error('lock lost: found an incomplete lock at start-up', { leases: lock.leases, missing });
+    }
+    return this.mine.keep(lock);
   }
 
   async tryAcquire(meta: Pick<HeldLock, 'wasUnschedulable' | 'bootIdBefore' | 'forced'>): Promise<AcquireResult> {
-    const existing = this.current ?? (await this.held());
+    const existing = this.mine.current ?? (await this.held());
     if (existing) return { ok: true, lock: existing };
     const now = this.now();
     const lock: HeldLock = { leases: [], acquiredAt: now, stage: 'acquired', stageAt: now, ...meta };
@@ -103,34 +112,19 @@ export class LeaseLock implements LockPort {
       throw e;
     }
     this.log.info('lock acquired', { leases: lock.leases });
-    return { ok: true, lock: this.keep(lock)! };
+    return { ok: true, lock: this.mine.keep(lock)! };
   }
 
-  async update(lock: HeldLock): Promise<void> {
-    for (const name of lock.leases) {
-      await this.rewrite(name, 'update', (l) => {
-        l.metadata!.annotations = { ...l.metadata!.annotations, ...metaAnnotations(lock) };
-        l.spec!.renewTime = microTime(this.now());
-        return l;
-      });
-    }
-    this.keep(lock);
+  update(lock: HeldLock): Promise<void> {
+    return this.mine.update(lock);
   }
 
-  async release(lock: HeldLock): Promise<void> {
-    this.keep(undefined);
-    for (const name of lock.leases) {
-      await this.rewrite(name, 'release', (l) => {
-        const ann = { ...l.metadata!.annotations };
-        for (const k of Object.values(K)) if (k !== K.scope) delete ann[k];
-        l.metadata!.annotations = ann;
-        l.spec = { leaseDurationSeconds: l.spec?.leaseDurationSeconds, leaseTransitions: l.spec?.leaseTransitions };
-        return l;
-      }).catch((e) => {
-        if (code(e) !== 404) throw e;
-      });
-    }
-    this.log.info('lock released', { leases: lock.leases });
+  release(lock: HeldLock): Promise<void> {
+    return this.mine.release(lock);
+  }
+
+  onLost(cb: (l: LockLost) => void): Disposable {
+    return this.mine.onLost(cb);
   }
 
   setWaiting(waiting: boolean): Promise<void> {
@@ -139,8 +133,7 @@ export class LeaseLock implements LockPort {
 
   /** Stops renewing (the process is about to exit or the simulated node reboots). */
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.mine.stop();
   }
 
   /**
@@ -225,25 +218,6 @@ export class LeaseLock implements LockPort {
     }
   }
 
-  /** Read-modify-write of one held Lease, refusing to touch it once another node holds it. */
-  private async rewrite(name: string, op: string, change: (l: k8s.V1Lease) => k8s.V1Lease): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const l = await this.call(op, this.coord.readNamespacedLease({ name, namespace: this.o.namespace }));
-      if (l.spec?.holderIdentity !== this.o.node) {
-        if (op === 'release') return;
-        throw new Error(`lock lost: Lease ${name} is now held by ${l.spec?.holderIdentity || 'nobody'}`);
-      }
-      l.metadata!.annotations ??= {};
-      l.spec ??= {};
-      try {
-        await this.call(op, this.coord.replaceNamespacedLease({ name, namespace: this.o.namespace, body: change(l) }));
-        return;
-      } catch (e) {
-        if (code(e) !== 409 || attempt >= RETRIES) throw e;
-      }
-    }
-  }
-
   private async listFresh(): Promise<k8s.V1Lease[]> {
     return (await this.call('list', this.coord.listNamespacedLease({ namespace: this.o.namespace }))).items;
   }
@@ -254,34 +228,6 @@ export class LeaseLock implements LockPort {
     } catch (e) {
       if (code(e) !== 409 && code(e) !== 404) this.o.onApiError?.(`lease-${op}`);
       throw e;
-    }
-  }
-
-  /** Remembers the held lock and keeps its Leases renewed while this process lives. */
-  private keep(lock: HeldLock | undefined): HeldLock | undefined {
-    this.current = lock;
-    const every = this.o.renewIntervalMs ?? Math.floor(this.o.graceMs / 3);
-    if (!lock || every <= 0) {
-      this.stop();
-    } else if (!this.timer) {
-      this.timer = setInterval(() => void this.renew(), every);
-      this.timer.unref();
-    }
-    return lock;
-  }
-
-  private async renew(): Promise<void> {
-    const lock = this.current;
-    if (!lock) return;
-    try {
-      for (const name of lock.leases) {
-        await this.rewrite(name, 'renew', (l) => {
-          l.spec!.renewTime = microTime(this.now());
-          return l;
-        });
-      }
-    } catch (e) {
-      this.log.error('could not renew the lock', { leases: lock.leases, error: errMsg(e) });
     }
   }
 }

@@ -8,7 +8,7 @@
 
 import { decide } from '../core/decide.ts';
 import type { Decision, Facts } from '../core/types.ts';
-import type { Disposable, HeldLock } from '../ports.ts';
+import type { Disposable, HeldLock, LockLost } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
 import { Announcer } from './announce.ts';
 import type { AgentDeps } from './deps.ts';
@@ -55,6 +55,7 @@ export class AgentRuntime {
       this.d.node.onChange(() => this.onNodeChange()),
       this.d.host.watchSentinel(() => this.onSentinelChange()),
     ];
+    if (this.d.lock.onLost) subs.push(this.d.lock.onLost((l) => this.lockLost(l)));
     if (this.d.onLockChange) {
       subs.push(
         this.d.onLockChange(() => {
@@ -136,6 +137,21 @@ export class AgentRuntime {
 
   held(): HeldLock | undefined {
     return this.facts.lock.read ? this.facts.lock.held : undefined;
+  }
+
+  /**
+   * A held slot was taken over: the lock is lost. The decision core then cancels (before the
+   * reboot) or only finishes verifying (after it); a running drain stops at once.
+   */
+  lockLost(l: LockLost): void {
+    const held = this.held();
+    if (!held || !held.leases.includes(l.lease)) return;
+    const reason = `Lease ${l.lease} was taken over by ${l.holder || 'nobody (emptied)'}`;
+    const lost = { reason: held.lost ? `${held.lost.reason}; ${reason}` : reason, at: l.at };
+    this.facts.lock = { read: true, held: { ...held, leases: held.leases.filter((n) => n !== l.lease), lost } };
+    void this.announcer.event('Warning', 'LockLost', `lock lost: ${reason}; ${held.stage === 'rebooting' ? 'the reboot was already issued, finishing verification' : 'the reboot is cancelled'}`);
+    this.recheckDrain();
+    this.wake.kick();
   }
 
   private onNodeChange(): void {

@@ -3,7 +3,7 @@
 // idempotent or guarded, so a step retried after an error (or after a restart) is safe.
 
 import type { Decision, Finish } from '../core/types.ts';
-import type { HeldLock } from '../ports.ts';
+import { LockLostError, type HeldLock } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
 import type { AgentRuntime } from './agent.ts';
 
@@ -71,9 +71,11 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
     }
     case 'cordon': {
       const held = rt.held()!;
+      if (held.lost) return undefined;
       if (Object.keys(config.preRebootLabels).length) await node.setLabels(config.preRebootLabels);
       await node.cordon();
-      await advance(rt, held, 'cordoned');
+      // Lost while cordoning: decide again (it cancels, and uncordons what we cordoned).
+      if (!(await advance(rt, held, 'cordoned'))) return undefined;
       await say.event('Normal', 'Cordoned', 'cordoned by nodemend; draining');
       await say.notify('drain', dec.reason);
       return clock.now() + SETTLE_MS;
@@ -81,9 +83,10 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
     case 'drain':
       return runDrain(rt, rt.held()!, signal);
     case 'reboot': {
+      // The stage must be stored before the node goes down: it is how the next boot resumes. The
+      // write is a compare-and-swap on every held Lease, so a lost lock never reaches host.reboot().
+      if (!(await advance(rt, rt.held()!, 'rebooting'))) return undefined;
       const held = rt.held()!;
-      // The stage must be stored before the node goes down: it is how the next boot resumes.
-      await advance(rt, held, 'rebooting');
       f.rebootIssuedAt = clock.now();
       await say.publish({ ...dec, phase: 'rebooting' }, f.node!, held, clock.now());
       await say.event('Normal', 'Rebooting', `rebooting (boot ID ${f.node!.bootId})`);
@@ -105,10 +108,25 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
   }
 }
 
-async function advance(rt: AgentRuntime, held: HeldLock, stage: HeldLock['stage']): Promise<void> {
-  const next: HeldLock = { ...held, stage, stageAt: rt.deps.clock.now() };
-  await rt.deps.lock.update(next);
+/** Records the next stage in the Lease(s). False when the lock is lost (nothing advanced). */
+async function advance(rt: AgentRuntime, held: HeldLock, stage: HeldLock['stage']): Promise<boolean> {
+  // The freshest view: a slot lost since `held` was read is no longer in it.
+  const cur = rt.held() ?? held;
+  if (cur.lost || cur.acquiredAt !== held.acquiredAt) return false;
+  const next: HeldLock = { ...cur, stage, stageAt: rt.deps.clock.now() };
+  try {
+    await rt.deps.lock.update(next);
+  } catch (e) {
+    // The runtime heard of it through onLost; a port without onLost is told here.
+    if (e instanceof LockLostError) {
+      rt.lockLost(e.lost);
+      return false;
+    }
+    throw e;
+  }
+  if (rt.held()?.lost) return false;
   rt.facts.lock = { read: true, held: next };
+  return true;
 }
 
 async function runDrain(rt: AgentRuntime, held: HeldLock, signal: AbortSignal): Promise<number | undefined> {
@@ -135,7 +153,7 @@ async function runDrain(rt: AgentRuntime, held: HeldLock, signal: AbortSignal): 
         // Progress is published at most every 2 s: every watcher of Nodes sees each write.
         if (clock.now() - lastPublish >= 2000 && rt.last && rt.facts.node) {
           lastPublish = clock.now();
-          void say.publish(rt.last, rt.facts.node, held, clock.now());
+          void say.publish(rt.last, rt.facts.node, rt.held() ?? held, clock.now());
         }
       },
       ac.signal,
@@ -143,7 +161,7 @@ async function runDrain(rt: AgentRuntime, held: HeldLock, signal: AbortSignal): 
     metrics?.observeDrain((clock.now() - started) / 1000, result.ok);
     if (signal.aborted) return undefined;
     if (result.ok) {
-      await advance(rt, held, 'drained');
+      if (!(await advance(rt, held, 'drained'))) return undefined;
       log.info('drained', { seconds: Math.round((clock.now() - started) / 1000) });
       await say.event('Normal', 'Drained', `drained in ${Math.round((clock.now() - started) / 1000)}s`);
     } else {
@@ -199,6 +217,7 @@ async function finish(rt: AgentRuntime, held: HeldLock, a: Finish): Promise<numb
   } else {
     await say.event('Normal', 'RebootCancelled', a.reason);
   }
-  await say.event('Normal', 'LockReleased', `lock ${held.leases.join(', ')} released (${a.outcome})`);
+  // A lost slot is not ours to release: only the rest is (maybe nothing).
+  if (held.leases.length) await say.event('Normal', 'LockReleased', `lock ${held.leases.join(', ')} released (${a.outcome})`);
   return held.stage !== 'acquired' ? now + SETTLE_MS : undefined;
 }
