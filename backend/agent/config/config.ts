@@ -130,7 +130,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   const filterRaw = one('alert-filter-regexp') ?? '';
   const prometheus: AgentConfig['prometheus'] = promUrl
     ? {
-        url: check('prometheus-url', v.httpUrl(promUrl), ''),
+        url: check('prometheus-url', v.httpUrl(promUrl, 'e.g. http://prometheus.monitoring:9090'), ''),
         ...(filterRaw ? { filter: check('alert-filter-regexp', v.regexp(filterRaw), /$^/) } : {}),
         matchOnly: flag('alert-filter-match-only'),
         firingOnly: flag('alert-firing-only'),
@@ -158,7 +158,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
 
   const notifyUrl = (one('notify-url') ?? '').trim();
   const notify: AgentConfig['notify'] = notifyUrl
-    ? { url: check('notify-url', v.httpUrl(notifyUrl), ''), format: check('notify-format', v.oneOf(one('notify-format')!, ['auto', 'json', 'slack'] as const), 'auto') }
+    ? { url: check('notify-url', v.httpUrl(notifyUrl, 'for Slack use its incoming-webhook https URL'), ''), format: check('notify-format', v.oneOf(one('notify-format')!, ['auto', 'json', 'slack'] as const), 'auto') }
     : undefined;
 
   const config: AgentConfig = {

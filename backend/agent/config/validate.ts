@@ -24,16 +24,16 @@ export function oneOf<T extends string>(raw: string, allowed: readonly T[]): V<T
   return (allowed as readonly string[]).includes(s) ? ok(s as T) : no(`expected ${allowed.join(' or ')}, got ${JSON.stringify(raw)}`);
 }
 
-/** An absolute http(s) URL (never logged: it may carry a token). */
-export function httpUrl(raw: string): V<string> {
+/** An absolute http(s) URL (never logged: it may carry a token); `hint` says what fits this flag. */
+export function httpUrl(raw: string, hint: string): V<string> {
   let u: URL;
   try {
     u = new URL(raw.trim());
   } catch {
-    return no('expected an http:// or https:// URL');
+    return no(`expected an http:// or https:// URL (${hint})`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    return no(`expected an http:// or https:// URL, got a ${u.protocol}// URL (for Slack use its incoming-webhook https URL)`);
+    return no(`expected an http:// or https:// URL, got a ${u.protocol}// URL (${hint})`);
   }
   return ok(u.toString());
 }
