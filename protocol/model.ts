@@ -56,6 +56,23 @@ export interface AgentNodeState {
   windowCloses?: string;
   bootId?: string;
   agent: string;
+  /**
+   * RFC3339 of when the health gate wait began after the reboot (phase verifying). Kept here so
+   * that an agent restarted during the gate keeps its timeout instead of starting it again.
+   */
+  healthGateSince?: string;
+}
+
+/**
+ * The health gate start from a published state, in epoch ms, only if it is a plausible one:
+ * an RFC3339 UTC time, not in the future, not before `notBefore` (when this reboot was issued;
+ * an older one belongs to another reboot). Anything else is ignored: the gate then starts anew.
+ */
+export function healthGateSince(s: Pick<AgentNodeState, 'healthGateSince'> | undefined, notBefore: number, now: number): number | undefined {
+  const raw = s?.healthGateSince;
+  if (typeof raw !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(raw)) return undefined;
+  const t = Date.parse(raw);
+  return Number.isFinite(t) && t >= notBefore && t <= now ? t : undefined;
 }
 
 export type RebootOutcome = 'succeeded' | 'failed' | 'cancelled';

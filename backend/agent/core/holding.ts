@@ -91,7 +91,7 @@ function afterReboot(c: Ctx, held: HeldLock): Decision {
   if (node.cordonedByUs) return decision(c, 'verifying', `rebooted (${change}) and Ready; uncordoning`, { kind: 'uncordon' }, m);
   if (cfg.healthGate) {
     const since = f.marks.gate ?? now;
-    const gm = marks(c, 'ready', 'gate');
+    const gm = { ...marks(c, 'ready', 'gate'), gateSince: since };
     const recheck = Math.min(cfg.periodMs, 10_000);
     if (!f.health || f.health.at < since || f.health.at + recheck <= now) return decision(c, 'verifying', `rebooted (${change}); checking the health gate`, { kind: 'check-health' }, gm);
     const h = f.health.value;

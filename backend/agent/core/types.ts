@@ -118,4 +118,6 @@ export interface Decision {
   blockedBy: BlockKind[];
   /** Instants the runtime records now unless already recorded (Facts.marks). */
   mark?: Mark[];
+  /** While the health gate is waited for: since when (published, so a restarted agent keeps the timeout). */
+  gateSince?: number;
 }

@@ -6,6 +6,8 @@
 // is an AbortSignal; the lock is deliberately kept across it, since its stage lets the next
 // process resume (a reboot kills the process while it holds the lock by design).
 
+import { A, parseState } from '../../../protocol/annotations.ts';
+import { healthGateSince } from '../../../protocol/model.ts';
 import { decide } from '../core/decide.ts';
 import type { Decision, Facts } from '../core/types.ts';
 import type { Disposable, HeldLock, LockLost } from '../ports.ts';
@@ -25,6 +27,8 @@ export class AgentRuntime {
   private readonly wake: Wake;
   readonly announcer: Announcer;
   private sentinelDirty = true;
+  /** Set once the lock is read at start-up: look for a health gate already under way. */
+  private restoreGate = false;
   private errors = 0;
   /** Last decision, for tests and /healthz. */
   last: Decision | undefined;
@@ -118,6 +122,11 @@ export class AgentRuntime {
         throw e;
       }
       if (f.lock.held) this.d.log.info('found a held lock at start-up; resuming', { stage: f.lock.held.stage, leases: f.lock.held.leases });
+      this.restoreGate = f.lock.held?.stage === 'rebooting';
+    }
+    if (this.restoreGate && f.node) {
+      this.restoreGate = false;
+      this.restoreGateStart();
     }
     if (this.sentinelDirty) {
       this.sentinelDirty = false;
@@ -133,6 +142,20 @@ export class AgentRuntime {
     this.last = dec;
     await this.announcer.announce(dec, f.node, this.held(), now);
     return execute(this, dec, signal);
+  }
+
+  /**
+   * A previous process of this agent may have been waiting for the health gate: its start, as
+   * published in the node state, keeps the gate's timeout from starting over after a restart.
+   */
+  private restoreGateStart(): void {
+    const held = this.held();
+    if (!held || !this.d.config.healthGate || this.facts.marks.gate !== undefined) return;
+    const st = parseState(this.facts.node?.annotations[A.state]);
+    const since = healthGateSince(st, held.stageAt, this.d.clock.now());
+    if (since === undefined) return;
+    this.facts.marks.gate = since;
+    this.d.log.info('resuming the health gate of the previous agent process', { since: new Date(since).toISOString() });
   }
 
   held(): HeldLock | undefined {

@@ -59,7 +59,7 @@ export class Announcer {
     await this.publish(dec, node, held, now);
   }
 
-  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses'>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
+  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses' | 'gateSince'>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
     const prev = this.published;
     const since = prev && prev.phase === dec.phase ? prev.since : now;
     const state: AgentNodeState = {
@@ -77,6 +77,7 @@ export class Announcer {
     if (dec.windowCloses !== undefined && Number.isFinite(dec.windowCloses)) state.windowCloses = new Date(Math.floor(dec.windowCloses / 60_000) * 60_000).toISOString();
     if (node.bootId) state.bootId = node.bootId;
     if (dec.phase === 'draining' && this.drain) state.drain = this.drain;
+    if (dec.gateSince !== undefined) state.healthGateSince = new Date(dec.gateSince).toISOString();
     const json = JSON.stringify(state);
     if (prev?.json === json) return;
     try {
