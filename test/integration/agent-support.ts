@@ -9,8 +9,18 @@ import * as k8s from '@kubernetes/client-node';
 import { startCluster, type TestCluster } from '../../tools/harness/index.ts';
 import { SimFleet, type FleetOptions } from '../../backend/agent/sim/fleet.ts';
 import { A, parseHistory, parseState } from '../../protocol/annotations.ts';
+import { ensureDaemonSet } from './hub-support.ts';
 
 export const LOCK_NS = 'nodemend';
+
+/**
+ * One node at a time, fast loops: a 3 s period, no drain precheck (tests put PDB-guarded pods on
+ * nodes to hold them in the drain), a 10 s stale-lock grace, slow reboots never freed by timeout.
+ */
+export const ONE_AT_A_TIME: NonNullable<AgentEnvOptions['fleet']> = {
+  flags: ['--period=3s', '--concurrency=1', '--drain-precheck=false', '--stale-lock-grace=10s', '--max-reboot-duration=10m'],
+  evictionRetryMs: 500,
+};
 
 export interface AgentEnvOptions {
   /** Temporary folder name prefix, e.g. 'rec'. */
@@ -22,6 +32,8 @@ export interface AgentEnvOptions {
   setup?: (c: TestCluster, nodes: string[]) => Promise<void>;
   /** The fleet's options without kubeconfig and folder; rebootMs defaults to 1000. */
   fleet?: Omit<FleetOptions, 'kubeconfigPath' | 'dir' | 'rebootMs'> & { rebootMs?: number };
+  /** Create the agent DaemonSet (it carries the cluster-wide block annotations; runs no pod). */
+  daemonSet?: boolean;
   /** Start no fleet (the test starts it). */
   noFleet?: boolean;
 }
@@ -46,6 +58,10 @@ export class AgentEnv {
     const env = new AgentEnv(c, [], dir);
     try {
       env.nodes.push(...(await c.addNodes(o.nodes, { prefix: o.prefix, ...(o.zones ? { zones: o.zones } : {}) })));
+      if (o.daemonSet) {
+        await c.ensureNamespace(LOCK_NS);
+        await ensureDaemonSet(c.apps, LOCK_NS, 'nodemend-agent');
+      }
       await o.setup?.(c, env.nodes);
       if (!o.noFleet) env.fleet = await env.startFleet('', o.fleet);
       return env;

@@ -5,45 +5,38 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCluster, type TestCluster } from '../../tools/harness/index.ts';
 import { runHub, type HubHandle } from '../../backend/hub/main.ts';
-import { SimFleet } from '../../backend/agent/sim/fleet.ts';
 import { silentLogger } from '../../backend/shared/log.ts';
 import { DISRUPTED_PHASES, type Phase } from '../../protocol/model.ts';
-import { ensureDaemonSet, StreamClient } from './hub-support.ts';
+import { AgentEnv } from './agent-support.ts';
+import { StreamClient } from './hub-support.ts';
 
-const NS = 'nodemend';
-let c: TestCluster;
+let env: AgentEnv;
 let hub: HubHandle;
-let fleet: SimFleet;
-let dir: string;
-let nodes: string[];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'nodemend-hub-agents-'));
-  c = await startCluster();
-  await c.ensureNamespace(NS);
-  await ensureDaemonSet(c.apps, NS, 'nodemend-agent');
-  nodes = await c.addNodes(20, { prefix: 'h', zones: ['a', 'b'] });
-  await c.addDeployment({ name: 'web', replicas: 10, pdb: { maxUnavailable: 1 } });
-  hub = await runHub([`--kubeconfig=${c.kubeconfigPath}`, '--listen=127.0.0.1:0', '--listen-trusted=off', '--auth=none', '--heartbeat=1s'], {}, { embedded: true, log: silentLogger });
-  fleet = await SimFleet.start(nodes, {
-    kubeconfigPath: c.kubeconfigPath,
-    dir,
-    rebootMs: 1500,
-    flags: ['--concurrency=2', '--period=5s', '--metrics-port=0', '--metrics-host=127.0.0.1', '--ds-namespace=nodemend'],
-    evictionRetryMs: 300,
+  env = await AgentEnv.start({
+    name: 'hub-agents',
+    nodes: 20,
+    prefix: 'h',
+    zones: ['a', 'b'],
+    daemonSet: true,
+    // The hub watches before the agents start, so it sees every step.
+    setup: async (c) => {
+      await c.addDeployment({ name: 'web', replicas: 10, pdb: { maxUnavailable: 1 } });
+      hub = await runHub([`--kubeconfig=${c.kubeconfigPath}`, '--listen=127.0.0.1:0', '--listen-trusted=off', '--auth=none', '--heartbeat=1s'], {}, { embedded: true, log: silentLogger });
+    },
+    fleet: {
+      rebootMs: 1500,
+      flags: ['--concurrency=2', '--period=5s', '--metrics-port=0', '--metrics-host=127.0.0.1', '--ds-namespace=nodemend'],
+      evictionRetryMs: 300,
+    },
   });
 });
 
 after(async () => {
-  await fleet?.stop();
   await hub?.stop();
-  await c?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await env?.stop();
 });
 
 test('a rolling reboot of 20 nodes by the real agents, observed through the stream in order', async () => {
@@ -66,7 +59,7 @@ test('a rolling reboot of 20 nodes by the real agents, observed through the stre
   };
   const t = setInterval(record, 20);
   const t0 = Date.now();
-  fleet.requireReboot(nodes);
+  env.fleet.requireReboot(env.nodes);
   try {
     await client.until(
       'every node rebooted once',
@@ -80,7 +73,7 @@ test('a rolling reboot of 20 nodes by the real agents, observed through the stre
   const took = Date.now() - t0;
   assert.deepEqual(client.gaps, [], 'no sequence gaps');
   assert.ok(maxDisrupted <= 2, `at most 2 nodes disrupted at once as seen by the stream, saw ${maxDisrupted}`);
-  for (const n of nodes) {
+  for (const n of env.nodes) {
     const phases = seen.get(n) ?? [];
     const order = ['draining', 'rebooting', 'healthy'].map((p) => phases.lastIndexOf(p as Phase));
     assert.ok(order[0] >= 0 && order[0] < order[1] && order[1] < order[2], `${n} went draining -> rebooting -> healthy, saw ${phases.join(' > ')}`);
