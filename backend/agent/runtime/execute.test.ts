@@ -1,0 +1,114 @@
+// Safety rules of the runtime's actions, with fake ports: the reboot is never issued unless its
+// stage was stored in every held Lease (an API error or a lost slot stops it); a lost lock never
+// cordons; blockers and the health gate fail closed when they throw.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../config/config.ts';
+import type { Decision } from '../core/types.ts';
+import { LockLostError, type HeldLock, type LockPort, type NodeFacts, type NodePort } from '../ports.ts';
+import { AgentRuntime } from './agent.ts';
+import { execute } from './execute.ts';
+
+const NOW = Date.parse('2026-06-17T12:00:00Z');
+const HELD: HeldLock = { leases: ['nodemend-lock-0', 'nodemend-lock-a-0'], acquiredAt: NOW - 60_000, stage: 'drained', stageAt: NOW - 1000, bootIdBefore: 'b1', wasUnschedulable: false, forced: false };
+const FACTS: NodeFacts = { name: 'n1', ready: true, unschedulable: true, cordonedByUs: true, bootId: 'b1', labels: {}, annotations: {}, resourceVersion: '1' };
+
+interface World {
+  rt: AgentRuntime;
+  calls: string[];
+  events: string[];
+}
+
+function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean } = {}): World {
+  const calls: string[] = [];
+  const events: string[] = [];
+  const parsed = parseConfig(['--node-id=n1', '--health-gate=true'], {});
+  assert.ok(parsed.ok);
+  const lock: LockPort = {
+    held: async () => HELD,
+    tryAcquire: async () => ({ ok: false, reason: 'full' }),
+    update: o.update ?? (async () => void calls.push('update')),
+    release: async (l) => void calls.push(`release ${l.leases.join(',')}`),
+    setWaiting: async () => {},
+  };
+  const node: Partial<NodePort> = {
+    facts: () => FACTS,
+    clusterAnnotations: () => ({}),
+    cordon: async () => void calls.push('cordon'),
+    uncordon: async () => void calls.push('uncordon'),
+    publishState: async () => {},
+    event: async (type, reason, message) => void events.push(`${type} ${reason}: ${message}`),
+    setLabels: async () => {},
+  };
+  const rt = new AgentRuntime({
+    config: parsed.config,
+    node: node as NodePort,
+    lock,
+    drain: { precheck: async () => [], drain: async () => ({ ok: true }) },
+    host: { checkSentinel: async () => ({ required: true }), watchSentinel: () => ({ dispose() {} }), reboot: async () => void calls.push('REBOOT') },
+    blockers: [{ name: 'prometheus-alerts', check: async () => (o.blockerThrows ? Promise.reject(new Error('socket hang up')) : { blocked: false }) }],
+    healthGate: { check: async () => (o.gateThrows ? Promise.reject(new Error('etcd timeout')) : { healthy: true }) },
+    notifier: { notify: async () => {} },
+    clock: { now: () => NOW, sleep: async () => {} },
+    random: () => 0.5,
+    log: { info() {}, warn() {}, error() {} },
+    agent: 'test',
+  });
+  rt.facts.node = FACTS;
+  rt.facts.lock = { read: true, held: HELD };
+  return { rt, calls, events };
+}
+
+const dec = (action: Decision['action']): Decision => ({ action, phase: 'rebooting', reason: 'test', rebootRequired: true, forced: false, waiting: false, warnings: [], blockedBy: [] });
+const signal = new AbortController().signal;
+
+test('reboot: stage stored in the Lease first, then the reboot', async () => {
+  const w = world();
+  await execute(w.rt, dec({ kind: 'reboot' }), signal);
+  assert.deepEqual(w.calls, ['update', 'REBOOT']);
+  assert.equal(w.rt.held()?.stage, 'rebooting');
+});
+
+test('reboot: the stage write fails (API down) -> no reboot, the error reaches the loop', async () => {
+  const w = world({ update: async () => Promise.reject(new Error('connection refused')) });
+  await assert.rejects(execute(w.rt, dec({ kind: 'reboot' }), signal), /connection refused/);
+  assert.ok(!w.calls.includes('REBOOT'));
+});
+
+test('reboot: a slot found taken over on the stage write -> no reboot, the lock is marked lost', async () => {
+  const w = world({ update: async () => Promise.reject(new LockLostError({ lease: 'nodemend-lock-0', holder: 'n9', at: NOW })) });
+  assert.equal(await execute(w.rt, dec({ kind: 'reboot' }), signal), undefined);
+  assert.ok(!w.calls.includes('REBOOT'));
+  assert.deepEqual(w.rt.held()?.leases, ['nodemend-lock-a-0'], 'the lost slot is no longer ours');
+  assert.match(w.rt.held()?.lost?.reason ?? '', /nodemend-lock-0 was taken over by n9/);
+  assert.match(w.events.join('\n'), /Warning LockLost: lock lost: Lease nodemend-lock-0 was taken over by n9; the reboot is cancelled/);
+});
+
+test('reboot and cordon: a lock already known lost writes nothing and never reboots or cordons', async () => {
+  for (const kind of ['reboot', 'cordon'] as const) {
+    const w = world();
+    w.rt.lockLost({ lease: 'nodemend-lock-0', holder: 'n9', at: NOW });
+    await execute(w.rt, dec({ kind }), signal);
+    assert.deepEqual(w.calls, [], `${kind}: nothing done`);
+  }
+});
+
+test('finish after a lost slot releases only the slots still held', async () => {
+  const w = world();
+  w.rt.lockLost({ lease: 'nodemend-lock-0', holder: 'n9', at: NOW });
+  await execute(w.rt, dec({ kind: 'finish', outcome: 'failed', reason: 'lock lost', clear: [], postLabels: true }), signal);
+  assert.deepEqual(w.calls, ['uncordon', 'release nodemend-lock-a-0']);
+});
+
+test('a blocker that throws blocks (fail closed), with the reason', async () => {
+  const w = world({ blockerThrows: true });
+  await execute(w.rt, dec({ kind: 'check-blockers' }), signal);
+  assert.deepEqual(w.rt.facts.blockers?.value, [{ name: 'prometheus-alerts', reason: 'cannot evaluate: socket hang up' }]);
+});
+
+test('a health gate that throws is not healthy (fail closed), with the reason', async () => {
+  const w = world({ gateThrows: true });
+  await execute(w.rt, dec({ kind: 'check-health' }), signal);
+  assert.deepEqual(w.rt.facts.health?.value, { healthy: false, reason: 'cannot evaluate the health gate: etcd timeout' });
+});
