@@ -5,11 +5,13 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { waitFor } from './procs.ts';
+// While present, KWOK leaves the node NotReady (kwok-stages.yaml): a simulated reboot in progress.
+// Defined once, by the simulator that sets it, so the two can never disagree.
+import { SIM_DOWN } from '../../backend/agent/sim/nodes.ts';
 
+export { SIM_DOWN };
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const POOL_LABEL = 'nodemend.dev/pool';
-/** While present, KWOK leaves the node NotReady: a simulated reboot in progress. */
-export const SIM_DOWN = 'nodemend.dev/sim-down';
 
 const merge = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const IMAGE = 'registry.invalid/nodemend/sim:1';

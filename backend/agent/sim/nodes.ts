@@ -5,6 +5,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 
+/** The one definition (tools/harness re-exports it; tools/harness/kwok-stages.yaml matches on it). */
 export const SIM_DOWN = 'nodemend.dev/sim-down';
 
 const merge = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
