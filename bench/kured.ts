@@ -128,6 +128,6 @@ export class KuredSystem implements SystemUnderTest {
     ];
     const env = { PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(this.c.cp.info.apiPort) };
     const [cmd, argv] = inPrivateMounts([[this.secretsDir, SA_MOUNT], [this.shim, '/usr/bin/nsenter']], this.bin, args);
-    return spawnAgent(node, cmd, argv, env, join(nodeDir, 'kured.log'));
+    return spawnAgent(node, cmd, argv, env, join(nodeDir, 'kured.log'), { metricsPort });
   }
 }

@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestCluster } from '../tools/harness/index.ts';
-import { agentHome, inPrivateMounts, NSENTER_SHIM, spawnAgent } from './procs.ts';
+import { agentHome, httpOk, inPrivateMounts, NSENTER_SHIM, spawnAgent } from './procs.ts';
 import type { AgentProc, RolloutSettings, SystemUnderTest } from './sut.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -82,9 +82,16 @@ export class NodemendSystem implements SystemUnderTest {
     return null;
   }
 
-  /** The agent acts on start (informers synced, sentinel watched); 5 s covers the sync. */
+  /** After /readyz (informers synced), 5 s more for the first reconcile and state write. */
   warmupMs(): number {
     return 5000;
+  }
+
+  /** The agent's /readyz: its informers have synced. Under load 20 agents starting together
+   *  take 10 to 20 s to get there (a fixed 5 s warm-up let sentinels meet agents still
+   *  starting, which the detection figure then counted). */
+  ready(p: AgentProc): Promise<boolean> {
+    return p.metricsPort === undefined ? Promise.resolve(true) : httpOk(p.metricsPort, '/readyz');
   }
 
   lock = { path: `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, query: {}, holders: leaseHolders };
@@ -152,6 +159,6 @@ export class NodemendSystem implements SystemUnderTest {
     const [cmd, argv] = inPrivateMounts([[this.shim, '/usr/bin/nsenter']], process.execPath, args);
     // The image's environment (Dockerfile ENV), not the bench's own NODE_OPTIONS.
     const env = { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: this.envNodeOptions };
-    return spawnAgent(node, cmd, argv, env, join(nodeDir, 'agent.log'), variant);
+    return spawnAgent(node, cmd, argv, env, join(nodeDir, 'agent.log'), { variant, metricsPort });
   }
 }

@@ -39,13 +39,13 @@ export async function agentHome(dir: string, system: string, node: string, reboo
   return { nodeDir, rebootScript, metricsPort: await freePort() };
 }
 
-export function spawnAgent(node: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath: string, variant?: string): AgentProc {
+export function spawnAgent(node: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath: string, o: { variant?: string; metricsPort?: number } = {}): AgentProc {
   const fd = openSync(logPath, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${cmd} for ${node}; see ${logPath}`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const p: AgentProc = { node, pid: child.pid, exited, logPath, ...(variant !== undefined ? { variant } : {}) };
+  const p: AgentProc = { node, pid: child.pid, exited, logPath, ...(o.variant !== undefined ? { variant: o.variant } : {}), ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}) };
   live.set(child.pid, p);
   void exited.then(() => live.delete(p.pid));
   return p;
@@ -74,4 +74,15 @@ export const TICKS_PER_SECOND = 100;
 /** CPU use between two samples, in percent of one core. */
 export function cpuPercent(a: ProcSample, b: ProcSample): number {
   return ((b.cpuTicks - a.cpuTicks) / TICKS_PER_SECOND) / ((b.t - a.t) / 1000) * 100;
+}
+
+/** GET http://127.0.0.1:<port><path> answers 200 (within 2 s). */
+export async function httpOk(port: number, path: string): Promise<boolean> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) });
+    await r.body?.cancel();
+    return r.status === 200;
+  } catch {
+    return false;
+  }
 }

@@ -42,6 +42,25 @@ export interface RolloutResult {
   drains: DrainFootprint[];
   /** Why the rollout stopped early (an agent crashed), if it did. */
   error?: string;
+  /** From starting the agents to the sentinels (ready wait, warm-up, idle measurements). */
+  warmupMs?: number;
+  /** From starting the agents until every one said it was ready, when the system can say. */
+  readyMs?: number;
+}
+
+/** Waits until `sut.ready` holds for every agent (polled every 500 ms); ms taken, or null when
+ *  the system has no readiness check. Gives up (and says so by throwing) after `timeoutMs`. */
+export async function waitAllReady(sut: SystemUnderTest, procs: ReadonlyMap<string, AgentProc>, timeoutMs: number, stop: () => boolean): Promise<number | null> {
+  if (!sut.ready) return null;
+  const t = Date.now();
+  const pending = new Set(procs.values());
+  while (pending.size > 0) {
+    if (stop()) return Date.now() - t;
+    if (Date.now() - t > timeoutMs) throw new Error(`${sut.name}: ${pending.size} agents not ready after ${timeoutMs / 1000} s (e.g. ${[...pending][0].node}, see ${[...pending][0].logPath})`);
+    await Promise.all([...pending].map(async (p) => { if (await sut.ready!(p)) pending.delete(p); }));
+    if (pending.size > 0) await sleep(500);
+  }
+  return Date.now() - t;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,10 +106,14 @@ export async function rollout(o: RolloutOptions): Promise<RolloutResult> {
     killed.add(p.pid);
     await powerOff(p);
   };
+  const started = Date.now();
   await Promise.all(nodes.map(startAgent));
   // Let every agent finish starting and pass its first poll, so the sentinel meets a running
   // agent as in production, where agents run for weeks before a reboot is needed.
+  const readyMs = await waitAllReady(sut, procs, 180_000, () => crashed.length > 0);
+  if (readyMs !== null) o.log(`  ${sut.name}: every agent ready ${(readyMs / 1000).toFixed(1)} s after start`);
   await sleep(sut.warmupMs(settings));
+  const warmupMs = Date.now() - started;
   if (crashed.length === 0 && o.onIdle) await o.onIdle(procs);
 
   const t0 = Date.now();
@@ -156,5 +179,5 @@ export async function rollout(o: RolloutOptions): Promise<RolloutResult> {
   obs.stop();
   for (const n of nodes) rmSync(sentinel(n), { force: true });
   const ends = obs.events.filter((e) => e.kind === 'release' || e.kind === 'uncordon').map((e) => e.t);
-  return { system: sut.name, settings, nodes: nodes.length, completed, t0, wallMs: (ends.length ? Math.max(...ends) : Date.now()) - t0, events: obs.events, drains, ...(crashed.length ? { error: crashed.join('; ') } : {}) };
+  return { system: sut.name, settings, nodes: nodes.length, completed, t0, warmupMs, ...(readyMs !== null ? { readyMs } : {}), wallMs: (ends.length ? Math.max(...ends) : Date.now()) - t0, events: obs.events, drains, ...(crashed.length ? { error: crashed.join('; ') } : {}) };
 }

@@ -9,6 +9,8 @@ export interface AgentProc {
   logPath: string;
   /** Which command-line variant this process runs (nodemend footprint experiments). */
   variant?: string;
+  /** Port of its metrics server on 127.0.0.1. */
+  metricsPort?: number;
 }
 
 export interface LockView {
@@ -34,8 +36,10 @@ export interface SystemUnderTest {
   /** Starts the agent for a node. `sentinel` is the file whose existence means "reboot needed";
    *  `rebootMarker` is the file the agent's reboot command must create. */
   start(node: string, opts: { sentinel: string; rebootMarker: string; settings: RolloutSettings }): Promise<AgentProc>;
-  /** How long after start before the agent is in its steady state (first polls done). */
+  /** How long after start (and after `ready`, if given) before the agent is in its steady state. */
   warmupMs(settings: RolloutSettings): number;
+  /** Whether a started agent says it is ready (caches synced); the rollout waits for every agent. */
+  ready?(p: AgentProc): Promise<boolean>;
   lock: LockView;
   /** Removes lock state between runs so each run starts clean. */
   resetLock(): Promise<void>;

@@ -171,3 +171,15 @@ test('agentNodeCommand: the DaemonSet container NODE_OPTIONS replaces the image 
   assert.deepEqual([cmd.envNodeOptions, cmd.cliOptions], ['--enable-source-maps', ['--lite-mode']]);
   assert.throws(() => agentNodeCommand(ds('      - name: hub\n'), docker), /no container named "agent"/);
 });
+
+test('waitAllReady waits for every agent, is null without a readiness check, and gives up', async () => {
+  const { waitAllReady } = await import('./rollout.ts');
+  const procs = new Map(['a', 'b'].map((n) => [n, { node: n, pid: 1, exited: Promise.resolve(), logPath: `/log/${n}` }]));
+  let calls = 0;
+  const sut = { name: 'nodemend', ready: async (p: { node: string }) => p.node === 'a' || ++calls > 2 } as never;
+  assert.ok((await waitAllReady(sut, procs, 10_000, () => false))! >= 0);
+  assert.ok(calls >= 3);
+  assert.equal(await waitAllReady({ name: 'kured' } as never, procs, 10_000, () => false), null);
+  const never = { name: 'nodemend', ready: async () => false } as never;
+  await assert.rejects(waitAllReady(never, procs, 600, () => false), /2 agents not ready after 0.6 s \(e.g. a, see \/log\/a\)/);
+});
