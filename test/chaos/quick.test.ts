@@ -1,7 +1,9 @@
-// The quick chaos run of the test suite: one seeded run of 30 simulated nodes in 2 zones at
+// The quick chaos run of the test suite: one seeded run of 20 simulated nodes in 2 zones at
 // concurrency 2 (1 per zone), every fault kind at least once (agents killed, also lock holders;
 // the API server restarted; etcd stopped; the hub killed; a holder's Node deleted; a machine
-// dead for good; slow reboots; people blocking, forcing, cancelling and cordoning), for 60 s.
+// dead for good; slow reboots; people blocking, forcing, cancelling and cordoning), for 45 s.
+// 20 nodes, not 30, to stay near 3 minutes on the loaded 2-core machine (the full runs of
+// `npm run chaos` cover 30 to 100).
 // Every promise must hold, the hub's client must agree with the API server after each restart,
 // and the cluster must converge. A failure prints the seed.
 
@@ -11,18 +13,21 @@ import { runChaos } from './chaos.ts';
 import { FAULTS } from './faults.ts';
 
 const SEED = Number(process.env.NODEMEND_CHAOS_SEED ?? 7);
+const NODES = 20;
 
 test(`quick chaos run (seed ${SEED})`, { timeout: 600_000 }, async () => {
   const lines: string[] = [];
   const r = await runChaos({
-    seed: SEED, nodes: 30, zones: 2, concurrency: 2, perZone: 1, faults: FAULTS,
-    faultWindowMs: 60_000, faultEveryMs: 4000, convergeMs: 300_000, rebootMs: 1500, everyFaultOnce: true,
+    seed: SEED, nodes: NODES, zones: 2, concurrency: 2, perZone: 1, faults: FAULTS,
+    faultWindowMs: 45_000, faultEveryMs: 3000, convergeMs: 300_000, rebootMs: 1500, everyFaultOnce: true,
     log: (l) => lines.push(l),
   });
   const faults = Object.values(r.faultsInjected).reduce((a, b) => a + b, 0);
   console.log(`# chaos seed ${SEED}: ${faults} faults ${JSON.stringify(r.faultsInjected)}, ${r.reboots} reboots, peak disrupted ${r.peak.cluster}/2 overall and ${r.peak.scope}/1 per zone, ${r.violations.length} violations, converged ${r.converged} in ${Math.round(r.convergeMs / 1000)} s after the faults`);
   const replay = `replay: NODEMEND_CHAOS_SEED=${SEED} node --test test/chaos/quick.test.ts\n${lines.join('\n')}\nviolations: ${JSON.stringify(r.violations, null, 1)}`;
-  assert.ok(faults >= 5, `faults were injected (${faults})\n${replay}`);
+  // Each kind is tried once; a try that needs the API server while another fault has it down
+  // fails and is not counted, so allow a few.
+  assert.ok(Object.keys(r.faultsInjected).length >= FAULTS.length - 3, `most fault kinds were injected (${Object.keys(r.faultsInjected).join(', ')})\n${replay}`);
   assert.deepEqual(r.violations, [], replay);
   assert.ok(r.converged, `converged; stuck: ${r.stuck.join('; ')}\n${replay}`);
   assert.ok(r.hub, 'a hub ran');
@@ -30,5 +35,6 @@ test(`quick chaos run (seed ${SEED})`, { timeout: 600_000 }, async () => {
   // Not vacuous: the watcher saw the limits reached, so it would have seen them exceeded.
   assert.equal(r.peak.cluster, 2, replay);
   assert.equal(r.peak.scope, 1, replay);
-  assert.ok(r.reboots >= 25, `most nodes rebooted (${r.reboots})\n${replay}`);
+  // All but the dead machine, the deleted holder and the node pinned by a PDB (and one slack).
+  assert.ok(r.reboots >= NODES - 4, `most nodes rebooted (${r.reboots})\n${replay}`);
 });
