@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { waitFor } from '../../tools/harness/index.ts';
 import { A, parseState } from '../../protocol/annotations.ts';
-import { AgentEnv, guardedPod, ONE_AT_A_TIME } from './agent-support.ts';
+import { AgentEnv, guardedPod, LOCK_NS, ONE_AT_A_TIME } from './agent-support.ts';
 
 let env: AgentEnv;
 
@@ -20,14 +20,21 @@ before(async () => {
     nodes: 3,
     prefix: 'q',
     setup: (c, nodes) => guardedPod(c, nodes[0], 'held-0', 'pdb-0'),
-    // Its short period makes the old flapping visible (a stale acquire failure every 3 s).
-    fleet: ONE_AT_A_TIME,
+    // Its short period makes the old flapping visible (a stale acquire failure every 3 s); the
+    // taint while waiting is a Node write too, so a waiting marker that flaps shows up as writes.
+    fleet: { ...ONE_AT_A_TIME, flags: [...ONE_AT_A_TIME.flags!, '--prefer-no-schedule-taint=nodemend.dev/waiting'] },
   });
 }, { timeout: 240_000 });
 
 after(async () => {
   await env?.stop();
 });
+
+/** The waiting markers (Lease name -> uid). */
+async function waitMarkers(): Promise<Map<string, string>> {
+  const l = await env.coord.listNamespacedLease({ namespace: LOCK_NS });
+  return new Map(l.items.filter((x) => x.metadata!.name!.startsWith('nodemend-wait-')).map((x) => [x.metadata!.name!, x.metadata!.uid!]));
+}
 
 /** Counts writes to the metadata or spec of `watched` Nodes (status-only updates are skipped). */
 async function countWrites(watched: string[], ms: number): Promise<{ writes: Map<string, number>; states: Map<string, string[]> }> {
@@ -59,6 +66,8 @@ test('waiting agents write their Node a handful of times while another node hold
   for (const w of waiters) await waitFor(`${w} waits for the lock`, async () => (await env.state(w))?.phase === 'waiting-lock', 20_000);
 
   // The holder is stuck behind its PDB: its drain goes on, the waiters wait.
+  const markers = await waitMarkers();
+  assert.equal(markers.size, waiters.length, 'each waiter has a queue marker');
   const draining = await countWrites(waiters, 10_000);
   // The holder goes down mid-reboot: "NotReady, rebooting for Ns" changes every second.
   await env.fleet.killAgent(holder);
@@ -79,4 +88,11 @@ test('waiting agents write their Node a handful of times while another node hold
     assert.match(st!.reason, /lock slot/, 'the reason still says what it waits for');
   }
   assert.equal(env.fleet.reboots.length, 0, 'nobody rebooted: the holder keeps its slot');
+  // The queue markers were never re-created: the queue order (oldest marker first) holds.
+  assert.deepEqual(await waitMarkers(), markers, 'the same waiting markers (uid) throughout');
+  for (const w of waiters) assert.ok((await env.read(w)).spec?.taints?.some((t) => t.key === 'nodemend.dev/waiting' && t.effect === 'PreferNoSchedule'), `${w} keeps its taint`);
+  // Leaving the queue takes the marker and the taint away.
+  env.fleet.clearReboot(waiters);
+  for (const w of waiters) await waitFor(`${w} left the queue`, async () => !(await env.read(w)).spec?.taints?.some((t) => t.key === 'nodemend.dev/waiting'), 15_000);
+  await waitFor('no waiting markers left', async () => (await waitMarkers()).size === 0, 10_000);
 });

@@ -46,7 +46,10 @@ export class Announcer {
     metrics?.setRebootRequired(dec.rebootRequired);
     metrics?.setLockHeld(held !== undefined);
     if (!GATHER.has(dec.action.kind)) metrics?.setBlocked(dec.blockedBy);
-    if (this.waiting !== dec.waiting) {
+    // A gathering step (re-checking blockers or the precheck every period) says nothing about the
+    // queue: toggling on it deleted and re-created the marker (losing the place in the queue) and
+    // flipped the taint, one Node write per period per waiting node.
+    if (!GATHER.has(dec.action.kind) && this.waiting !== dec.waiting) {
       try {
         await this.d.lock.setWaiting(dec.waiting);
         if (this.d.config.preferNoScheduleTaint) await this.d.node.setPreferNoScheduleTaint(this.d.config.preferNoScheduleTaint, dec.waiting);
