@@ -65,13 +65,13 @@ export class LeaseLock implements LockPort {
 
   async held(): Promise<HeldLock | undefined> {
     const leases = await this.listFresh();
-    const groups = this.groups() ?? [];
+    // Labels unknown (informer not synced): the scope slot cannot be judged, the cluster slot can.
+    const groups = this.groups() ?? [this.clusterGroup()];
     const mine = leases.filter((l) => l.spec?.holderIdentity === this.o.node && l.metadata?.name?.startsWith('nodemend-lock-'));
     if (mine.length === 0) return this.mine.keep(undefined);
     const cluster = mine.find((l) => slotIndex(l.metadata!.name!) !== undefined);
     const lock = heldFromAnnotations((cluster ?? mine[0]).metadata?.annotations ?? {}, mine.map((l) => l.metadata!.name!), timeMs(cluster?.spec?.acquireTime) ?? this.now());
-    // Labels unknown (no groups): cannot judge completeness, so never give anything back.
-    const complete = groups.length === 0 || groups.every((g) => mine.some((l) => slotIndex(l.metadata!.name!, g.scopeValue) !== undefined));
+    const complete = groups.every((g) => mine.some((l) => slotIndex(l.metadata!.name!, g.scopeValue) !== undefined));
     // Crashed between the scope and the cluster slot: nothing disruptive happened yet (stage
     // 'acquired'), so give the partial lock back rather than act on half a lock.
     if (!complete && lock.stage === 'acquired') {
@@ -150,8 +150,12 @@ export class LeaseLock implements LockPort {
       const value = labels[label] ?? '';
       out.push({ what: `${label}=${value}`, limit, scopeValue: value, scopeText: `${label}=${value}`, nameOf: (i) => scopeSlotName(value, i) });
     }
-    out.push({ what: 'cluster', limit: this.o.clusterLimit, scopeText: 'cluster', nameOf: clusterSlotName });
+    out.push(this.clusterGroup());
     return out;
+  }
+
+  private clusterGroup(): Group {
+    return { what: 'cluster', limit: this.o.clusterLimit, scopeText: 'cluster', nameOf: clusterSlotName };
   }
 
   private async acquireIn(g: Group, lock: HeldLock): Promise<{ ok: true; name: string } | { ok: false; reason: string; summary?: string }> {
