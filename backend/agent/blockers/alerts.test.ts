@@ -63,3 +63,21 @@ test('alerts blocker: unreachable Prometheus blocks; a bad URL is refused at con
   assert.throws(() => new AlertsBlocker({ url: 'prometheus:9090' }), /prometheus-url: must be http or https/);
   assert.throws(() => new AlertsBlocker({ url: 'not a url' }), /prometheus-url: not a URL/);
 });
+
+test('alerts blocker: user:password in the URL goes as Basic auth, never into a reason', async () => {
+  let seen: string | undefined;
+  const s = createServer((req, res) => {
+    seen = req.headers.authorization;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { alerts: [] } }));
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  assert.deepEqual(await new AlertsBlocker({ url: `http://prom:s%40cret@127.0.0.1:${port}/` }).check(), { blocked: false });
+  assert.equal(seen, `Basic ${Buffer.from('prom:s@cret').toString('base64')}`);
+  s.closeAllConnections();
+  await new Promise((r) => s.close(r));
+  // Unreachable now: the reason says so without the password.
+  const r = await new AlertsBlocker({ url: `http://prom:s%40cret@127.0.0.1:${port}/` }).check();
+  assert.ok(r.blocked);
+  assert.doesNotMatch(r.reason, /cret/);
+});

@@ -26,6 +26,8 @@ export class AlertsBlocker implements Blocker {
   readonly name = 'prometheus-alerts';
   private readonly o: AlertsOptions;
   private readonly endpoint: string;
+  /** Basic auth from user:password in the URL (as Kured accepts it), sent as a header: fetch refuses credentials in a URL, and its error quoted them. */
+  private readonly auth: string | undefined;
 
   constructor(o: AlertsOptions) {
     let u: URL;
@@ -36,14 +38,17 @@ export class AlertsBlocker implements Blocker {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`prometheus-url: must be http or https, got ${u.protocol}`);
     this.o = o;
-    this.endpoint = `${o.url.replace(/\/+$/, '')}/api/v1/alerts`;
+    this.auth = u.username || u.password ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined;
+    u.username = '';
+    u.password = '';
+    this.endpoint = `${u.toString().replace(/\/+$/, '')}/api/v1/alerts`;
   }
 
   /** Names of the alerts that block now, sorted and unique; or why they could not be read. */
   async active(): Promise<AlertsCheck> {
     let body: unknown;
     try {
-      const res = await fetch(this.endpoint, { signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000), headers: { accept: 'application/json' } });
+      const res = await fetch(this.endpoint, { signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000), headers: { accept: 'application/json', ...(this.auth ? { authorization: this.auth } : {}) } });
       if (!res.ok) return { ok: false, error: `Prometheus answered HTTP ${res.status}` };
       body = await res.json();
     } catch (e) {
