@@ -184,11 +184,11 @@ test('no secret or token appears in logs, Events, annotations or hub frames, thr
   assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);
 });
 
-// KNOWN BUG (agent, reported): `--prometheus-url=http://user:password@host/` (basic auth in the
-// URL, which Kured's Go client accepts) is refused by fetch, and the refusal quotes the whole URL
-// with its password into the node's state annotation, a Warning Event, the agent's log and every
-// hub client. Kept as todo so it runs and shows until backend/agent/blockers/alerts.ts is fixed.
-test('no Prometheus password (from --prometheus-url) appears anywhere', { todo: 'agent bug: alerts.ts quotes the credentials of --prometheus-url in its error' }, () => {
+// Found by this test (docs/reliability.md, finding 3): `--prometheus-url=http://user:password@host/`
+// (basic auth in the URL, which Go's HTTP client and so Kured send) was refused by fetch, and the
+// refusal quoted the whole URL with its password into the node's state, a Warning Event, the log
+// and every hub client. Fixed in the alerts blocker (credentials sent as a Basic header).
+test('no Prometheus password (from --prometheus-url) appears anywhere', () => {
   assert.ok(collected.length > 0, 'the flows ran');
   const leaks = find(collected, [['Prometheus password', PROM_PASSWORD]]);
   assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);
