@@ -1,9 +1,9 @@
 // The agent defect behind most promise-1 reports of this session's chaos runs (docs/reliability.md,
 // finding 1), made deterministic: an agent that has cordoned and is draining loses its lock slot
 // to another node (as a takeover of a holder silent for longer than --stale-lock-grace does), and
-// must then give the node back to service: uncordon it and let go of what it still holds. Today
-// it keeps retrying its step with "lock lost", cordoned, for ever; so the test is a `todo` that
-// runs and shows, until backend/agent is fixed.
+// must then give the node back to service: uncordon it and let go of what it still holds. The
+// agent used by the chaos runs kept retrying its step with "lock lost", cordoned, for ever (this
+// test failed on it); fixed in the agent by f82e4fa, so it is now a regression test.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import { jsonLogger } from '../../backend/shared/log.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('an agent whose lock slot is taken over mid-drain uncordons its node', { todo: 'agent bug: on "lock lost" before the reboot the agent stays cordoned and retries for ever (finding 1)', timeout: 180_000 }, async () => {
+test('an agent whose lock slot is taken over mid-drain uncordons its node', { timeout: 180_000 }, async () => {
   const c = await startCluster();
   const dir = mkdtempSync(join(tmpdir(), 'nodemend-lock-lost-'));
   let fleet: SimFleet | undefined;
