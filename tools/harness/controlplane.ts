@@ -101,7 +101,16 @@ export class ControlPlane {
     ];
     const api = this.start('kube-apiserver', this.apiArgs);
     const caPath = join(d, 'pki/apiserver.crt');
-    await waitFor('kube-apiserver certificate', async () => existsSync(caPath), 60_000, api.logPath);
+    // The file appears before it is written: wait for whole certificates, unchanged over two
+    // polls (an empty copy made too early failed a chaos run's start with "self-signed
+    // certificate in certificate chain").
+    let lastPem = '';
+    await waitFor('kube-apiserver certificate', async () => {
+      const pem = existsSync(caPath) ? readFileSync(caPath, 'utf8') : '';
+      const done = /-----END CERTIFICATE-----\s*$/.test(pem) && pem === lastPem;
+      lastPem = pem;
+      return done;
+    }, 60_000, api.logPath);
     // Keep a stable copy: the CA of the self-signed serving certificate the server generated.
     copyFileSync(caPath, join(d, 'pki/ca.crt'));
     const server = `https://127.0.0.1:${apiPort}`;
