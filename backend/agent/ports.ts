@@ -81,8 +81,16 @@ export class LockLostError extends Error {
   }
 }
 
+/** A stale slot this node took over: from whom, and why it was stale (with how long). */
+export interface LockRecovered {
+  lease: string;
+  holder: string;
+  why: string;
+}
+
 export type AcquireResult =
-  | { ok: true; lock: HeldLock }
+  /** recovered: stale slots taken over from another holder on the way (for a Warning Event). */
+  | { ok: true; lock: HeldLock; recovered?: LockRecovered[] }
   /** reason: with live detail, for logs; summary: changes only when the holders change, so it can be published. */
   | { ok: false; reason: string; summary?: string; position?: number };
 

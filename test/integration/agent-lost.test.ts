@@ -48,7 +48,10 @@ const rebootsOf = (n: string) => env.fleet.reboots.filter((r) => r.node === n).l
 
 async function drainingWithBothSlots(n: string): Promise<string> {
   env.fleet.requireReboot([n]);
-  await waitFor(`${n} draining with a zone and the cluster slot`, async () => (await env.state(n))?.phase === 'draining' && (await slotsOf(n)).length === 2 && !!(await env.read(n)).spec?.unschedulable, 30_000);
+  // Past the cordon step (stage stored in the Lease): a node a person had cordoned is unschedulable
+  // from the start, and a slot lost at stage 'acquired' records no history.
+  const pastCordon = async () => (await env.slots()).some((l) => l.spec?.holderIdentity === n && ['cordoned', 'drained'].includes(l.metadata?.annotations?.['nodemend.dev/stage'] ?? ''));
+  await waitFor(`${n} draining with a zone and the cluster slot`, async () => (await env.state(n))?.phase === 'draining' && (await slotsOf(n)).length === 2 && !!(await env.read(n)).spec?.unschedulable && (await pastCordon()), 30_000);
   return (await slotsOf(n)).find((s) => s !== CLUSTER_SLOT)!;
 }
 

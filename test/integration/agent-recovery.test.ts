@@ -1,12 +1,13 @@
 // Recovery against a real API server: an agent killed mid-drain resumes from the stage in its
 // Lease; a lock whose holder node was deleted is free at once; a holder that went NotReady keeps
-// its slot, and once back Ready without its agent loses it after the grace; the API server
+// its slot, and once back Ready without its agent keeps it while still cordoned by nodemend and
+// loses it after the grace once a person took the node back; the API server
 // restarted mid-drain does not stop the reboot.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../tools/harness/index.ts';
-import { AgentEnv, guardedPod, ONE_AT_A_TIME } from './agent-support.ts';
+import { AgentEnv, guardedPod, mergePatch, ONE_AT_A_TIME } from './agent-support.ts';
 
 let env: AgentEnv;
 
@@ -66,8 +67,16 @@ test('stale lock: NotReady holder keeps its slot; back Ready without an agent it
   assert.equal((await env.history(next)).length, 0);
   const back = Date.now();
   await env.fleet.nodes.setReady(holder, true);
+  // Ready again but still cordoned by nodemend (and published draining): taking its slot would put
+  // two nodes out of service, so it keeps the slot past the grace, up to --max-reboot-duration.
+  await new Promise((r) => setTimeout(r, 15_000));
+  assert.deepEqual(await env.holders(), [holder], 'a Ready holder still cordoned by nodemend keeps its slot past the grace');
+  // A person takes the node back (uncordons it, clears nodemend's marker and state): now it is a
+  // Ready holder that stopped renewing, and its slot goes.
+  await env.c.core.patchNode({ name: holder, body: { metadata: { annotations: { 'nodemend.dev/cordoned-by': null, 'nodemend.dev/state': null } }, spec: { unschedulable: false } } }, mergePatch());
   await waitFor(`${next} takes over after the grace`, async () => (await env.holders()).includes(next), 40_000);
   assert.ok(Date.now() - back >= 9000, `not before the 10 s grace (${Date.now() - back} ms)`);
+  assert.match(await env.eventText(next), new RegExp(`Warning LockRecovered: took over lock slot nodemend-lock-0 from ${holder}: holder ${holder} is Ready but has not renewed`));
   await waitFor(`${next} rebooted`, async () => (await env.history(next))[0]?.outcome === 'succeeded', 60_000);
   // The holder's agent comes back: it finds no lock, undoes its own cordon, and tries again.
   await env.deletePdb('pdb-2');

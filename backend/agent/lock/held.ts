@@ -88,6 +88,25 @@ export class HeldLeases {
     this.log.info('lock released', { leases: lock.leases });
   }
 
+  /**
+   * Renews slots taken during an acquisition still in progress (not yet a held lock). A slot found
+   * taken over is returned, not reported to the listeners: the caller gives the rest back.
+   */
+  async refresh(names: readonly string[]): Promise<LockLost | undefined> {
+    for (const name of names) {
+      try {
+        await this.rewrite(name, 'renew', (l) => {
+          l.spec!.renewTime = microTime(this.o.now());
+          return l;
+        });
+      } catch (e) {
+        if (e instanceof LockLostError) return e.lost;
+        throw e;
+      }
+    }
+    return undefined;
+  }
+
   private async renew(): Promise<void> {
     const lock = this.current;
     if (!lock) return;

@@ -57,3 +57,113 @@ test('labels not known yet, only the zone slot at stage acquired: given back', a
   assert.equal(await lock.held(), undefined);
   assert.deepEqual(released, ['nodemend-lock-a-0']);
 });
+
+// A slow acquisition (finding 1): the zone slot is taken first, the cluster slot much later. A
+// fake Lease API with compare-and-swap on resourceVersion and a clock the calls advance.
+function slowWorld(o: { clusterCreateMs: number; onClusterCreate?: (store: Map<string, k8s.V1Lease>) => void; nodes?: Record<string, k8s.V1Node | undefined>; leases?: k8s.V1Lease[] }) {
+  let t = NOW;
+  let rv = 10;
+  const store = new Map<string, k8s.V1Lease>();
+  for (const l of o.leases ?? []) store.set(l.metadata!.name!, structuredClone(l));
+  const conflict = () => Object.assign(new Error('conflict'), { code: 409 });
+  const write = (body: k8s.V1Lease) => {
+    const stored = structuredClone(body);
+    stored.metadata!.resourceVersion = String(++rv);
+    store.set(body.metadata!.name!, stored);
+    return structuredClone(stored);
+  };
+  const api = {
+    listNamespacedLease: async () => ({ items: [...store.values()].map((l) => structuredClone(l)) }),
+    readNamespacedLease: async ({ name }: { name: string }) => {
+      const l = store.get(name);
+      if (!l) throw Object.assign(new Error('not found'), { code: 404 });
+      return structuredClone(l);
+    },
+    createNamespacedLease: async ({ body }: { body: k8s.V1Lease }) => {
+      if (store.has(body.metadata!.name!)) throw conflict();
+      if (body.metadata!.name === 'nodemend-lock-0') {
+        t += o.clusterCreateMs;
+        o.onClusterCreate?.(store);
+      }
+      return write(body);
+    },
+    replaceNamespacedLease: async ({ name, body }: { name: string; body: k8s.V1Lease }) => {
+      if (store.get(name)?.metadata?.resourceVersion !== body.metadata?.resourceVersion) throw conflict();
+      return write(body);
+    },
+    readNode: async ({ name }: { name: string }) => {
+      const n = o.nodes?.[name];
+      if (!n) throw Object.assign(new Error('not found'), { code: 404 });
+      return n;
+    },
+  };
+  const kc = { makeApiClient: () => api } as unknown as k8s.KubeConfig;
+  const log = { info() {}, warn() {}, error() {} };
+  const lock = new LeaseLock(kc, { node: 'me', namespace: 'nodemend', clusterLimit: 1, scope: { label: ZONE, limit: 1 }, graceMs: 20_000, maxRebootMs: 600_000, renewIntervalMs: 0, nodeLabels: () => ({ [ZONE]: 'a' }), now: () => t }, log);
+  return { lock, store, now: () => t };
+}
+const META = { wasUnschedulable: false, bootIdBefore: 'b1', forced: false };
+
+test('slow cluster slot: the zone slot taken first is renewed when the lock is complete (finding 1)', async () => {
+  const w = slowWorld({ clusterCreateMs: 30_000 });
+  const r = await w.lock.tryAcquire(META);
+  assert.ok(r.ok);
+  assert.deepEqual(r.lock.leases, ['nodemend-lock-a-0', 'nodemend-lock-0']);
+  const renewed = Date.parse(String(w.store.get('nodemend-lock-a-0')!.spec!.renewTime));
+  assert.equal(renewed, w.now(), 'the zone slot must not look silent for the 30 s the cluster slot took (grace 20 s)');
+});
+
+test('zone slot taken over while the cluster slot was acquired: no lock, the cluster slot given back (finding 1)', async () => {
+  const w = slowWorld({
+    clusterCreateMs: 30_000,
+    onClusterCreate: (store) => {
+      const z = store.get('nodemend-lock-a-0')!;
+      z.spec!.holderIdentity = 'other';
+      z.metadata!.resourceVersion = '999';
+    },
+  });
+  const r = await w.lock.tryAcquire(META);
+  assert.equal(r.ok, false, 'half a lock is never held');
+  assert.match(r.ok ? '' : r.reason, /nodemend-lock-a-0 was taken over by other/);
+  assert.equal(w.store.get('nodemend-lock-0')!.spec?.holderIdentity, undefined, 'the cluster slot is released');
+  assert.equal(w.store.get('nodemend-lock-a-0')!.spec?.holderIdentity, 'other', 'the other node keeps its slot');
+});
+
+const staleZone = (holder: string, renewAgoMs: number): k8s.V1Lease => ({
+  metadata: { name: 'nodemend-lock-a-0', resourceVersion: '1', annotations: metaAnnotations({ leases: [], acquiredAt: NOW - 900_000, stage: 'cordoned', stageAt: NOW - 900_000, bootIdBefore: 'x', wasUnschedulable: false, forced: false }) },
+  spec: { holderIdentity: holder, acquireTime: new Date(NOW - 900_000) as unknown as k8s.V1MicroTime, renewTime: new Date(NOW - renewAgoMs) as unknown as k8s.V1MicroTime },
+});
+const readyNode = (annotations: Record<string, string>): k8s.V1Node => ({
+  metadata: { name: 'old', annotations },
+  status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(NOW - 900_000) }] },
+});
+
+test('a deleted holder\'s slot taken over is reported for a LockRecovered Event (finding 4)', async () => {
+  const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 900_000)] });
+  const r = await w.lock.tryAcquire(META);
+  assert.ok(r.ok);
+  assert.equal(r.recovered?.length, 1);
+  assert.equal(r.recovered![0]!.lease, 'nodemend-lock-a-0');
+  assert.equal(r.recovered![0]!.holder, 'old');
+  assert.match(r.recovered![0]!.why, /old was deleted/);
+});
+
+test('a Ready holder still cordoned by nodemend keeps its slot past the grace (finding 2)', async () => {
+  const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 60_000)], nodes: { old: readyNode({ 'nodemend.dev/cordoned-by': 'nodemend-agent' }) } });
+  const r = await w.lock.tryAcquire(META);
+  assert.equal(r.ok, false);
+  assert.equal(w.store.get('nodemend-lock-a-0')!.spec!.holderIdentity, 'old');
+});
+
+test('a Ready holder publishing a disrupted phase keeps its slot past the grace (finding 2)', async () => {
+  const state = JSON.stringify({ v: 1, phase: 'verifying', reason: 'r', since: new Date(NOW).toISOString(), rebootRequired: false, agent: 'x' });
+  const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 60_000)], nodes: { old: readyNode({ 'nodemend.dev/state': state }) } });
+  assert.equal((await w.lock.tryAcquire(META)).ok, false);
+});
+
+test('a Ready, uncordoned holder silent past the grace loses its slot (unchanged)', async () => {
+  const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 60_000)], nodes: { old: readyNode({}) } });
+  const r = await w.lock.tryAcquire(META);
+  assert.ok(r.ok);
+  assert.match(r.recovered?.[0]?.why ?? '', /Ready but has not renewed for 60s/);
+});

@@ -6,9 +6,11 @@
 // updates, renews and releases it (and notices when it is lost); waiting.ts keeps the queue markers.
 
 import * as k8s from '@kubernetes/client-node';
-import type { AcquireResult, Disposable, HeldLock, LockLost, LockPort, Logger } from '../ports.ts';
+import type { AcquireResult, Disposable, HeldLock, LockLost, LockPort, LockRecovered, Logger } from '../ports.ts';
 import { apiMessage, code, isNodeReady, microTime, readyTransition, timeMs, withTimeout } from '../../shared/kube.ts';
 import { errMsg } from '../../shared/log.ts';
+import { A, parseState } from '../../../protocol/annotations.ts';
+import { DISRUPTED_PHASES } from '../../../protocol/model.ts';
 import { choose, clusterSlotName, scopeSlotName, slotIndex, verdict, type HolderStatus, type StaleRules } from './slots.ts';
 import { WaitingMarkers } from './waiting.ts';
 import { K, heldFromAnnotations, metaAnnotations, slotLease } from './meta.ts';
@@ -32,6 +34,15 @@ export interface LeaseLockOptions extends StaleRules {
 }
 
 const CALL_MS = 15_000;
+
+/** Why a Ready node is still out of service by nodemend's doing (its cordon, a disrupted phase), if it is. */
+export function disruptedBy(n: k8s.V1Node): string | undefined {
+  const ann = n.metadata?.annotations ?? {};
+  if (ann[A.cordonedBy] !== undefined) return 'still cordoned by nodemend';
+  const phase = parseState(ann[A.state])?.phase;
+  if (phase && DISRUPTED_PHASES.includes(phase)) return `published phase ${phase}`;
+  return undefined;
+}
 
 interface Group {
   what: string;
@@ -97,22 +108,41 @@ export class LeaseLock implements LockPort {
     // Scope first: a node blocked by its zone never ties up a cluster slot while it waits.
     const groups = this.groups();
     if (!groups) return { ok: false, reason: 'the node\'s labels are not known yet (waiting for the Node informer); cannot tell its lock scope' };
+    const recovered: LockRecovered[] = [];
+    // Slots already taken are renewed on the held cadence while the next ones are acquired: on a
+    // slow API server the first slot otherwise went unrenewed past the grace and was taken over
+    // before the lock was complete (chaos seed 2, finding 1).
+    const every = this.o.renewIntervalMs ?? Math.floor(this.o.graceMs / 3);
+    const partial = every > 0 && groups.length > 1 ? setInterval(() => void this.mine.refresh([...lock.leases]).catch(() => {}), every) : undefined;
+    partial?.unref();
     try {
       for (const g of groups) {
         const r = await this.acquireIn(g, lock);
         if (!r.ok) {
+          clearInterval(partial);
           if (lock.leases.length) await this.release(lock);
           return { ok: false, reason: r.reason, ...(r.summary ? { summary: r.summary } : {}), position: this.waiting.position() };
         }
         lock.leases.push(r.name);
+        if (r.recovered) recovered.push(r.recovered);
+      }
+      clearInterval(partial);
+      // The earlier slots' renewTime is rewritten now that the last one is taken, which also
+      // confirms they are still ours: a slot taken over meanwhile means half a lock, never held.
+      const lost = lock.leases.length > 1 ? await this.mine.refresh(lock.leases.slice(0, -1)) : undefined;
+      if (lost) {
+        this.log.warn('a lock slot was taken over while the next one was acquired; giving the rest back', { lease: lost.lease, holder: lost.holder });
+        await this.release(lock);
+        return { ok: false, reason: `lock slot ${lost.lease} was taken over by ${lost.holder || 'nobody'} while the next slot was acquired; will retry`, position: this.waiting.position() };
       }
     } catch (e) {
+      clearInterval(partial);
       // Never keep half a lock: give back the scope slot if the cluster slot failed with an error.
       if (lock.leases.length) await this.release(lock).catch((re) => this.log.warn('could not release a partial lock', { error: errMsg(re) }));
       throw e;
     }
     this.log.info('lock acquired', { leases: lock.leases });
-    return { ok: true, lock: this.mine.keep(lock)! };
+    return { ok: true, lock: this.mine.keep(lock)!, ...(recovered.length ? { recovered } : {}) };
   }
 
   update(lock: HeldLock): Promise<void> {
@@ -158,7 +188,7 @@ export class LeaseLock implements LockPort {
     return { what: 'cluster', limit: this.o.clusterLimit, scopeText: 'cluster', nameOf: clusterSlotName };
   }
 
-  private async acquireIn(g: Group, lock: HeldLock): Promise<{ ok: true; name: string } | { ok: false; reason: string; summary?: string }> {
+  private async acquireIn(g: Group, lock: HeldLock): Promise<{ ok: true; name: string; recovered?: LockRecovered } | { ok: false; reason: string; summary?: string }> {
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
       // The informer cache first (no API call while waiting); after a conflict, the API itself.
       const all = attempt === 0 && this.o.cachedLeases ? [...this.o.cachedLeases()] : await this.listFresh();
@@ -180,7 +210,11 @@ export class LeaseLock implements LockPort {
       try {
         if (existing) await this.call('acquire', this.coord.replaceNamespacedLease({ name: c.name, namespace: this.o.namespace, body }));
         else await this.call('acquire', this.coord.createNamespacedLease({ namespace: this.o.namespace, body }));
-        if (c.kind === 'take' && c.takeover) this.log.warn('took over a stale lock slot', { lease: c.name, why: c.takeover });
+        if (c.kind === 'take' && c.takeover) {
+          const holder = existing?.spec?.holderIdentity ?? '';
+          this.log.warn('took over a stale lock slot', { lease: c.name, holder, why: c.takeover });
+          return { ok: true, name: c.name, recovered: { lease: c.name, holder, why: c.takeover } };
+        }
         return { ok: true, name: c.name };
       } catch (e) {
         if (code(e) === 409) continue; // someone else wrote first: re-read and decide again
@@ -215,7 +249,9 @@ export class LeaseLock implements LockPort {
   private async holderStatus(node: string): Promise<HolderStatus> {
     try {
       const n = await this.call('read-holder', this.core.readNode({ name: node }));
-      return isNodeReady(n) ? { kind: 'ready', readySinceMs: readyTransition(n) } : { kind: 'notready' };
+      if (!isNodeReady(n)) return { kind: 'notready' };
+      const disrupted = disruptedBy(n);
+      return disrupted ? { kind: 'ready', readySinceMs: readyTransition(n), disrupted } : { kind: 'ready', readySinceMs: readyTransition(n) };
     } catch (e) {
       if (code(e) === 404) return { kind: 'absent' };
       return { kind: 'unknown', error: apiMessage(e) };

@@ -18,6 +18,9 @@ const verdictCases: { name: string; lease: SlotLease; holder?: HolderStatus; wan
   { name: 'Ready and renewed is held', lease: { name: 'l', holder: 'a', renewMs: NOW - 59_000 }, holder: { kind: 'ready' }, want: 'held' },
   { name: 'Ready and silent past grace is stale', lease: { name: 'l', holder: 'a', renewMs: NOW - 61_000 }, holder: { kind: 'ready' }, want: 'stale', has: 'not renewed' },
   { name: 'Ready again recently after a long reboot: grace counts from Ready', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 500_000, renewMs: NOW - 500_000 }, holder: { kind: 'ready', readySinceMs: NOW - 10_000 }, want: 'held' },
+  { name: 'Ready, cordoned by nodemend, silent past grace: held like NotReady', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 300_000, renewMs: NOW - 300_000 }, holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'held', has: 'cordoned by nodemend' },
+  { name: 'Ready, publishing verifying, silent past grace: held', lease: { name: 'l', holder: 'a', stage: 'cordoned', stageAtMs: NOW - 100_000, renewMs: NOW - 61_000 }, holder: { kind: 'ready', disrupted: 'published phase verifying' }, want: 'held' },
+  { name: 'Ready, cordoned by nodemend, past max reboot: stale', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 601_000, renewMs: NOW - 601_000 }, holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'stale', has: 'maximum reboot' },
   { name: 'Ready since long, no agent renewing: stale', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 500_000, renewMs: NOW - 500_000 }, holder: { kind: 'ready', readySinceMs: NOW - 120_000 }, want: 'stale' },
 ];
 for (const c of verdictCases) {

@@ -59,7 +59,8 @@ export interface SlotLease {
 /** What the adapter found out about a holder's Node. */
 export type HolderStatus =
   | { kind: 'absent' }
-  | { kind: 'ready'; readySinceMs?: number }
+  /** disrupted: why the Ready node is still out of service (nodemend's cordon, a disrupted published phase). */
+  | { kind: 'ready'; readySinceMs?: number; disrupted?: string }
   | { kind: 'notready' }
   | { kind: 'unknown'; error: string };
 
@@ -88,12 +89,19 @@ export function verdict(l: SlotLease, h: HolderStatus | undefined, now: number, 
     case 'notready': {
       // A node that is down is disrupted whether or not its agent renews: keep its slot so a slow
       // reboot never lets an extra node in, but not forever.
-      const since = l.stage === 'rebooting' && l.stageAtMs !== undefined ? l.stageAtMs : Math.max(l.renewMs ?? 0, l.stageAtMs ?? 0, l.acquireMs ?? 0);
-      const down = now - since;
+      const down = now - disruptedSince(l);
       if (down > rules.maxRebootMs) return { state: 'stale', reason: `holder ${l.holder} NotReady ${sec(down)}, longer than the maximum reboot duration ${sec(rules.maxRebootMs)}` };
       return { state: 'held', reason: `${who} (NotReady, rebooting for ${sec(down)})` };
     }
     case 'ready': {
+      // Ready but still out of service (cordoned by nodemend, or publishing draining/rebooting/
+      // verifying): taking its slot puts one node too many out of service, so it keeps the slot
+      // like a NotReady holder, up to the maximum reboot duration (chaos seed 60).
+      if (h.disrupted) {
+        const out = now - disruptedSince(l);
+        if (out > rules.maxRebootMs) return { state: 'stale', reason: `holder ${l.holder} is Ready but ${h.disrupted} and silent for ${sec(out)}, longer than the maximum reboot duration ${sec(rules.maxRebootMs)}` };
+        return { state: 'held', reason: `${who} (Ready, ${h.disrupted})` };
+      }
       // Count the grace from when the node came back too: after a long reboot the last renewal is
       // old, and the fresh agent needs a moment to start and find its lock.
       const last = Math.max(l.renewMs ?? 0, l.acquireMs ?? 0, h.readySinceMs ?? 0);
@@ -102,6 +110,11 @@ export function verdict(l: SlotLease, h: HolderStatus | undefined, now: number, 
       return { state: 'held', reason: who };
     }
   }
+}
+
+/** Since when a disrupted holder counts as out of service: its reboot, else its last sign of life. */
+function disruptedSince(l: SlotLease): number {
+  return l.stage === 'rebooting' && l.stageAtMs !== undefined ? l.stageAtMs : Math.max(l.renewMs ?? 0, l.stageAtMs ?? 0, l.acquireMs ?? 0);
 }
 
 export interface SlotView {

@@ -18,26 +18,38 @@ interface World {
   rt: AgentRuntime;
   calls: string[];
   events: string[];
+  /** uncordon, publish <phase> and release, in order. */
+  order: string[];
 }
 
-function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean } = {}): World {
+function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean } = {}): World {
   const calls: string[] = [];
   const events: string[] = [];
+  const order: string[] = [];
   const parsed = parseConfig(['--node-id=n1', '--health-gate=true'], {});
   assert.ok(parsed.ok);
   const lock: LockPort = {
     held: async () => HELD,
-    tryAcquire: async () => ({ ok: false, reason: 'full' }),
+    tryAcquire: o.tryAcquire ?? (async () => ({ ok: false, reason: 'full' })),
     update: o.update ?? (async () => void calls.push('update')),
-    release: async (l) => void calls.push(`release ${l.leases.join(',')}`),
+    release: async (l) => {
+      calls.push(`release ${l.leases.join(',')}`);
+      order.push('release');
+    },
     setWaiting: async () => {},
   };
   const node: Partial<NodePort> = {
     facts: () => FACTS,
     clusterAnnotations: () => ({}),
     cordon: async () => void calls.push('cordon'),
-    uncordon: async () => void calls.push('uncordon'),
-    publishState: async () => {},
+    uncordon: async () => {
+      calls.push('uncordon');
+      order.push('uncordon');
+    },
+    publishState: async (st) => {
+      if (o.publishFails) throw new Error('connection refused');
+      order.push(`publish ${st.phase}`);
+    },
     event: async (type, reason, message) => void events.push(`${type} ${reason}: ${message}`),
     setLabels: async () => {},
   };
@@ -57,7 +69,7 @@ function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boo
   });
   rt.facts.node = FACTS;
   rt.facts.lock = { read: true, held: HELD };
-  return { rt, calls, events };
+  return { rt, calls, events, order };
 }
 
 const dec = (action: Decision['action']): Decision => ({ action, phase: 'rebooting', reason: 'test', rebootRequired: true, forced: false, waiting: false, warnings: [], blockedBy: [] });
@@ -111,4 +123,26 @@ test('a health gate that throws is not healthy (fail closed), with the reason', 
   const w = world({ gateThrows: true });
   await execute(w.rt, dec({ kind: 'check-health' }), signal);
   assert.deepEqual(w.rt.facts.health?.value, { healthy: false, reason: 'cannot evaluate the health gate: etcd timeout' });
+});
+
+test('a stale slot taken over is a Warning Event LockRecovered naming the old holder and why (finding 4)', async () => {
+  const w = world({ tryAcquire: async () => ({ ok: true, lock: { ...HELD, stage: 'acquired' }, recovered: [{ lease: 'nodemend-lock-a-0', holder: 'n7', why: 'holder n7 NotReady 700s, longer than the maximum reboot duration 600s' }] }) });
+  w.rt.facts.lock = { read: true };
+  await execute(w.rt, dec({ kind: 'acquire', forced: false }), signal);
+  assert.match(w.events.join('\n'), /Warning LockRecovered: took over lock slot nodemend-lock-a-0 from n7: holder n7 NotReady 700s, longer than the maximum reboot duration 600s/);
+});
+
+test('finish: uncordon, then the outcome is published, then the slots are released (finding 5)', async () => {
+  for (const [outcome, phase] of [['succeeded', 'healthy'], ['failed', 'failed'], ['cancelled', 'reboot-required']] as const) {
+    const w = world();
+    await execute(w.rt, { ...dec({ kind: 'finish', outcome, reason: 'done', clear: [], postLabels: true }), phase: 'verifying' }, signal);
+    assert.deepEqual(w.order, ['uncordon', `publish ${phase}`, 'release'], outcome);
+  }
+});
+
+test('finish: a failed publish of the outcome never holds the release back (finding 5)', async () => {
+  const w = world({ publishFails: true });
+  await execute(w.rt, dec({ kind: 'finish', outcome: 'failed', reason: 'drain failed', clear: [], postLabels: true }), signal);
+  assert.deepEqual(w.order, ['uncordon', 'release']);
+  assert.equal(w.rt.held(), undefined);
 });

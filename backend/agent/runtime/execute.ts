@@ -66,6 +66,8 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
       delete f.drain;
       metrics?.setLockHeld(true);
       log.info('lock acquired', { leases: r.lock.leases, forced: a.forced });
+      // A stale slot taken over is news for the operator: the old holder may be left cordoned.
+      for (const rec of r.recovered ?? []) await say.event('Warning', 'LockRecovered', `took over lock slot ${rec.lease} from ${rec.holder || 'an unknown holder'}: ${rec.why}`);
       await say.event('Normal', 'LockAcquired', `lock ${r.lock.leases.join(', ')} acquired${a.forced ? ' (forced reboot)' : ''}`);
       return undefined;
     }
@@ -104,7 +106,7 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
       await say.event('Normal', 'Uncordoned', 'uncordoned by nodemend');
       return clock.now() + SETTLE_MS;
     case 'finish':
-      return finish(rt, rt.held()!, a);
+      return finish(rt, dec, rt.held()!, a);
   }
 }
 
@@ -176,7 +178,7 @@ async function runDrain(rt: AgentRuntime, held: HeldLock, signal: AbortSignal): 
   }
 }
 
-async function finish(rt: AgentRuntime, held: HeldLock, a: Finish): Promise<number | undefined> {
+async function finish(rt: AgentRuntime, dec: Decision, held: HeldLock, a: Finish): Promise<number | undefined> {
   const { node, lock, clock, config, metrics, log } = rt.deps;
   const f = rt.facts;
   const say = rt.announcer;
@@ -192,6 +194,9 @@ async function finish(rt: AgentRuntime, held: HeldLock, a: Finish): Promise<numb
   if (a.postLabels && Object.keys(config.postRebootLabels).length) await once('labels', () => node.setLabels(config.postRebootLabels));
   if (a.record) await once('history', () => node.appendHistory(a.record!));
   if (a.clear.length) await once('clear', () => node.clearRequests(a.clear));
+  // The outcome is published before the slots go, so no node is ever seen disrupted without a
+  // slot (finding 5). A failed publish is logged (by publish) and never holds the release back.
+  if (f.node) await once('publish', () => say.publish(outcomeState(dec, a), f.node!, held, clock.now()));
   await once('release', () => lock.release(held));
   rt.finishing = undefined;
   const now = clock.now();
@@ -220,4 +225,10 @@ async function finish(rt: AgentRuntime, held: HeldLock, a: Finish): Promise<numb
   // A lost slot is not ours to release: only the rest is (maybe nothing).
   if (held.leases.length) await say.event('Normal', 'LockReleased', `lock ${held.leases.join(', ')} released (${a.outcome})`);
   return held.stage !== 'acquired' ? now + SETTLE_MS : undefined;
+}
+
+/** The state to publish for a finished attempt: its outcome, as the node will be once released. */
+function outcomeState(dec: Decision, a: Finish): Decision {
+  const phase = a.outcome === 'succeeded' ? 'healthy' : a.outcome === 'failed' ? 'failed' : dec.rebootRequired ? 'reboot-required' : 'healthy';
+  return { ...dec, phase, reason: a.reason };
 }
