@@ -54,7 +54,7 @@ test('stale lock: holder node deleted -> its slot is free at once', { timeout: 1
   await waitFor(`${next} rebooted`, async () => (await env.history(next))[0]?.outcome === 'succeeded', 60_000);
 });
 
-test('stale lock: NotReady holder keeps its slot; back Ready without an agent it loses it after the grace', { timeout: 150_000 }, async () => {
+test('stale lock: NotReady holder keeps its slot; back Ready without an agent it loses it after the grace', { timeout: 210_000 }, async () => {
   const [holder, next] = [env.nodes[2], env.nodes[3]];
   env.fleet.requireReboot([holder]);
   await draining(holder);
