@@ -38,9 +38,17 @@ after(async () => {
 });
 
 async function takeOver(lease: string, by: string): Promise<void> {
-  const l = await env.coord.readNamespacedLease({ name: lease, namespace: LOCK_NS });
-  l.spec!.holderIdentity = by;
-  await env.coord.replaceNamespacedLease({ name: lease, namespace: LOCK_NS, body: l });
+  // The holder renews on its own cadence: a renewal between our read and write is a 409, re-read.
+  for (let attempt = 0; ; attempt++) {
+    const l = await env.coord.readNamespacedLease({ name: lease, namespace: LOCK_NS });
+    l.spec!.holderIdentity = by;
+    try {
+      await env.coord.replaceNamespacedLease({ name: lease, namespace: LOCK_NS, body: l });
+      return;
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409 || attempt >= 5) throw e;
+    }
+  }
 }
 const slotsOf = async (n: string) => (await env.slots()).filter((l) => l.spec?.holderIdentity === n).map((l) => l.metadata!.name!);
 const holderOf = async (lease: string) => (await env.slots()).find((l) => l.metadata!.name === lease)?.spec?.holderIdentity ?? '';
