@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as k8s from '@kubernetes/client-node';
+import { quietWatch, WATCH_IDLE_TIMEOUT_MS, WATCH_SERVER_TIMEOUT_S } from './kube.ts';
+
+const timeoutOf = (w: k8s.Watch) => (w as unknown as { requestTimeoutMs: unknown }).requestTimeoutMs;
+
+test('client-node still has the inactivity-timeout field quietWatch overrides (else the 30 s churn is back)', () => {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'http://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  assert.equal(timeoutOf(new k8s.Watch(kc)), 30_000);
+  assert.equal(timeoutOf(quietWatch(kc)), WATCH_IDLE_TIMEOUT_MS);
+});
+
+test('quietWatch asks for bookmarks and a jittered server-side timeout below its own inactivity timeout', async () => {
+  const seen: URL[] = [];
+  const server = createServer((req, res) => {
+    seen.push(new URL(req.url ?? '/', 'http://x'));
+    // Cut the connection: the watch ends at once with an error, which is all this test needs.
+    void res;
+    req.socket.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const kc = new k8s.KubeConfig();
+    const port = (server.address() as AddressInfo).port;
+    kc.loadFromOptions({ clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    for (const r of [0, 0.5, 0.999]) {
+      await new Promise<void>((resolve, reject) => void quietWatch(kc, () => r).watch('/api/v1/nodes', { resourceVersion: '7' }, () => {}, () => resolve()).catch(reject));
+    }
+    assert.equal(seen.length, 3);
+    const secs = seen.map((u) => Number(u.searchParams.get('timeoutSeconds')));
+    for (const u of seen) {
+      assert.equal(u.searchParams.get('allowWatchBookmarks'), 'true');
+      assert.equal(u.searchParams.get('resourceVersion'), '7', 'the caller\'s parameters are kept');
+    }
+    assert.deepEqual(secs, [WATCH_SERVER_TIMEOUT_S[0], 270, WATCH_SERVER_TIMEOUT_S[1] - 1]);
+    assert.ok(WATCH_SERVER_TIMEOUT_S[1] * 1000 < WATCH_IDLE_TIMEOUT_MS, 'the server ends a healthy watch before we call it dead');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
