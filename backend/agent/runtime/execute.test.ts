@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../config/config.ts';
 import type { Decision } from '../core/types.ts';
-import { LockLostError, type HeldLock, type LockPort, type NodeFacts, type NodePort } from '../ports.ts';
+import { LockLostError, type DrainPort, type HeldLock, type LockPort, type NodeFacts, type NodePort } from '../ports.ts';
 import { AgentRuntime } from './agent.ts';
 import { execute } from './execute.ts';
 
@@ -22,7 +22,7 @@ interface World {
   order: string[];
 }
 
-function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean } = {}): World {
+function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain'] } = {}): World {
   const calls: string[] = [];
   const events: string[] = [];
   const order: string[] = [];
@@ -57,7 +57,7 @@ function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boo
     config: parsed.config,
     node: node as NodePort,
     lock,
-    drain: { precheck: async () => [], drain: async () => ({ ok: true }) },
+    drain: { precheck: async () => [], drain: o.drain ?? (async () => ({ ok: true })) },
     host: { checkSentinel: async () => ({ required: true }), watchSentinel: () => ({ dispose() {} }), reboot: async () => void calls.push('REBOOT') },
     blockers: [{ name: 'prometheus-alerts', check: async () => (o.blockerThrows ? Promise.reject(new Error('socket hang up')) : { blocked: false }) }],
     healthGate: { check: async () => (o.gateThrows ? Promise.reject(new Error('etcd timeout')) : { healthy: true }) },
@@ -145,4 +145,32 @@ test('finish: a failed publish of the outcome never holds the release back (find
   await execute(w.rt, dec({ kind: 'finish', outcome: 'failed', reason: 'drain failed', clear: [], postLabels: true }), signal);
   assert.deepEqual(w.order, ['uncordon', 'release']);
   assert.equal(w.rt.held(), undefined);
+});
+
+// CI found it: a stop (SIGTERM, or the test's kill) that lands while the drain step is announcing
+// "draining" used to start the drain with an AbortController that nothing would ever abort, so the
+// agent never stopped and kept evicting.
+test('drain: an agent stopped before the drain starts never starts it', async () => {
+  const started: boolean[] = [];
+  const w = world({ drain: async (_o, _p, s) => (started.push(s.aborted), { ok: true }) });
+  const ac = new AbortController();
+  ac.abort();
+  assert.equal(await execute(w.rt, dec({ kind: 'drain' }), ac.signal), undefined);
+  assert.deepEqual(started, [], 'no drain after the stop');
+  assert.equal(w.rt.drainAbort, undefined);
+});
+
+test('drain: a stop during the drain aborts it, and it is not marked drained', async () => {
+  const ac = new AbortController();
+  const w = world({
+    drain: (_o, _p, s) =>
+      new Promise((resolve) => {
+        s.addEventListener('abort', () => resolve({ ok: false, reason: 'drain cancelled', blocked: [] }), { once: true });
+        ac.abort();
+      }),
+  });
+  w.rt.facts.lock = { read: true, held: { ...HELD, stage: 'cordoned' } };
+  assert.equal(await execute(w.rt, dec({ kind: 'drain' }), ac.signal), undefined);
+  assert.equal(w.rt.held()?.stage, 'cordoned', 'the stage stays: the next process resumes the drain');
+  assert.ok(!w.calls.includes('update'));
 });

@@ -134,6 +134,9 @@ async function advance(rt: AgentRuntime, held: HeldLock, stage: HeldLock['stage'
 async function runDrain(rt: AgentRuntime, held: HeldLock, signal: AbortSignal): Promise<number | undefined> {
   const { drain, clock, config, metrics, log } = rt.deps;
   const say = rt.announcer;
+  // Stopped while this step announced "draining": an AbortController made now would never be
+  // aborted (an aborted signal fires no more 'abort' events), and the stop would wait forever.
+  if (signal.aborted) return undefined;
   const started = clock.now();
   const ac = new AbortController();
   const onAbort = () => ac.abort();
