@@ -34,6 +34,7 @@ export function kuredHolders(ds: unknown): string[] {
 
 export class KuredSystem implements SystemUnderTest {
   readonly name = 'kured' as const;
+  readonly apiUser = `system:serviceaccount:${NS}:kured`;
   readonly bin: string;
   private readonly c: TestCluster;
   private readonly dir: string;

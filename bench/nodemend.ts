@@ -47,6 +47,7 @@ export function programFor(variant: string, p: { shipped: string; source: string
 
 export class NodemendSystem implements SystemUnderTest {
   readonly name = 'nodemend' as const;
+  readonly apiUser = `system:serviceaccount:${NS}:nodemend-agent`;
   private readonly c: TestCluster;
   private readonly dir: string;
   private kubeconfig = '';

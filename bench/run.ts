@@ -83,7 +83,12 @@ function flush(status: 'running' | 'complete' | 'failed', error?: string): strin
   const baseline: RequestRate = { requests: baselines.reduce((a, b) => a + b.requests, 0), seconds: baselines.reduce((a, b) => a + b.seconds, 0), perHour: 0 };
   baseline.perHour = baseline.seconds > 0 ? (baseline.requests / baseline.seconds) * 3600 : 0;
   const apiPerAgent: Record<string, number> = {};
-  if (baseline.seconds > 0) for (const [k, v] of Object.entries(idle)) apiPerAgent[k] = perAgentPerHour(v.rate, baseline, nodeCount);
+  // Exact, from the audit log; the older estimate (all requests minus the control plane alone) is
+  // the fallback, kept in results.json as a cross-check.
+  for (const [k, v] of Object.entries(idle)) {
+    if (v.audit) apiPerAgent[k] = v.audit.perAgentPerHour;
+    else if (baseline.seconds > 0) apiPerAgent[k] = perAgentPerHour(v.rate, baseline, nodeCount);
+  }
   const measurements = summarize({ plan, rollouts, idle, apiPerAgent, hub, missing, settingsNotes, tree, agentCommand });
   const loads = load.map(([, l]) => l).sort((a, b) => a - b);
   const rel = (r: RolloutResult) => ({ ...r, events: r.events.map((e) => ({ ...e, t: e.t - r.t0 })) });
@@ -124,7 +129,7 @@ async function main(): Promise<void> {
   agentCommand = { program: `backend.mjs (esbuild bundle, as in the image); node options from ${shipped.source}`, envNodeOptions: shipped.envNodeOptions, variants };
   log(`agent bundle: ${bundle.bytes} bytes, sha256 ${bundle.sha256}, HEAD ${bundle.commit}${bundle.dirty.length ? `, uncommitted: ${bundle.dirty.join(', ')}` : ''}; NODE_OPTIONS="${agentCommand.envNodeOptions}", variants ${JSON.stringify(variants)}`);
 
-  const c = (cluster = await startCluster());
+  const c = (cluster = await startCluster({ audit: true }));
   machine.kubernetes = /"gitVersion":\s*"([^"]+)"/.exec((await c.kubectl(['version', '-o', 'json'])).stdout.split('serverVersion')[1] ?? '')?.[1] ?? 'unknown';
   const { nodes } = await seedCluster(c, { nodes: plan.nodes, zones: ['a', 'b', 'c'], pools: ['p1', 'p2'] });
   nodeCount = nodes.length;
@@ -181,7 +186,7 @@ async function main(): Promise<void> {
             timeoutMs: Math.min(plan.rolloutTimeoutMinutes * 60_000, left), log,
             onIdle: needIdle ? async (procs) => {
               log(`${sut.name}: idle footprint and API load for ${plan.idleSeconds} s`);
-              idle[sut.name] = await measureIdle(c, [...procs.values()], idleMs);
+              idle[sut.name] = await measureIdle(c, [...procs.values()], idleMs, sut.apiUser);
               flush('running');
             } : undefined,
           });

@@ -33,6 +33,18 @@ test('summarize: rollout, handoff, detection and footprint rows compare both sys
   assert.deepEqual([by['rss-idle'].nodemend, by['rss-idle'].kured, by['rss-idle'].ratio], [100, 50, 2]);
   assert.deepEqual([by['rss-drain'].nodemend, by['cpu-drain'].nodemend], [2, 3]);
   assert.equal(by['api-idle'].ratio, 0.1);
+  assert.match(by['api-idle'].notes!.join('\n'), /kured: apiserver_request_total delta .* \(no audit log\)/);
+});
+
+test('summarize: the API row says what the audit log counted, by verb and resource', () => {
+  const audit = { requests: 7, user: 'system:serviceaccount:nodemend:nodemend-agent', seconds: 300, perAgentPerHour: 42, byVerbResource: { 'watch nodes': 4, 'get leases': 3 } };
+  const ms = summarize({
+    plan, rollouts: [], apiPerAgent: { nodemend: 42 }, hub: null, missing: {}, settingsNotes: [],
+    idle: { nodemend: { rate: { requests: 1, seconds: 1, perHour: 1 }, audit, rssKb: 1, cpuPercent: 0, perAgent: [{ node: 'a', rssKb: 1, cpuPercent: 0 }, { node: 'b', rssKb: 1, cpuPercent: 0 }] } },
+  });
+  const row = ms.find((m) => m.id === 'api-idle')!;
+  assert.equal(row.nodemend, 42);
+  assert.match(row.notes!.join('\n'), /nodemend: 7 requests by system:serviceaccount:nodemend:nodemend-agent \(2 agents\) in 300 s, counted in the API server's audit log: watch nodes 4, get leases 3/);
 });
 
 test('summarize: a missing Kured gives null figures and says why', () => {

@@ -115,7 +115,7 @@ export function summarize(i: SummaryInput): Measurement[] {
   out.push(measurement({
     id: 'api-idle', what: 'API requests per agent per hour, idle', units: 'req/agent/h', nodemend: pick(i.apiPerAgent, 'nodemend'), kured: pick(i.apiPerAgent, 'kured'), ...base,
     settings: { ...base.settings, idleSeconds: plan.idleSeconds, periodSeconds: p0 },
-    notes: ['apiserver_request_total delta with the agents running minus the control plane alone, per agent, scaled to an hour', ...missingNotes],
+    notes: [...apiNotes(i.idle), ...missingNotes],
   }));
   if (i.hub && typeof i.hub !== 'string') {
     const h = i.hub;
@@ -138,6 +138,22 @@ export function summarize(i: SummaryInput): Measurement[] {
     treeRow('tree-first-build', `extension tree first build, ${t.nodes} nodes`, t.firstBuildMs);
   } else if (typeof i.tree === 'string') {
     out.push(measurement({ id: 'tree-update-one', what: 'extension tree update', units: 'ms', nodemend: null, kured: null, n: 0, settings: {}, notes: [i.tree] }));
+  }
+  return out;
+}
+
+/** How each API figure was counted, and what the requests were (the audit log's breakdown). */
+function apiNotes(idle: Record<string, IdleFigures>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(idle)) {
+    const a = v.audit;
+    if (!a) {
+      out.push(`${k}: apiserver_request_total delta with the agents running minus the control plane alone, per agent, scaled to an hour (no audit log)`);
+      continue;
+    }
+    const agents = v.perAgent?.length ?? 0;
+    const top = Object.entries(a.byVerbResource).slice(0, 6).map(([w, n]) => `${w} ${n}`).join(', ');
+    out.push(`${k}: ${a.requests} requests by ${a.user} (${agents} agents) in ${Math.round(a.seconds)} s, counted in the API server's audit log: ${top || 'none'}`);
   }
   return out;
 }

@@ -29,6 +29,8 @@ export interface RolloutSettings {
 
 export interface SystemUnderTest {
   readonly name: 'nodemend' | 'kured';
+  /** The user its agents call the API server as (their ServiceAccount): how the audit log counts them. */
+  readonly apiUser: string;
   /** Why the system cannot run here, or null when it can. */
   unavailable(): string | null;
   /** One-time cluster setup (RBAC, lock objects, tokens). */

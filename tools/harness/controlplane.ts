@@ -34,6 +34,8 @@ export interface ControlPlaneInfo {
   kubeconfigPath: string;
   caPath: string;
   pids: Record<string, number>;
+  /** The API server's audit log (JSON lines), when started with audit. */
+  auditLogPath?: string;
 }
 
 export class ControlPlane {
@@ -44,11 +46,13 @@ export class ControlPlane {
   private readonly bin: string;
   private readonly detached: boolean;
   private readonly dir: string;
+  private readonly audit: boolean;
 
-  constructor(dir: string, detached = false) {
+  constructor(dir: string, detached = false, audit = false) {
     this.bin = controlPlaneBin();
     this.dir = dir;
     this.detached = detached;
+    this.audit = audit;
   }
 
   private log(name: string): string {
@@ -99,6 +103,14 @@ export class ControlPlane {
       // The agent DaemonSet is privileged (nsenter into the host to reboot), as in real clusters.
       '--allow-privileged=true',
     ];
+    // The audit log attributes every request to its user: the bench counts an agent's API load
+    // from it exactly, by ServiceAccount, verb and resource. Metadata level, one line per request
+    // (watches: when the response starts and when it ends), no rotation.
+    const auditLogPath = join(d, 'audit.log');
+    if (this.audit) {
+      writeFileSync(join(d, 'audit-policy.json'), JSON.stringify({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', omitStages: ['RequestReceived'], rules: [{ level: 'Metadata' }] }));
+      this.apiArgs.push(`--audit-policy-file=${join(d, 'audit-policy.json')}`, `--audit-log-path=${auditLogPath}`, '--audit-log-maxsize=0', '--audit-log-format=json');
+    }
     const api = this.start('kube-apiserver', this.apiArgs);
     const caPath = join(d, 'pki/apiserver.crt');
     // The file appears before it is written: wait for whole certificates, unchanged over two
@@ -114,7 +126,7 @@ export class ControlPlane {
     // Keep a stable copy: the CA of the self-signed serving certificate the server generated.
     copyFileSync(caPath, join(d, 'pki/ca.crt'));
     const server = `https://127.0.0.1:${apiPort}`;
-    this.info = { dir: d, server, apiPort, etcdPort, token, kubeconfigPath: join(d, 'kubeconfig'), caPath: join(d, 'pki/ca.crt'), pids: {} };
+    this.info = { dir: d, server, apiPort, etcdPort, token, kubeconfigPath: join(d, 'kubeconfig'), caPath: join(d, 'pki/ca.crt'), pids: {}, ...(this.audit ? { auditLogPath } : {}) };
     this.writeKubeconfig();
     await this.waitReady(api.logPath);
 

@@ -25,6 +25,8 @@ export interface StartOptions {
   dir?: string;
   /** Keep processes running after this process exits (the `cluster up` command). */
   detached?: boolean;
+  /** Write the API server's audit log (metadata of every request, as JSON lines) to `<dir>/audit.log`. */
+  audit?: boolean;
 }
 
 export class TestCluster extends ClusterObjects {
@@ -77,7 +79,7 @@ export class TestCluster extends ClusterObjects {
 
 export async function startCluster(opts: StartOptions = {}): Promise<TestCluster> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'nodemend-cluster-'));
-  const cp = new ControlPlane(dir, opts.detached);
+  const cp = new ControlPlane(dir, opts.detached, opts.audit);
   try {
     await cp.up();
   } catch (e) {
