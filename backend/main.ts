@@ -4,6 +4,7 @@
 // A configuration error names the flag and the fix, and exits 2 before anything starts.
 
 import { runHub, ConfigError } from './hub/main.ts';
+import { USAGE as HUB_USAGE } from './hub/config.ts';
 import { runAgentMain } from './agent/main.ts';
 
 const USAGE = 'usage: nodemend agent [flags] | nodemend hub [flags]   (--help after either lists its flags)';
@@ -15,6 +16,10 @@ async function main(argv: string[]): Promise<void> {
       await runAgentMain(rest, process.env);
       return;
     case 'hub':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(HUB_USAGE);
+        return;
+      }
       await runHub(rest, process.env);
       return;
     case undefined:
