@@ -16,7 +16,7 @@ COPY package.json package-lock.json ./
 # No install scripts: the bundle needs none (esbuild finds its platform binary without one).
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
-COPY scripts/build.ts scripts/build.ts
+COPY scripts/build.ts scripts/targets.ts scripts/
 # scripts/build.ts bundles all three targets (backend, extension, webview); it needs all sources.
 COPY protocol protocol
 COPY backend backend

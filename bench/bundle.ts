@@ -1,8 +1,9 @@
 // The agent binary the bench runs: the esbuild bundle the container image runs (dist/backend.mjs
 // in the Dockerfile, built by scripts/build.ts), built once at bench start from the last commit
 // (git archive HEAD) into the bench's own folder, so a source edit made while a long run is under
-// way cannot change the binary between measurements, and the shared dist/ folder is left alone. The options are those of
-// scripts/build.ts's backend target; the bench checks the Dockerfile still runs that file.
+// way cannot change the binary between measurements, and the shared dist/ folder is left alone.
+// The options are scripts/targets.ts's backend options, the image's; the bench checks the
+// Dockerfile still runs that file.
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { loadYaml } from '@kubernetes/client-node';
+import { backendOptions } from '../scripts/targets.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 
@@ -31,8 +33,6 @@ export function imageNodeOptions(dockerfile = readFileSync(join(REPO, 'Dockerfil
   return m ? (m[2] ?? m[3] ?? '') : '';
 }
 
-/** `minify` builds a minified variant for footprint experiments (scripts/build.ts does not
- *  minify the backend); it goes to <dir>/minified/backend.mjs. */
 /** How the agent DaemonSet (deploy/base/agent-daemonset.yaml) starts node: the NODE_OPTIONS its
  *  container sets (which replaces the image's), else the image's; plus any node options in a
  *  `command` override (["node", <options>..., "/app/backend.mjs"]). */
@@ -51,8 +51,10 @@ export function agentNodeCommand(
     : { envNodeOptions: imageNodeOptions(dockerfile), cliOptions, source: 'NODE_OPTIONS of the Dockerfile (the agent DaemonSet sets none)' };
 }
 
-export async function buildAgentBundle(dir: string, o: { minify?: boolean } = {}): Promise<AgentBundle> {
-  const outfile = o.minify ? join(dir, 'minified', 'backend.mjs') : join(dir, 'backend.mjs');
+/** `readable` builds the bundle unminified, for footprint experiments (the image's is minified);
+ *  it goes to <dir>/readable/backend.mjs. */
+export async function buildAgentBundle(dir: string, o: { readable?: boolean } = {}): Promise<AgentBundle> {
+  const outfile = o.readable ? join(dir, 'readable', 'backend.mjs') : join(dir, 'backend.mjs');
   const t0 = Date.now();
   const git = (...a: string[]) => execFileSync('git', a, { cwd: REPO, encoding: 'utf8' }).trim();
   // From the last commit, not the working tree: other work in progress in the same tree is not
@@ -64,11 +66,7 @@ export async function buildAgentBundle(dir: string, o: { minify?: boolean } = {}
     execFileSync('sh', ['-c', `git archive HEAD backend protocol package.json | tar -x -C '${src}'`], { cwd: REPO });
     symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'));
   }
-  await build({
-    entryPoints: [join(src, 'backend/main.ts')], outfile, bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'linked', minify: o.minify === true,
-    platform: 'node', format: 'esm', target: 'node24',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  await build({ ...backendOptions(), entryPoints: [join(src, 'backend/main.ts')], outfile, ...(o.readable ? { minify: false } : {}) });
   const buildMs = Date.now() - t0;
   const body = readFileSync(outfile);
   return {

@@ -34,13 +34,13 @@ export function nodemendRequested(node: { metadata?: { annotations?: Record<stri
   }
 }
 
-/** The agent program a variant runs: "@source", "@minified" or (default) the shipped bundle. */
-export function programFor(variant: string, p: { shipped: string; source: string; minified?: string }): string {
+/** The agent program a variant runs: "@source", "@readable" or (default) the shipped bundle. */
+export function programFor(variant: string, p: { shipped: string; source: string; readable?: string }): string {
   const tokens = variant.split(/\s+/);
   if (tokens.includes('@source')) return p.source;
-  if (tokens.includes('@minified')) {
-    if (!p.minified) throw new Error('variant "@minified" needs the minified bundle');
-    return p.minified;
+  if (tokens.includes('@readable')) {
+    if (!p.readable) throw new Error('variant "@readable" needs the readable (unminified) bundle');
+    return p.readable;
   }
   return p.shipped;
 }
@@ -61,13 +61,13 @@ export class NodemendSystem implements SystemUnderTest {
   readonly variants: string[];
   private readonly nodeIndex: Map<string, number>;
 
-  private readonly minified: string | undefined;
+  private readonly readable: string | undefined;
 
-  constructor(c: TestCluster, dir: string, o: { program?: string; minifiedProgram?: string; envNodeOptions?: string; variants?: string[]; nodes?: string[] } = {}) {
+  constructor(c: TestCluster, dir: string, o: { program?: string; readableProgram?: string; envNodeOptions?: string; variants?: string[]; nodes?: string[] } = {}) {
     this.c = c;
     this.dir = dir;
     this.program = o.program ?? MAIN;
-    this.minified = o.minifiedProgram;
+    this.readable = o.readableProgram;
     this.envNodeOptions = o.envNodeOptions ?? '';
     this.variants = o.variants?.length ? o.variants : [''];
     this.nodeIndex = new Map((o.nodes ?? []).map((n, i) => [n, i]));
@@ -148,9 +148,9 @@ export class NodemendSystem implements SystemUnderTest {
     const { nodeDir, rebootScript, metricsPort } = await agentHome(this.dir, 'nodemend', node, o.rebootMarker);
     const variant = this.variantOf(node);
     const args = [
-      // In a variant, "@source" runs backend/main.ts (type stripping) and "@minified" a minified
+      // In a variant, "@source" runs backend/main.ts (type stripping) and "@readable" the unminified
       // bundle instead of the bundle the image ships.
-      ...variant.split(/\s+/).filter((x) => x !== '' && !x.startsWith('@')), programFor(variant, { shipped: this.program, source: MAIN, minified: this.minified }), 'agent',
+      ...variant.split(/\s+/).filter((x) => x !== '' && !x.startsWith('@')), programFor(variant, { shipped: this.program, source: MAIN, readable: this.readable }), 'agent',
       `--node-id=${node}`, `--kubeconfig=${this.kubeconfig}`, `--reboot-sentinel=${o.sentinel}`,
       `--period=${o.settings.periodSeconds}s`, `--reboot-command=${rebootScript}`,
       '--metrics-host=127.0.0.1', `--metrics-port=${metricsPort}`, '--lock-release-delay=0',

@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   }
   // The agent binary, built once now: later source edits cannot change it mid-run.
   bundle = await buildAgentBundle(work);
-  const minified = plan.nodeOptions.some((v) => v.split(/\s+/).includes('@minified')) ? await buildAgentBundle(work, { minify: true }) : null;
+  const readable = plan.nodeOptions.some((v) => v.split(/\s+/).includes('@readable')) ? await buildAgentBundle(work, { readable: true }) : null;
   const shipped = agentNodeCommand();
   // Variants add options after the shipped command line's own (a later flag wins).
   const variants = plan.nodeOptions.map((v) => [...shipped.cliOptions, v].filter((x) => x !== '').join(' '));
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     settingsNotes.push('api PodDisruptionBudget relaxed to maxUnavailable 1 (fewer than 13 nodes)');
   }
   const all: Sut[] = [
-    new NodemendSystem(c, work, { program: bundle.path, ...(minified ? { minifiedProgram: minified.path } : {}), envNodeOptions: agentCommand.envNodeOptions, variants, nodes }),
+    new NodemendSystem(c, work, { program: bundle.path, ...(readable ? { readableProgram: readable.path } : {}), envNodeOptions: agentCommand.envNodeOptions, variants, nodes }),
     new KuredSystem(c, work),
   ];
   const systems = all.filter((s) => plan.systems.includes(s.name));
@@ -153,8 +153,13 @@ async function main(): Promise<void> {
   }
   for (const s of systems) if (s instanceof NodemendSystem) settingsNotes.push(...s.notes);
   const idleMs = plan.idleSeconds * 1000;
-  log(`baseline: control plane alone for ${plan.idleSeconds} s`);
-  baselines.push(await requestRate(c, idleMs));
+  // The audit log counts each system's own requests; the control plane's background traffic is
+  // measured (to subtract it) only without one.
+  const audited = c.cp.info.auditLogPath !== undefined;
+  if (!audited) {
+    log(`baseline: control plane alone for ${plan.idleSeconds} s`);
+    baselines.push(await requestRate(c, idleMs));
+  }
   flush('running');
   for (const sut of systems) {
     if (missing[sut.name]) continue;
@@ -197,7 +202,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (rollouts.length > 0 && endBy - Date.now() > idleMs + 30_000) {
+  if (!audited && rollouts.length > 0 && endBy - Date.now() > idleMs + 30_000) {
     log(`baseline again: control plane alone for ${plan.idleSeconds} s`);
     baselines.push(await requestRate(c, idleMs));
   }

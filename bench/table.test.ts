@@ -123,14 +123,14 @@ test('rolloutKey names a rollout as --skip expects it', async () => {
   assert.equal(rolloutKey('kured', 1, 60), 'kured-c1-p60');
 });
 
-test('programFor: the shipped bundle unless a variant asks for the source or the minified bundle', async () => {
+test('programFor: the shipped bundle unless a variant asks for the source or the readable bundle', async () => {
   const { programFor } = await import('./nodemend.ts');
-  const p = { shipped: '/b/backend.mjs', source: '/r/backend/main.ts', minified: '/b/minified/backend.mjs' };
+  const p = { shipped: '/b/backend.mjs', source: '/r/backend/main.ts', readable: '/b/readable/backend.mjs' };
   assert.equal(programFor('', p), p.shipped);
   assert.equal(programFor('--max-semi-space-size=1', p), p.shipped);
   assert.equal(programFor('@source', p), p.source);
-  assert.equal(programFor('@minified --lite-mode', p), p.minified);
-  assert.throws(() => programFor('@minified', { shipped: 'x', source: 'y' }), /needs the minified bundle/);
+  assert.equal(programFor('@readable --lite-mode', p), p.readable);
+  assert.throws(() => programFor('@readable', { shipped: 'x', source: 'y' }), /needs the readable \(unminified\) bundle/);
 });
 
 test('imageNodeOptions reads NODE_OPTIONS from the Dockerfile, quoted or not', async () => {
