@@ -37,6 +37,7 @@ test('quietWatch asks for bookmarks and a jittered server-side timeout of 5-10 m
       assert.equal(u.searchParams.get('resourceVersion'), '7', 'the caller\'s parameters are kept');
     }
     assert.deepEqual(secs, [300, 450, 599]);
+    assert.deepEqual(WATCH_SERVER_TIMEOUT_S, [300, 600]);
     // The API server's watch cache sends an idle watch a bookmark a minute: a healthy watch is
     // never silent for three of them.
     assert.equal(WATCH_IDLE_TIMEOUT_MS, 3 * 60_000);
