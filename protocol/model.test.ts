@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { healthGateSince } from './model.ts';
+import { healthGateSince, resumedSince, type ResumedMark } from './model.ts';
 
 const NOW = Date.parse('2026-06-17T12:00:00Z');
 const ISSUED = NOW - 10 * 60_000;
@@ -20,3 +20,9 @@ for (const [name, raw, want] of cases) {
   test(`healthGateSince: ${name}`, () => assert.equal(healthGateSince({ healthGateSince: raw as string }, ISSUED, NOW), want));
 }
 test('healthGateSince: no state at all', () => assert.equal(healthGateSince(undefined, ISSUED, NOW), undefined));
+
+test('resumedSince: each instant is read from its own field only', () => {
+  const st = { healthGateSince: '2026-06-17T11:55:00Z', readySince: '2026-06-17T11:54:00Z', lockReleaseDelaySince: 'garbage' };
+  const got = Object.fromEntries((['healthGateSince', 'readySince', 'lockReleaseDelaySince'] as ResumedMark[]).map((f) => [f, resumedSince(st, f, ISSUED, NOW)]));
+  assert.deepEqual(got, { healthGateSince: Date.parse('2026-06-17T11:55:00Z'), readySince: Date.parse('2026-06-17T11:54:00Z'), lockReleaseDelaySince: undefined });
+});

@@ -61,18 +61,30 @@ export interface AgentNodeState {
    * that an agent restarted during the gate keeps its timeout instead of starting it again.
    */
   healthGateSince?: string;
+  /** RFC3339 of when the node was first seen Ready after the reboot (the history's reboot and verification times). */
+  readySince?: string;
+  /** RFC3339 of when the --lock-release-delay began (a restarted agent does not start it again). */
+  lockReleaseDelaySince?: string;
 }
 
+/** The instants after a reboot that a restarted agent takes over from the published state. */
+export type ResumedMark = 'healthGateSince' | 'readySince' | 'lockReleaseDelaySince';
+
 /**
- * The health gate start from a published state, in epoch ms, only if it is a plausible one:
- * an RFC3339 UTC time, not in the future, not before `notBefore` (when this reboot was issued;
- * an older one belongs to another reboot). Anything else is ignored: the gate then starts anew.
+ * One of those instants from a published state, in epoch ms, only if it is a plausible one: an
+ * RFC3339 UTC time, not in the future, not before `notBefore` (when this reboot was issued; an
+ * older one belongs to another reboot). Anything else is ignored: that wait then starts anew.
  */
-export function healthGateSince(s: Pick<AgentNodeState, 'healthGateSince'> | undefined, notBefore: number, now: number): number | undefined {
-  const raw = s?.healthGateSince;
+export function resumedSince(s: Partial<Pick<AgentNodeState, ResumedMark>> | undefined, field: ResumedMark, notBefore: number, now: number): number | undefined {
+  const raw: unknown = s?.[field];
   if (typeof raw !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(raw)) return undefined;
   const t = Date.parse(raw);
   return Number.isFinite(t) && t >= notBefore && t <= now ? t : undefined;
+}
+
+/** The health gate start (see resumedSince). */
+export function healthGateSince(s: Pick<AgentNodeState, 'healthGateSince'> | undefined, notBefore: number, now: number): number | undefined {
+  return resumedSince(s, 'healthGateSince', notBefore, now);
 }
 
 export type RebootOutcome = 'succeeded' | 'failed' | 'cancelled';

@@ -166,7 +166,14 @@ const cases: Case[] = [
   { name: 'health gate: stale result, check again', f: facts({ lock: rebooted(), health: { at: NOW - 20_000, value: { healthy: false, reason: 'x' } }, marks: { ready: NOW - MIN, gate: NOW - MIN } }, { bootId: 'boot-2' }), c: { healthGate: true }, kind: 'check-health' },
   { name: 'health gate: timed out: fail and release', f: facts({ lock: rebooted(), health: { at: NOW - 1000, value: { healthy: false, reason: 'x' } }, marks: { ready: NOW - 11 * MIN, gate: NOW - 11 * MIN } }, { bootId: 'boot-2' }), c: { healthGate: true }, kind: 'finish', phase: 'failed', reason: /health gate not met within 10m: x/ },
   { name: 'health gate: healthy: release', f: facts({ lock: rebooted(), health: { at: NOW - 1000, value: { healthy: true } }, marks: { ready: NOW - MIN, gate: NOW - MIN } }, { bootId: 'boot-2' }), c: { healthGate: true }, kind: 'finish', check: (d) => assert.equal(finishOf(d).outcome, 'succeeded') },
-  { name: 'lock release delay: wait, remember its start', f: facts({ lock: rebooted() }, { bootId: 'boot-2' }), c: { lockReleaseDelayMs: 5 * MIN }, kind: 'wait', phase: 'verifying', reason: /--lock-release-delay/, check: (d) => assert.deepEqual(d.mark, ['ready', 'release']) },
+  { name: 'lock release delay: wait, remember its start', f: facts({ lock: rebooted() }, { bootId: 'boot-2' }), c: { lockReleaseDelayMs: 5 * MIN }, kind: 'wait', phase: 'verifying', reason: /--lock-release-delay/, check: (d) => {
+    assert.deepEqual(d.mark, ['ready', 'release']);
+    assert.deepEqual([d.readySince, d.releaseSince], [NOW, NOW], 'both published, as the instants the runtime marks');
+  } },
+  { name: 'lock release delay resumed: the published start counts, not now', f: facts({ lock: rebooted(), marks: { ready: NOW - 3 * MIN, release: NOW - 2 * MIN } }, { bootId: 'boot-2' }), c: { lockReleaseDelayMs: 5 * MIN }, kind: 'wait', phase: 'verifying', check: (d) => {
+    assert.equal((d.action as { until?: number }).until, NOW + 3 * MIN);
+    assert.deepEqual([d.readySince, d.releaseSince, d.mark], [NOW - 3 * MIN, NOW - 2 * MIN, undefined]);
+  } },
   { name: 'lock release delay over: release', f: facts({ lock: rebooted(), marks: { ready: NOW - 6 * MIN, release: NOW - 5 * MIN } }, { bootId: 'boot-2' }), c: { lockReleaseDelayMs: 5 * MIN }, kind: 'finish' },
 ];
 

@@ -87,11 +87,13 @@ function afterReboot(c: Ctx, held: HeldLock): Decision {
   }
   const change = held.bootIdBefore ? `boot ID ${held.bootIdBefore} -> ${node.bootId}` : 'boot ID not recorded, reboot assumed';
   if (!node.ready) return decision(c, 'verifying', `rebooted (${change}); waiting for the node to be Ready`, wait());
-  const m = marks(c, 'ready');
+  // The instants the runtime marks now are published too (readySince, gateSince, releaseSince).
+  const readySince = f.marks.ready ?? now;
+  const m = { ...marks(c, 'ready'), readySince };
   if (node.cordonedByUs) return decision(c, 'verifying', `rebooted (${change}) and Ready; uncordoning`, { kind: 'uncordon' }, m);
   if (cfg.healthGate) {
     const since = f.marks.gate ?? now;
-    const gm = { ...marks(c, 'ready', 'gate'), gateSince: since };
+    const gm = { ...marks(c, 'ready', 'gate'), readySince, gateSince: since };
     const recheck = Math.min(cfg.periodMs, 10_000);
     if (!f.health || f.health.at < since || f.health.at + recheck <= now) return decision(c, 'verifying', `rebooted (${change}); checking the health gate`, { kind: 'check-health' }, gm);
     const h = f.health.value;
@@ -101,8 +103,9 @@ function afterReboot(c: Ctx, held: HeldLock): Decision {
     }
   }
   if (cfg.lockReleaseDelayMs > 0) {
-    const at = (f.marks.release ?? now) + cfg.lockReleaseDelayMs;
-    if (now < at) return decision(c, 'verifying', `back in service; releasing the lock at ${iso(at)} (--lock-release-delay)`, wait(at), marks(c, 'ready', 'release'));
+    const releaseSince = f.marks.release ?? now;
+    const at = releaseSince + cfg.lockReleaseDelayMs;
+    if (now < at) return decision(c, 'verifying', `back in service; releasing the lock at ${iso(at)} (--lock-release-delay)`, wait(at), { ...marks(c, 'ready', 'release'), readySince, releaseSince });
   }
   const lost = held.lost ? `; lock lost meanwhile: ${held.lost.reason}` : '';
   return finish(c, held, 'succeeded', `rebooted (${change}) and back in service${lost}`);

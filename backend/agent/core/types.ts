@@ -120,4 +120,8 @@ export interface Decision {
   mark?: Mark[];
   /** While the health gate is waited for: since when (published, so a restarted agent keeps the timeout). */
   gateSince?: number;
+  /** After the reboot, once Ready: since when (published, so a restarted agent keeps the history's times right). */
+  readySince?: number;
+  /** While --lock-release-delay runs: since when (published, so a restarted agent does not start it again). */
+  releaseSince?: number;
 }

@@ -7,7 +7,8 @@
 // process resume (a reboot kills the process while it holds the lock by design).
 
 import { A, parseState } from '../../../protocol/annotations.ts';
-import { healthGateSince } from '../../../protocol/model.ts';
+import { resumedSince, type ResumedMark } from '../../../protocol/model.ts';
+import type { Mark } from '../core/types.ts';
 import { decide } from '../core/decide.ts';
 import type { Decision, Facts } from '../core/types.ts';
 import type { Disposable, HeldLock, LockLost } from '../ports.ts';
@@ -21,6 +22,8 @@ const MAX_BACKOFF_MS = 30_000;
 /** After this many rounds without a wait, pause briefly: a guard against a decision that never settles. */
 const MAX_BUSY_ROUNDS = 50;
 
+const RESUMED: [Mark, ResumedMark][] = [['ready', 'readySince'], ['gate', 'healthGateSince'], ['release', 'lockReleaseDelaySince']];
+
 export class AgentRuntime {
   readonly facts: Facts = { cluster: {}, lock: { read: false }, marks: {} };
   private readonly d: AgentDeps;
@@ -28,7 +31,7 @@ export class AgentRuntime {
   readonly announcer: Announcer;
   private sentinelDirty = true;
   /** Set once the lock is read at start-up: look for a health gate already under way. */
-  private restoreGate = false;
+  private resume = false;
   private errors = 0;
   /** Last decision, for tests and /healthz. */
   last: Decision | undefined;
@@ -122,11 +125,11 @@ export class AgentRuntime {
         throw e;
       }
       if (f.lock.held) this.d.log.info('found a held lock at start-up; resuming', { stage: f.lock.held.stage, leases: f.lock.held.leases });
-      this.restoreGate = f.lock.held?.stage === 'rebooting';
+      this.resume = f.lock.held?.stage === 'rebooting';
     }
-    if (this.restoreGate && f.node) {
-      this.restoreGate = false;
-      this.restoreGateStart();
+    if (this.resume && f.node) {
+      this.resume = false;
+      this.resumeMarks();
     }
     if (this.sentinelDirty) {
       this.sentinelDirty = false;
@@ -145,17 +148,21 @@ export class AgentRuntime {
   }
 
   /**
-   * A previous process of this agent may have been waiting for the health gate: its start, as
-   * published in the node state, keeps the gate's timeout from starting over after a restart.
+   * A previous process of this agent may have been verifying the reboot: the instants it
+   * published (Ready seen, health gate and lock-release delay begun) are taken over, so the gate's
+   * timeout and the release delay do not start over, and the history's durations stay right.
    */
-  private restoreGateStart(): void {
+  private resumeMarks(): void {
     const held = this.held();
-    if (!held || !this.d.config.healthGate || this.facts.marks.gate !== undefined) return;
+    if (!held) return;
     const st = parseState(this.facts.node?.annotations[A.state]);
-    const since = healthGateSince(st, held.stageAt, this.d.clock.now());
-    if (since === undefined) return;
-    this.facts.marks.gate = since;
-    this.d.log.info('resuming the health gate of the previous agent process', { since: new Date(since).toISOString() });
+    for (const [mark, field] of RESUMED) {
+      if (this.facts.marks[mark] !== undefined) continue;
+      const since = resumedSince(st, field, held.stageAt, this.d.clock.now());
+      if (since === undefined) continue;
+      this.facts.marks[mark] = since;
+      this.d.log.info('resuming from the previous agent process', { mark, since: new Date(since).toISOString() });
+    }
   }
 
   held(): HeldLock | undefined {

@@ -62,7 +62,7 @@ export class Announcer {
     await this.publish(dec, node, held, now);
   }
 
-  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses' | 'gateSince'>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
+  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses' | 'gateSince' | 'readySince' | 'releaseSince'>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
     const prev = this.published;
     const since = prev && prev.phase === dec.phase ? prev.since : now;
     const state: AgentNodeState = {
@@ -81,6 +81,8 @@ export class Announcer {
     if (node.bootId) state.bootId = node.bootId;
     if (dec.phase === 'draining' && this.drain) state.drain = this.drain;
     if (dec.gateSince !== undefined) state.healthGateSince = new Date(dec.gateSince).toISOString();
+    if (dec.readySince !== undefined) state.readySince = new Date(dec.readySince).toISOString();
+    if (dec.releaseSince !== undefined) state.lockReleaseDelaySince = new Date(dec.releaseSince).toISOString();
     const json = JSON.stringify(state);
     if (prev?.json === json) return;
     try {
