@@ -158,6 +158,8 @@ export interface DrainPort {
   /** Before cordoning: pods that a PodDisruptionBudget allowing no disruption would keep. */
   precheck(opts: DrainOptions): Promise<PdbBlock[]>;
   drain(opts: DrainOptions, onProgress: (p: DrainProgressReport) => void, signal: AbortSignal): Promise<DrainResult>;
+  /** A dry run's account of what a drain would do now (pods evicted, left, refused; budgets). */
+  rehearse?(opts: DrainOptions): Promise<string>;
 }
 
 /** One automatic blocker (alerts, pod selectors). Fails closed: an error is a block with the reason. */

@@ -36,7 +36,7 @@ after(async () => {
   await env?.stop();
 });
 
-test('dry run: rehearses (lock taken and given back), says what it would do, never cordons, drains or reboots', { timeout: 90_000 }, async () => {
+test('dry run: rehearses (lock taken and given back), says what it would do (and which pods it would evict), never cordons, drains or reboots', { timeout: 90_000 }, async () => {
   let cordoned = 0;
   const watch = await new k8s.Watch(env.c.kc).watch('/api/v1/nodes', { fieldSelector: `metadata.name=${DRY}` }, (_t: string, n: k8s.V1Node) => {
     if (n.spec?.unschedulable) cordoned++;
@@ -45,6 +45,8 @@ test('dry run: rehearses (lock taken and given back), says what it would do, nev
     env.fleet.requireReboot([DRY]);
     await waitFor('dry-run rehearsal', async () => /Normal DryRun: dry run: would cordon o-0, drain it and reboot now \(the sentinel says a reboot is needed\)/.test(await env.eventText(DRY)), 30_000);
     const events = await env.eventText(DRY);
+    // What the drain would do, from the real pod list.
+    assert.match(events, /Normal DryRun: dry run: would cordon o-0, .*; would evict 1 pod\(s\): default\/dry-pod-[a-z0-9]+(;|$)/m);
     assert.match(events, /Normal LockAcquired: lock nodemend-lock-\d+ acquired/, 'the lock path runs');
     assert.match(events, /Normal LockReleased: lock nodemend-lock-\d+ released \(cancelled\)/);
     await waitFor('state says it rehearsed', async () => /^dry run: rehearsed at .* \(would have cordoned, drained and rebooted\); next rehearsal at /.test((await env.state(DRY))?.reason ?? ''), 10_000);

@@ -7,7 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { DrainOptions, DrainPort, DrainProgressReport, DrainResult, Logger, PdbBlock } from '../ports.ts';
 import { apiMessage, code, withTimeout } from '../../shared/kube.ts';
-import { planDrain, podInfo, podKey, refusalReason, type PodInfo } from './filters.ts';
+import { describePlan, planDrain, podInfo, podKey, refusalReason, type PodInfo } from './filters.ts';
 import { matchingPdbs, pdbBlocks, pdbInfo, pdbKey, type PdbInfo } from './pdb.ts';
 
 export interface KubeDrainOptions {
@@ -41,11 +41,20 @@ export class KubeDrain implements DrainPort {
   }
 
   async precheck(opts: DrainOptions): Promise<PdbBlock[]> {
+    return (await this.planWithBlocks(opts)).blocks;
+  }
+
+  async rehearse(opts: DrainOptions): Promise<string> {
+    const { plan, blocks } = await this.planWithBlocks(opts);
+    return describePlan(plan, blocks);
+  }
+
+  /** The drain plan now, and the pods of it that a PodDisruptionBudget would hold back. */
+  private async planWithBlocks(opts: DrainOptions) {
     const plan = await this.plan(opts);
-    const pods = [...plan.evict];
-    if (pods.length === 0) return [];
-    const pdbs = await this.pdbs(new Set(pods.map((p) => p.namespace)));
-    return pdbBlocks(pods, pdbs);
+    const pods = plan.evict;
+    const blocks = pods.length ? pdbBlocks(pods, await this.pdbs(new Set(pods.map((p) => p.namespace)))) : [];
+    return { plan, blocks };
   }
 
   async drain(opts: DrainOptions, onProgress: (p: DrainProgressReport) => void, signal: AbortSignal): Promise<DrainResult> {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyPod, planDrain, podInfo, refusalReason, type FilterOptions, type PodInfo } from './filters.ts';
+import { classifyPod, describePlan, planDrain, podInfo, refusalReason, type DrainPlan, type FilterOptions, type PodInfo } from './filters.ts';
 
 const NOW = 1_000_000_000;
 const base: PodInfo = { namespace: 'ns', name: 'p', uid: 'u', phase: 'Running', mirror: false, emptyDir: false, ready: true, labels: {}, controllerKind: 'ReplicaSet', controllerName: 'rs' };
@@ -69,3 +69,20 @@ test('podInfo reads owner, mirror, emptyDir, deletion and readiness', () => {
   assert.deepEqual(p, { namespace: 'x', name: 'y', uid: 'u1', phase: 'Running', mirror: true, emptyDir: true, ready: true, labels: { app: 'a' }, deletionMs: NOW, controllerKind: 'Node', controllerName: 'n' });
   assert.equal(podInfo({ metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'n', uid: 'x' }] } }).controllerKind, undefined, 'only the controller owner counts');
 });
+
+const pod = (name: string): PodInfo => ({ ...base, namespace: 'shop', name });
+const empty: DrainPlan = { evict: [], wait: [], skipped: [], refused: [] };
+const describeCases: { name: string; plan: Partial<DrainPlan>; blocks?: { pod: string; pdb: string }[]; max?: number; want: string }[] = [
+  { name: 'an empty node', plan: {}, want: 'would evict no pod' },
+  { name: 'pods to evict, by namespace/name', plan: { evict: [pod('a'), pod('b')] }, want: 'would evict 2 pod(s): shop/a, shop/b' },
+  { name: 'long lists are cut, with a count', plan: { evict: [pod('a'), pod('b'), pod('c')] }, max: 2, want: 'would evict 3 pod(s): shop/a, shop/b, and 1 more' },
+  {
+    name: 'waited for, skipped and refused, each with why',
+    plan: { wait: [pod('t')], skipped: [{ pod: 'kube-system/ds-x', why: 'DaemonSet-managed pod' }], refused: [{ pod: 'shop/bare', why: 'not managed by a controller (needs force)' }] },
+    want: 'would evict no pod; would wait for 1 pod(s) already terminating: shop/t; would leave 1: kube-system/ds-x (DaemonSet-managed pod); the drain would FAIL on 1: shop/bare (not managed by a controller (needs force))',
+  },
+  { name: 'budgets holding an eviction back now', plan: { evict: [pod('api-1')] }, blocks: [{ pod: 'shop/api-1', pdb: 'shop/api' }], want: 'would evict 1 pod(s): shop/api-1; held back now by PodDisruptionBudget: shop/api-1 by shop/api' },
+];
+for (const c of describeCases) {
+  test(`describePlan: ${c.name}`, () => assert.equal(describePlan({ ...empty, ...c.plan }, c.blocks ?? [], c.max), c.want));
+}

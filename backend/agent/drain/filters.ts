@@ -115,3 +115,19 @@ export function refusalReason(refused: DrainPlan['refused']): string {
   const more = refused.length > 10 ? `; and ${refused.length - 10} more` : '';
   return `cannot drain: ${shown.join('; ')}${more}`;
 }
+
+/**
+ * What a drain would do now, in one line, for a dry run's Event and log: the pods it would evict
+ * and wait for, and the ones it would skip or refuse (with why), and the budgets that would hold
+ * an eviction back. At most `max` pods named per list.
+ */
+export function describePlan(plan: DrainPlan, blocks: readonly { pod: string; pdb: string }[], max = 10): string {
+  const names = (xs: readonly string[]) => `${xs.slice(0, max).join(', ')}${xs.length > max ? `, and ${xs.length - max} more` : ''}`;
+  const parts: string[] = [];
+  parts.push(plan.evict.length ? `would evict ${plan.evict.length} pod(s): ${names(plan.evict.map(podKey))}` : 'would evict no pod');
+  if (plan.wait.length) parts.push(`would wait for ${plan.wait.length} pod(s) already terminating: ${names(plan.wait.map(podKey))}`);
+  if (plan.skipped.length) parts.push(`would leave ${plan.skipped.length}: ${names(plan.skipped.map((s) => `${s.pod} (${s.why})`))}`);
+  if (plan.refused.length) parts.push(`the drain would FAIL on ${plan.refused.length}: ${names(plan.refused.map((r) => `${r.pod} (${r.why})`))}`);
+  if (blocks.length) parts.push(`held back now by PodDisruptionBudget: ${names(blocks.map((b) => `${b.pod} by ${b.pdb}`))}`);
+  return parts.join('; ');
+}

@@ -22,7 +22,7 @@ interface World {
   order: string[];
 }
 
-function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain'] } = {}): World {
+function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean } = {}): World {
   const calls: string[] = [];
   const events: string[] = [];
   const order: string[] = [];
@@ -50,7 +50,10 @@ function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boo
       if (o.publishFails) throw new Error('connection refused');
       order.push(`publish ${st.phase}`);
     },
-    event: async (type, reason, message) => void events.push(`${type} ${reason}: ${message}`),
+    event: (type, reason, message) => {
+      events.push(`${type} ${reason}: ${message}`);
+      return o.slowSideChannels ? new Promise<void>(() => {}) : Promise.resolve();
+    },
     setLabels: async () => {},
   };
   const rt = new AgentRuntime({
@@ -61,7 +64,7 @@ function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boo
     host: { checkSentinel: async () => ({ required: true }), watchSentinel: () => ({ dispose() {} }), reboot: async () => void calls.push('REBOOT') },
     blockers: [{ name: 'prometheus-alerts', check: async () => (o.blockerThrows ? Promise.reject(new Error('socket hang up')) : { blocked: false }) }],
     healthGate: { check: async () => (o.gateThrows ? Promise.reject(new Error('etcd timeout')) : { healthy: true }) },
-    notifier: { notify: async () => {} },
+    notifier: { notify: () => (o.slowSideChannels ? new Promise<void>(() => {}) : Promise.resolve()) },
     clock: { now: () => NOW, sleep: async () => {} },
     random: () => 0.5,
     log: { info() {}, warn() {}, error() {} },
@@ -173,4 +176,15 @@ test('drain: a stop during the drain aborts it, and it is not marked drained', a
   assert.equal(await execute(w.rt, dec({ kind: 'drain' }), ac.signal), undefined);
   assert.equal(w.rt.held()?.stage, 'cordoned', 'the stage stays: the next process resumes the drain');
   assert.ok(!w.calls.includes('update'));
+});
+
+test('a webhook or Events API that never answers does not hold up the cordon, the drain or the handoff', { timeout: 10_000 }, async () => {
+  const w = world({ slowSideChannels: true });
+  w.rt.facts.lock = { read: true, held: { ...HELD, stage: 'acquired' } };
+  await execute(w.rt, dec({ kind: 'cordon' }), signal);
+  assert.ok(w.calls.includes('cordon'));
+  assert.match(w.events.join('\n'), /Normal Cordoned/, 'the Event was still sent');
+  w.rt.facts.lock = { read: true, held: { ...HELD, stage: 'cordoned' } };
+  await execute(w.rt, dec({ kind: 'drain' }), signal);
+  assert.equal(w.rt.held()?.stage, 'drained');
 });

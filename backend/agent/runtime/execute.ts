@@ -67,8 +67,11 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
       metrics?.setLockHeld(true);
       log.info('lock acquired', { leases: r.lock.leases, forced: a.forced });
       // A stale slot taken over is news for the operator: the old holder may be left cordoned.
-      for (const rec of r.recovered ?? []) await say.event('Warning', 'LockRecovered', `took over lock slot ${rec.lease} from ${rec.holder || 'an unknown holder'}: ${rec.why}`);
-      await say.event('Normal', 'LockAcquired', `lock ${r.lock.leases.join(', ')} acquired${a.forced ? ' (forced reboot)' : ''}`);
+      // Events and notifications on the way to the reboot are not waited for (they catch their own
+      // errors): a slow Events API or webhook (up to its 10 s timeout) must not hold a lock slot
+      // idle. Only those right before the reboot are, so they leave before the host goes down.
+      for (const rec of r.recovered ?? []) void say.event('Warning', 'LockRecovered', `took over lock slot ${rec.lease} from ${rec.holder || 'an unknown holder'}: ${rec.why}`);
+      void say.event('Normal', 'LockAcquired', `lock ${r.lock.leases.join(', ')} acquired${a.forced ? ' (forced reboot)' : ''}`);
       return undefined;
     }
     case 'cordon': {
@@ -78,8 +81,8 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
       await node.cordon();
       // Lost while cordoning: decide again (it cancels, and uncordons what we cordoned).
       if (!(await advance(rt, held, 'cordoned'))) return undefined;
-      await say.event('Normal', 'Cordoned', 'cordoned by nodemend; draining');
-      await say.notify('drain', dec.reason);
+      void say.event('Normal', 'Cordoned', 'cordoned by nodemend; draining');
+      void say.notify('drain', dec.reason);
       return clock.now() + SETTLE_MS;
     }
     case 'drain':
@@ -103,7 +106,7 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
     }
     case 'uncordon':
       await node.uncordon();
-      await say.event('Normal', 'Uncordoned', 'uncordoned by nodemend');
+      void say.event('Normal', 'Uncordoned', 'uncordoned by nodemend');
       return clock.now() + SETTLE_MS;
     case 'finish':
       return finish(rt, dec, rt.held()!, a);
@@ -168,7 +171,7 @@ async function runDrain(rt: AgentRuntime, held: HeldLock, signal: AbortSignal): 
     if (result.ok) {
       if (!(await advance(rt, held, 'drained'))) return undefined;
       log.info('drained', { seconds: Math.round((clock.now() - started) / 1000) });
-      await say.event('Normal', 'Drained', `drained in ${Math.round((clock.now() - started) / 1000)}s`);
+      void say.event('Normal', 'Drained', `drained in ${Math.round((clock.now() - started) / 1000)}s`);
     } else {
       rt.facts.drain = { at: clock.now(), value: result };
       log.warn('drain failed', { reason: result.reason, blocked: result.blocked });
@@ -214,7 +217,11 @@ async function finish(rt: AgentRuntime, dec: Decision, held: HeldLock, a: Finish
   log.info('lock released', { outcome: a.outcome, reason: a.reason });
   if (a.dryRun) {
     f.dryRunAt = now;
-    await say.event('Normal', 'DryRun', a.reason);
+    // Which pods the drain would evict, from the real pod list: what an operator checks a dry
+    // run for. A failed look does not fail the rehearsal; it says so.
+    const plan = await (rt.deps.drain.rehearse?.(config.drain) ?? Promise.resolve('')).catch((e: unknown) => `could not list the pods to evict: ${errMsg(e)}`);
+    if (plan) log.info('dry run: the drain', { plan });
+    await say.event('Normal', 'DryRun', plan ? `${a.reason}; ${plan}` : a.reason);
   } else if (a.outcome === 'succeeded') {
     await say.event('Normal', 'RebootSucceeded', a.reason);
     await say.notify('uncordon', a.reason);
