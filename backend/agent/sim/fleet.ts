@@ -148,7 +148,9 @@ export class SimFleet {
       this.emit('up', node, after);
       if (!this.stopped) await this.startAgent(node);
     } catch (e) {
-      this.log.error('simulated reboot failed', { node, error: errMsg(e) });
+      // While the fleet stops (the demo's Ctrl-C), a reboot in progress is cut short: not an error.
+      if (this.stopped) this.log.info('simulated reboot cut short by the stop', { node, error: errMsg(e) });
+      else this.log.error('simulated reboot failed', { node, error: errMsg(e) });
     } finally {
       this.down.delete(node);
     }
