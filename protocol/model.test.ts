@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { healthGateSince, resumedSince, type ResumedMark } from './model.ts';
+import { resumedSince, type ResumedMark } from './model.ts';
 
 const NOW = Date.parse('2026-06-17T12:00:00Z');
 const ISSUED = NOW - 10 * 60_000;
 
-// healthGateSince: only a plausible start of this reboot's gate is trusted; anything else restarts the gate.
+// resumedSince: only a plausible instant of this reboot is trusted; anything else starts that wait anew.
 const cases: [string, unknown, number | undefined][] = [
   ['a valid start after the reboot was issued', '2026-06-17T11:55:00Z', Date.parse('2026-06-17T11:55:00Z')],
   ['with milliseconds', '2026-06-17T11:55:00.250Z', Date.parse('2026-06-17T11:55:00.250Z')],
@@ -17,9 +17,9 @@ const cases: [string, unknown, number | undefined][] = [
   ['absent', undefined, undefined],
 ];
 for (const [name, raw, want] of cases) {
-  test(`healthGateSince: ${name}`, () => assert.equal(healthGateSince({ healthGateSince: raw as string }, ISSUED, NOW), want));
+  test(`resumedSince: ${name}`, () => assert.equal(resumedSince({ healthGateSince: raw as string }, 'healthGateSince', ISSUED, NOW), want));
 }
-test('healthGateSince: no state at all', () => assert.equal(healthGateSince(undefined, ISSUED, NOW), undefined));
+test('resumedSince: no state at all', () => assert.equal(resumedSince(undefined, 'healthGateSince', ISSUED, NOW), undefined));
 
 test('resumedSince: each instant is read from its own field only', () => {
   const st = { healthGateSince: '2026-06-17T11:55:00Z', readySince: '2026-06-17T11:54:00Z', lockReleaseDelaySince: 'garbage' };

@@ -82,10 +82,6 @@ export function resumedSince(s: Partial<Pick<AgentNodeState, ResumedMark>> | und
   return Number.isFinite(t) && t >= notBefore && t <= now ? t : undefined;
 }
 
-/** The health gate start (see resumedSince). */
-export function healthGateSince(s: Pick<AgentNodeState, 'healthGateSince'> | undefined, notBefore: number, now: number): number | undefined {
-  return resumedSince(s, 'healthGateSince', notBefore, now);
-}
 
 export type RebootOutcome = 'succeeded' | 'failed' | 'cancelled';
 

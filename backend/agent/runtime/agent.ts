@@ -30,7 +30,7 @@ export class AgentRuntime {
   private readonly wake: Wake;
   readonly announcer: Announcer;
   private sentinelDirty = true;
-  /** Set once the lock is read at start-up: look for a health gate already under way. */
+  /** Set once the lock is read at start-up after a reboot: take over the instants the previous process published. */
   private resume = false;
   private errors = 0;
   /** Last decision, for tests and /healthz. */
