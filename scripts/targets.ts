@@ -25,10 +25,15 @@ export function backendOptions(watch = false): BuildOptions {
   };
 }
 
+/** The webview bundle's options (entry point and output file are the caller's). */
+export function webviewOptions(watch = false): BuildOptions {
+  return { ...common, platform: 'browser', format: 'esm', target: 'es2022', minify: !watch };
+}
+
 export function targets(watch = false): (BuildOptions & { entryPoints: string[] })[] {
   return [
     { ...common, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.cjs', platform: 'node', format: 'cjs', target: 'node22', external: ['vscode'], minify: !watch },
-    { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'esm', target: 'es2022', minify: !watch },
+    { ...webviewOptions(watch), entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
     { ...backendOptions(watch), entryPoints: ['backend/main.ts'], outfile: 'dist/backend.mjs' },
   ];
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCsp, renderPage } from '../../extension/dashboard/html.ts';
+import { webviewOptions } from '../../scripts/targets.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -21,7 +22,7 @@ function newestSource(dir: string): number {
 
 /**
  * The bundle the panel ships, dist/webview.js, when it is at least as new as the sources;
- * otherwise the same build (scripts/build.ts options) into a temporary folder, so running this
+ * otherwise the same build (scripts/targets.ts options) into a temporary folder, so running this
  * test alone never exercises a stale bundle.
  */
 export async function webviewBundle(): Promise<{ path: string; built: boolean }> {
@@ -35,16 +36,7 @@ export async function webviewBundle(): Promise<{ path: string; built: boolean }>
   })();
   if (fresh) return { path: dist, built: false };
   const out = join(mkdtempSync(join(tmpdir(), 'nm-webview-')), 'webview.js');
-  await build({
-    entryPoints: [join(ROOT, 'webview/main.ts')],
-    outfile: out,
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    logLevel: 'warning',
-  });
+  await build({ ...webviewOptions(), entryPoints: [join(ROOT, 'webview/main.ts')], outfile: out });
   return { path: out, built: true };
 }
 
