@@ -30,6 +30,8 @@ export interface Plan {
   /** Extension tree-update timing over this many nodes (extension/tree/bench.ts), or null. */
   treeNodes: number | null;
   out: string;
+  /** Keep the work directory (agent logs, sentinels) instead of deleting it at the end. */
+  keep: boolean;
 }
 
 /** Agent command-line options used when none are given: what Dockerfile and deploy/ ship. */
@@ -39,7 +41,7 @@ export const rolloutKey = (system: string, concurrency: number, period: number):
 
 export function parsePlan(argv: readonly string[]): Plan {
   const quick = argv.includes('--quick');
-  const common = { systems: ['nodemend', 'kured'] as SystemName[], skip: [] as string[], deadline: null, nodeOptions: [DEFAULT_NODE_OPTIONS] };
+  const common = { systems: ['nodemend', 'kured'] as SystemName[], skip: [] as string[], deadline: null, nodeOptions: [DEFAULT_NODE_OPTIONS], keep: false };
   const plan: Plan = quick
     ? { quick, nodes: 4, rebootSeconds: 5, reps: 1, nodemendReps: 0, idleSeconds: 45, concurrencies: [2], kuredPeriods: [10], rolloutTimeoutMinutes: 8, hub: { nodes: 500, clients: 10 }, treeNodes: 2000, out: 'bench/results.json', ...common }
     : { quick, nodes: 20, rebootSeconds: 5, reps: 1, nodemendReps: 0, idleSeconds: 300, concurrencies: [1, 2], kuredPeriods: [10, 60], rolloutTimeoutMinutes: 60, hub: { nodes: 2000, clients: 50 }, treeNodes: 2000, out: 'bench/results.json', ...common };
@@ -81,6 +83,7 @@ export function parsePlan(argv: readonly string[]): Plan {
       plan.nodeOptions = v.split(';').map((x) => x.trim());
     } else if (k === 'no-hub') plan.hub = null;
     else if (k === 'no-tree') plan.treeNodes = null;
+    else if (k === 'keep') plan.keep = true;
     else if (k === 'out' && v) plan.out = v;
     else throw new Error(`unknown flag --${k}; see bench/plan.ts for the list`);
   }

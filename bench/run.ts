@@ -4,7 +4,7 @@
 // table at the end. Everything listens on 127.0.0.1. See docs/benchmarks.md for the method.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { agentNodeCommand, buildAgentBundle, type AgentBundle } from './bundle.ts';
@@ -30,8 +30,12 @@ let cluster: TestCluster | undefined;
 
 async function shutdown(code: number): Promise<never> {
   await stopAll();
+  // --keep also keeps the API server's audit log: every agent request, with its timing.
+  const audit = cluster?.cp.info.auditLogPath;
+  if (plan.keep && audit) copyFileSync(audit, join(work, 'audit.log'));
   await cluster?.stop().catch(() => undefined);
-  rmSync(work, { recursive: true, force: true });
+  if (plan.keep) log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
   process.exit(code);
 }
 process.once('SIGINT', () => void shutdown(130));

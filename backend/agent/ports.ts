@@ -104,6 +104,12 @@ export interface LockPort {
   release(lock: HeldLock): Promise<void>;
   /** Announces that this node waits for a slot (ordering for the queue view); idempotent. */
   setWaiting(waiting: boolean): Promise<void>;
+  /**
+   * After the Leases changed, from the cache (no API call): undefined when no slot looks free,
+   * else how long to let the waiters ahead in the queue go first (ms, 0 = try now). Without it
+   * the runtime tries at once.
+   */
+  turn?(): number | undefined;
   /** Calls back when a held Lease is found taken over (renewal or update); the slot is dropped from the held lock. */
   onLost?(cb: (lost: LockLost) => void): Disposable;
 }

@@ -76,7 +76,8 @@ function idle(c: Ctx): Decision {
     // the holders change. The queue position is the hub's to show (from the waiting markers).
     const a = f.acquireFailure;
     const reason = `waiting for a lock slot${forced}: ${a.value.reason}`;
-    if (!a.value.retry && now < a.at + cfg.periodMs) return decision(c, 'waiting-lock', reason, wait(a.at + cfg.periodMs), { ...extra, waiting: true });
+    const at = Math.min(a.at + cfg.periodMs, a.value.retryAt ?? Infinity);
+    if (now < at) return decision(c, 'waiting-lock', reason, wait(at), { ...extra, waiting: true });
     return decision(c, 'waiting-lock', reason, acquire, { ...extra, waiting: true });
   }
   return decision(c, 'waiting-lock', `${why(c)}; requesting a lock slot${forced}`, acquire, { ...extra, waiting: true });

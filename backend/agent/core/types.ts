@@ -31,10 +31,11 @@ export interface Facts {
   health?: Timed<{ healthy: true } | { healthy: false; reason: string }>;
   /**
    * Why the last acquire attempt got no slot (a stable text: who holds the slots, never the queue
-   * position or how long a holder has been down). `retry` is set by the runtime when the Leases
-   * change: try again at once, while the published reason stays the same.
+   * position or how long a holder has been down). `retryAt` is set by the runtime when a slot
+   * frees up: try again then (after the waiters ahead in the queue had their turn) instead of a
+   * period later, while the published reason stays the same.
    */
-  acquireFailure?: Timed<{ reason: string; retry?: boolean }>;
+  acquireFailure?: Timed<{ reason: string; retryAt?: number }>;
   /** The last attempt that ended in failure, for the retry back-off. */
   lastFailure?: Timed<string>;
   /** When this process last rehearsed a reboot in dry-run mode. */

@@ -30,6 +30,8 @@ export class HeldLeases {
   private readonly listeners = new Set<(l: LockLost) => void>();
   private timer: NodeJS.Timeout | undefined;
   current: HeldLock | undefined;
+  /** Set once the held lock was read or taken: `current` is then what this process holds. */
+  known = false;
 
   constructor(coord: k8s.CoordinationV1Api, o: HeldOptions, call: Call, log: Logger) {
     this.coord = coord;
@@ -46,6 +48,7 @@ export class HeldLeases {
   /** Remembers the held lock and keeps its Leases renewed while this process lives. */
   keep(lock: HeldLock | undefined): HeldLock | undefined {
     this.current = lock;
+    this.known = true;
     const every = this.o.renewIntervalMs;
     if (!lock || lock.leases.length === 0 || every <= 0) {
       this.stop();

@@ -11,7 +11,7 @@ import { apiMessage, code, isNodeReady, microTime, readyTransition, timeMs, with
 import { errMsg } from '../../shared/log.ts';
 import { A, parseState } from '../../../protocol/annotations.ts';
 import { DISRUPTED_PHASES } from '../../../protocol/model.ts';
-import { choose, clusterSlotName, scopeSlotName, slotIndex, verdict, type HolderStatus, type StaleRules } from './slots.ts';
+import { choose, clusterSlotName, freeSlots, scopeSlotName, slotIndex, turnDelay, verdict, type HolderStatus, type StaleRules } from './slots.ts';
 import { WaitingMarkers } from './waiting.ts';
 import { K, heldFromAnnotations, metaAnnotations, slotLease } from './meta.ts';
 import { HeldLeases, RETRIES, type Call } from './held.ts';
@@ -101,7 +101,9 @@ export class LeaseLock implements LockPort {
   }
 
   async tryAcquire(meta: Pick<HeldLock, 'wasUnschedulable' | 'bootIdBefore' | 'forced'>): Promise<AcquireResult> {
-    const existing = this.mine.current ?? (await this.held());
+    // Once held() has run (the runtime reads the lock at start-up), this process knows what it
+    // holds: a list per attempt was one more request from every waiter on every handoff.
+    const existing = this.mine.known ? this.mine.current : await this.held();
     if (existing) return { ok: true, lock: existing };
     const now = this.now();
     const lock: HeldLock = { leases: [], acquiredAt: now, stage: 'acquired', stageAt: now, ...meta };
@@ -137,6 +139,8 @@ export class LeaseLock implements LockPort {
       }
     } catch (e) {
       clearInterval(partial);
+      // A write that timed out may still have taken the slot: the next attempt reads afresh.
+      this.mine.known = false;
       // Never keep half a lock: give back the scope slot if the cluster slot failed with an error.
       if (lock.leases.length) await this.release(lock).catch((re) => this.log.warn('could not release a partial lock', { error: errMsg(re) }));
       throw e;
@@ -159,6 +163,15 @@ export class LeaseLock implements LockPort {
 
   setWaiting(waiting: boolean): Promise<void> {
     return this.waiting.set(waiting);
+  }
+
+  turn(): number | undefined {
+    const cached = this.o.cachedLeases?.();
+    const groups = this.groups();
+    // No cache or no labels yet: nothing to judge by, so try (the Lease write decides).
+    if (!cached || !groups) return 0;
+    const free = Math.min(...groups.map((g) => freeSlots(g.limit, cached.filter((l) => slotIndex(l.metadata?.name ?? '', g.scopeValue) !== undefined).map((l) => l.spec?.holderIdentity))));
+    return turnDelay(free, this.waiting.position());
   }
 
   /** Stops renewing (the process is about to exit or the simulated node reboots). */
@@ -193,14 +206,18 @@ export class LeaseLock implements LockPort {
       // The informer cache first (no API call while waiting); after a conflict, the API itself.
       const all = attempt === 0 && this.o.cachedLeases ? [...this.o.cachedLeases()] : await this.listFresh();
       const group = all.filter((l) => slotIndex(l.metadata?.name ?? '', g.scopeValue) !== undefined);
-      const views = await Promise.all(
-        group.map(async (l) => {
-          const s = slotLease(l);
-          const h = s.holder && s.holder !== this.o.node ? await this.holderStatus(s.holder) : undefined;
-          return { name: s.name, index: slotIndex(s.name, g.scopeValue)!, holder: s.holder, verdict: verdict(s, h, this.now(), this.o) };
-        }),
-      );
-      const c = choose(this.o.node, g.limit, g.what, views, g.nameOf);
+      const viewsOf = (read: boolean) =>
+        Promise.all(
+          group.map(async (l) => {
+            const s = slotLease(l);
+            const h = read && s.holder && s.holder !== this.o.node ? await this.holderStatus(s.holder) : undefined;
+            return { name: s.name, index: slotIndex(s.name, g.scopeValue)!, holder: s.holder, verdict: verdict(s, h, this.now(), this.o) };
+          }),
+        );
+      // The holders' Nodes are read only when no slot is free: they matter only to find a stale
+      // slot to take over, and reading them on every handoff cost M requests per waiter.
+      let c = choose(this.o.node, g.limit, g.what, await viewsOf(false), g.nameOf);
+      if (c.kind === 'full') c = choose(this.o.node, g.limit, g.what, await viewsOf(true), g.nameOf);
       if (c.kind === 'full') return { ok: false, reason: c.reason, summary: c.summary };
       // A slot that looks like ours is confirmed by a write too (compare-and-swap on its
       // resourceVersion): the cache may be stale, or the slot may have been taken over while the

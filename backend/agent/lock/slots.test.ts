@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choose, clusterSlotName, scopeSlotName, slotIndex, slug, verdict, waitMarkerName, type HolderStatus, type SlotLease, type SlotView } from './slots.ts';
+import { choose, clusterSlotName, freeSlots, scopeSlotName, slotIndex, slug, turnDelay, TURN_MAX_STEPS, TURN_STEP_MS, verdict, waitMarkerName, type HolderStatus, type SlotLease, type SlotView } from './slots.ts';
 
 const rules = { graceMs: 60_000, maxRebootMs: 600_000 };
 const NOW = 10_000_000;
@@ -56,16 +56,19 @@ for (const c of chooseCases) {
   });
 }
 
-test('choose: a full group\'s summary names the holders only; the live verdict detail stays in reason', () => {
+test('choose: a full group\'s summary stays the same while holders change; the detail stays in reason', () => {
   const at = (secs: number): SlotView[] => [
     { name: clusterSlotName(0), index: 0, holder: 'y', verdict: { state: 'held', reason: `held by y (NotReady, rebooting for ${secs}s)` } },
     held(1, 'x'),
   ];
   const [a, b] = [choose('me', 2, 'cluster', at(3), clusterSlotName), choose('me', 2, 'cluster', at(4), clusterSlotName)];
   assert.ok(a.kind === 'full' && b.kind === 'full');
-  assert.equal(a.summary, 'all 2 cluster slot(s) taken, held by x, y');
+  const c = choose('me', 2, 'cluster', [held(0, 'z'), held(1, 'x')], clusterSlotName);
+  assert.ok(c.kind === 'full');
+  assert.equal(a.summary, 'all 2 cluster slot(s) taken');
   assert.equal(a.summary, b.summary, 'unchanged while the holder stays down');
-  assert.match(b.reason, /rebooting for 4s/);
+  assert.equal(a.summary, c.summary, 'unchanged when another node takes a slot over');
+  assert.match(b.reason, /held by y \(NotReady, rebooting for 4s\); held by x/);
 });
 
 const nameCases: { name: string; slotName: string; scope?: string; want: number | undefined }[] = [
@@ -89,3 +92,23 @@ const slugCases: [string, RegExp][] = [
 ];
 for (const [v, re] of slugCases) test(`slug(${JSON.stringify(v.slice(0, 10))}) is DNS-safe and distinct`, () => assert.match(slug(v), re));
 test('slug keeps case-different values apart', () => assert.notEqual(slug('A'), slug('a')));
+
+const turnCases: { name: string; free: number; position: number | undefined; want: number | undefined }[] = [
+  { name: 'no free slot: nothing to try', free: 0, position: 1, want: undefined },
+  { name: 'first in the queue goes at once', free: 1, position: 1, want: 0 },
+  { name: 'two free slots: the second goes at once too', free: 2, position: 2, want: 0 },
+  { name: 'second for one slot waits one step', free: 1, position: 2, want: TURN_STEP_MS },
+  { name: 'fifth for two slots waits three steps', free: 2, position: 5, want: 3 * TURN_STEP_MS },
+  { name: 'far back: capped (a dead waiter ahead costs little)', free: 1, position: 300, want: TURN_MAX_STEPS * TURN_STEP_MS },
+  { name: 'no marker (position unknown): at once', free: 1, position: undefined, want: 0 },
+];
+for (const c of turnCases) test(`turnDelay: ${c.name}`, () => assert.equal(turnDelay(c.free, c.position), c.want));
+
+const freeCases: { name: string; limit: number; holders: (string | undefined)[]; want: number }[] = [
+  { name: 'no Leases yet', limit: 2, holders: [], want: 2 },
+  { name: 'one held, one emptied', limit: 2, holders: ['a', ''], want: 1 },
+  { name: 'all held', limit: 2, holders: ['a', 'b'], want: 0 },
+  { name: 'held above a lowered limit', limit: 1, holders: ['a', 'b'], want: 0 },
+  { name: 'holder field missing', limit: 1, holders: [undefined], want: 1 },
+];
+for (const c of freeCases) test(`freeSlots: ${c.name}`, () => assert.equal(freeSlots(c.limit, c.holders), c.want));

@@ -66,10 +66,17 @@ export class AgentRuntime {
     if (this.d.onLockChange) {
       subs.push(
         this.d.onLockChange(() => {
-          // A slot may have been freed: try again now instead of after the period (keeping the
-          // failure's reason, so the published state does not flap while retrying).
+          // A slot may have been freed: try again at our turn in the queue instead of after the
+          // period (keeping the failure's reason, so the published state does not flap). Lease
+          // changes that free nothing (renewals, stage updates, queue markers) wake nobody; a
+          // stale holder is found by the periodic retry.
           const a = this.facts.acquireFailure;
-          if (a) this.facts.acquireFailure = { at: a.at, value: { ...a.value, retry: true } };
+          if (!a) return;
+          const delay = this.d.lock.turn ? this.d.lock.turn() : 0;
+          if (delay === undefined) return;
+          const retryAt = clock.now() + delay;
+          if (a.value.retryAt !== undefined && a.value.retryAt <= retryAt) return;
+          this.facts.acquireFailure = { at: a.at, value: { ...a.value, retryAt } };
           this.wake.kick();
         }),
       );
