@@ -36,8 +36,8 @@ test('quietWatch asks for bookmarks and a jittered server-side timeout of 5-10 m
       assert.equal(u.searchParams.get('allowWatchBookmarks'), 'true');
       assert.equal(u.searchParams.get('resourceVersion'), '7', 'the caller\'s parameters are kept');
     }
-    assert.deepEqual(secs, [300, 450, 599]);
-    assert.deepEqual(WATCH_SERVER_TIMEOUT_S, [300, 600]);
+    assert.deepEqual(secs, [1800, 2700, 3598]);
+    assert.deepEqual(WATCH_SERVER_TIMEOUT_S, [1800, 3600]);
     // The API server's watch cache sends an idle watch a bookmark a minute: a healthy watch is
     // never silent for three of them.
     assert.equal(WATCH_IDLE_TIMEOUT_MS, 3 * 60_000);

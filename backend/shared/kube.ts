@@ -87,20 +87,24 @@ export interface Watcher<T extends k8s.KubernetesObject> {
 }
 
 /**
- * Watch timing, as client-go's reflector does it. client-node's default is a 30 s inactivity
- * timeout, so on a quiet cluster every watch was torn down and reopened twice a minute: ~360 API
- * requests per agent per hour at idle (measured by the bench). Instead the API server is asked to
- * end each watch after 5 to 10 minutes (client-go's [minWatchTimeout, 2 x minWatchTimeout],
- * jittered so a fleet of agents does not reconnect in step; the informer resumes from its
- * resourceVersion, no relist), and for bookmarks, which the API server's watch cache sends to an
- * idle watch once a minute (measured against the test control plane: 60.9 s apart). A watch that
- * stays silent through three of them is a dead connection (a NAT or load balancer dropped it
- * without a reset): it is reopened after 180 s, where a 30 s timeout reopened every healthy one.
+ * Watch timing. client-node's default is a 30 s inactivity timeout, so on a quiet cluster every
+ * watch was torn down and reopened twice a minute: ~360 API requests per agent per hour at idle
+ * (measured by the bench). Instead the API server is asked to end each watch after 30 to 60
+ * minutes: the API server's own default for a watch that names no timeout (--min-request-timeout,
+ * 1800 s, times 1 + rand), jittered so a fleet of agents does not reconnect in step; the informer
+ * resumes from its resourceVersion, no relist. client-go's reflector asks for 5 to 10 minutes,
+ * which with the agent's three watches was 22 requests per agent per hour at idle (measured over
+ * 25 minutes); a DaemonSet on hundreds of nodes is where that adds up, and 30 to 60 minutes makes
+ * it about 4. What the short timeout bought, noticing a dead connection, comes from bookmarks
+ * here: the API server's watch cache sends an idle watch one a minute (measured against the test
+ * control plane: 60.9 s apart), so a watch silent through three of them is a dead connection (a
+ * NAT or load balancer dropped it without a reset) and is reopened after 180 s. An API server
+ * that shuts down (a rolling upgrade) closes its watches, and they reopen on another replica.
  * Meanwhile a live watch delivers every change at once, and lock writes are compare-and-swap
  * whatever the cache says. Without bookmarks (an API server that sends none) a quiet watch is
  * reopened every 3 minutes: more requests, nothing missed.
  */
-export const WATCH_SERVER_TIMEOUT_S: readonly [number, number] = [300, 600];
+export const WATCH_SERVER_TIMEOUT_S: readonly [number, number] = [1800, 3600];
 export const WATCH_IDLE_TIMEOUT_MS = 180_000;
 
 /** A client-node Watch with the timing above. */

@@ -10,6 +10,7 @@ import { startCluster, waitFor, ZONE_LABEL, type TestCluster } from '../../tools
 import { parseConfig } from '../../backend/agent/config/config.ts';
 import { wireAdapters } from '../../backend/agent/kube/wire.ts';
 import { LeaseLock, type LeaseLockOptions } from '../../backend/agent/lock/lease.ts';
+import { TURN_STEP_MS } from '../../backend/agent/lock/slots.ts';
 import { silentLogger } from '../../backend/shared/log.ts';
 
 const NS = 'nodemend';
@@ -213,6 +214,38 @@ test('waiting markers give the queue order', { timeout: 60_000 }, async () => {
   const left = (await coord.listNamespacedLease({ namespace: NS })).items.filter((x) => x.metadata!.name!.startsWith('nodemend-wait-'));
   assert.equal(left.length, 0);
   await holder.release(first.lock);
+});
+
+test('turn: when a slot frees up, the queue\'s first waiter goes at once and the next one step later; nobody while full', { timeout: 60_000 }, async () => {
+  let cache: k8s.V1Lease[] = [];
+  const refresh = async () => {
+    cache = (await coord.listNamespacedLease({ namespace: NS })).items;
+  };
+  const mk = (n: string) => lock(n, { cachedLeases: () => cache });
+  const [holder, w1, w2] = [mk(nodes[3]), mk(nodes[4]), mk(nodes[6])];
+  await refresh();
+  const first = await holder.tryAcquire(meta);
+  assert.ok(first.ok);
+  await w1.setWaiting(true);
+  await new Promise((res) => setTimeout(res, 20));
+  await w2.setWaiting(true);
+  await refresh();
+  assert.equal(w1.turn(), undefined, 'the only slot is held: a Lease change (say a renewal) wakes nobody');
+  assert.equal(w2.turn(), undefined);
+  await holder.release(first.lock);
+  await refresh();
+  assert.equal(w1.turn(), 0, 'first in the queue: at once');
+  assert.equal(w2.turn(), TURN_STEP_MS, 'second: one step later');
+  const next = await w1.tryAcquire(meta);
+  assert.ok(next.ok);
+  await w1.setWaiting(false);
+  await refresh();
+  assert.equal(w2.turn(), undefined, 'taken again');
+  const refused = await w2.tryAcquire(meta);
+  assert.ok(!refused.ok && refused.position === 1, 'the loser tried from the cache and is first in line now');
+  await w2.setWaiting(false);
+  await w1.release(next.lock);
+  assert.equal((await holders()).size, 0);
 });
 
 test('wired from a parsed configuration: informer-backed lock, node facts, waiting position', { timeout: 60_000 }, async () => {

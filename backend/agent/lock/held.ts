@@ -30,6 +30,8 @@ export class HeldLeases {
   private readonly listeners = new Set<(l: LockLost) => void>();
   private timer: NodeJS.Timeout | undefined;
   current: HeldLock | undefined;
+  /** The Leases as this process last wrote them (the API server's answer), by name. */
+  private readonly written = new Map<string, k8s.V1Lease>();
   /** Set once the held lock was read or taken: `current` is then what this process holds. */
   known = false;
 
@@ -38,6 +40,12 @@ export class HeldLeases {
     this.o = o;
     this.call = call;
     this.log = log;
+  }
+
+  /** Records a Lease this process has just written (also by the acquiring side), for the next rewrite. */
+  remember(l: k8s.V1Lease): void {
+    const name = l.metadata?.name;
+    if (name && l.spec?.holderIdentity === this.o.node) this.written.set(name, l);
   }
 
   onLost(cb: (l: LockLost) => void): Disposable {
@@ -126,10 +134,17 @@ export class HeldLeases {
     }
   }
 
-  /** Read-modify-write of one held Lease (compare-and-swap on its resourceVersion). */
+  /**
+   * Read-modify-write of one held Lease (compare-and-swap on its resourceVersion). The first try
+   * starts from what this process last wrote to it, when it wrote it: the write succeeds only if
+   * nobody wrote since, i.e. it is still ours, and saves a GET per stage change and renewal.
+   * Anything else (a 409, nothing written yet) reads afresh, and only a fresh read may say "lost".
+   */
   private async rewrite(name: string, op: string, change: (l: k8s.V1Lease) => k8s.V1Lease): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const l = await this.call(op, this.coord.readNamespacedLease({ name, namespace: this.o.namespace }));
+      const mine = attempt === 0 ? this.written.get(name) : undefined;
+      this.written.delete(name);
+      const l = mine ? structuredClone(mine) : await this.call(op, this.coord.readNamespacedLease({ name, namespace: this.o.namespace }));
       const holder = l.spec?.holderIdentity ?? '';
       if (holder !== this.o.node) {
         // Releasing a slot someone else holds now would free their slot: never.
@@ -139,7 +154,8 @@ export class HeldLeases {
       l.metadata!.annotations ??= {};
       l.spec ??= {};
       try {
-        await this.call(op, this.coord.replaceNamespacedLease({ name, namespace: this.o.namespace, body: change(l) }));
+        const w = await this.call(op, this.coord.replaceNamespacedLease({ name, namespace: this.o.namespace, body: change(l) }));
+        if (op !== 'release') this.remember(w);
         return;
       } catch (e) {
         if (code(e) !== 409 || attempt >= RETRIES) throw e;

@@ -225,8 +225,10 @@ export class LeaseLock implements LockPort {
       const existing = group.find((l) => l.metadata?.name === c.name);
       const body = this.holderBody(c.name, g, lock, existing);
       try {
-        if (existing) await this.call('acquire', this.coord.replaceNamespacedLease({ name: c.name, namespace: this.o.namespace, body }));
-        else await this.call('acquire', this.coord.createNamespacedLease({ namespace: this.o.namespace, body }));
+        const w = existing
+          ? await this.call('acquire', this.coord.replaceNamespacedLease({ name: c.name, namespace: this.o.namespace, body }))
+          : await this.call('acquire', this.coord.createNamespacedLease({ namespace: this.o.namespace, body }));
+        this.mine.remember(w);
         if (c.kind === 'take' && c.takeover) {
           const holder = existing?.spec?.holderIdentity ?? '';
           this.log.warn('took over a stale lock slot', { lease: c.name, holder, why: c.takeover });
