@@ -63,24 +63,7 @@ export class AgentRuntime {
       this.d.host.watchSentinel(() => this.onSentinelChange()),
     ];
     if (this.d.lock.onLost) subs.push(this.d.lock.onLost((l) => this.lockLost(l)));
-    if (this.d.onLockChange) {
-      subs.push(
-        this.d.onLockChange(() => {
-          // A slot may have been freed: try again at our turn in the queue instead of after the
-          // period (keeping the failure's reason, so the published state does not flap). Lease
-          // changes that free nothing (renewals, stage updates, queue markers) wake nobody; a
-          // stale holder is found by the periodic retry.
-          const a = this.facts.acquireFailure;
-          if (!a) return;
-          const delay = this.d.lock.turn ? this.d.lock.turn() : 0;
-          if (delay === undefined) return;
-          const retryAt = clock.now() + delay;
-          if (a.value.retryAt !== undefined && a.value.retryAt <= retryAt) return;
-          this.facts.acquireFailure = { at: a.at, value: { ...a.value, retryAt } };
-          this.wake.kick();
-        }),
-      );
-    }
+    if (this.d.onLockChange) subs.push(this.d.onLockChange(() => this.lockChanged()));
     const jitter = () => config.periodMs * (0.8 + 0.4 * random());
     // First tick jittered too, so agents started together do not tick together.
     let nextTick = clock.now() + jitter();
@@ -170,6 +153,23 @@ export class AgentRuntime {
       this.facts.marks[mark] = since;
       this.d.log.info('resuming from the previous agent process', { mark, since: new Date(since).toISOString() });
     }
+  }
+
+  /**
+   * The Leases changed. A slot may have been freed: a waiting node tries again at its turn in the
+   * queue instead of after the period, keeping the failure's reason so the published state does
+   * not flap. Changes that free nothing (renewals, stage updates, queue markers) wake nobody; a
+   * stale holder is found by the periodic retry.
+   */
+  lockChanged(): void {
+    const a = this.facts.acquireFailure;
+    if (!a) return;
+    const delay = this.d.lock.turn ? this.d.lock.turn() : 0;
+    if (delay === undefined) return;
+    const retryAt = this.d.clock.now() + delay;
+    if (a.value.retryAt !== undefined && a.value.retryAt <= retryAt) return;
+    this.facts.acquireFailure = { at: a.at, value: { ...a.value, retryAt } };
+    this.wake.kick();
   }
 
   held(): HeldLock | undefined {

@@ -22,7 +22,7 @@ interface World {
   order: string[];
 }
 
-function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean } = {}): World {
+function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn'] } = {}): World {
   const calls: string[] = [];
   const events: string[] = [];
   const order: string[] = [];
@@ -37,6 +37,7 @@ function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boo
       order.push('release');
     },
     setWaiting: async () => {},
+    ...(o.turn ? { turn: o.turn } : {}),
   };
   const node: Partial<NodePort> = {
     facts: () => FACTS,
@@ -187,4 +188,32 @@ test('a webhook or Events API that never answers does not hold up the cordon, th
   w.rt.facts.lock = { read: true, held: { ...HELD, stage: 'cordoned' } };
   await execute(w.rt, dec({ kind: 'drain' }), signal);
   assert.equal(w.rt.held()?.stage, 'drained');
+});
+
+const turnCases: { name: string; turn?: () => number | undefined; before?: number; want: number | undefined | 'untouched' }[] = [
+  { name: 'no slot looks free (a renewal, a stage update): nobody wakes', turn: () => undefined, want: 'untouched' },
+  { name: 'first in the queue: try now', turn: () => 0, want: NOW },
+  { name: 'behind others: try after them', turn: () => 500, want: NOW + 500 },
+  { name: 'an earlier turn already set is kept', turn: () => 500, before: NOW + 100, want: NOW + 100 },
+  { name: 'a later turn set before is brought forward', turn: () => 0, before: NOW + 750, want: NOW },
+  { name: 'a lock port without turns: try now', want: NOW },
+];
+for (const c of turnCases) {
+  test(`lock change while waiting: ${c.name}`, () => {
+    const w = world(c.turn ? { turn: c.turn } : {});
+    w.rt.facts.lock = { read: true };
+    const before = { at: NOW - 1000, value: { reason: 'all 1 cluster slot(s) taken', ...(c.before === undefined ? {} : { retryAt: c.before }) } };
+    w.rt.facts.acquireFailure = before;
+    w.rt.lockChanged();
+    if (c.want === 'untouched') assert.equal(w.rt.facts.acquireFailure, before);
+    else assert.deepEqual(w.rt.facts.acquireFailure, { at: NOW - 1000, value: { reason: 'all 1 cluster slot(s) taken', retryAt: c.want } });
+  });
+}
+
+test('lock change while not waiting for a slot: nothing to retry', () => {
+  let asked = 0;
+  const w = world({ turn: () => (asked++, 0) });
+  w.rt.lockChanged();
+  assert.equal(w.rt.facts.acquireFailure, undefined);
+  assert.equal(asked, 0, 'the cache is not even consulted');
 });
