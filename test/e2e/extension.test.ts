@@ -100,8 +100,9 @@ test('the tree shows the nodes grouped by phase, with counts, states and the bad
   const labels = await wb.rowLabels();
   for (const g of ['Waiting, 1 node', 'Reboot required, 1 node', 'Blocked, 1 node', 'No agent report, 1 node']) assert.ok(labels.includes(g), `${g} in ${labels.join(' | ')}`);
   assert.ok(labels.includes('Healthy, 2 nodes'));
-  const badge = await wb.page.locator('.activitybar .action-item:has(.action-label[aria-label^="nodemend"]) .badge').textContent();
-  assert.equal(badge?.trim(), '3', 'reboot-required + waiting + blocked need a reboot');
+  // The badge, like the message line, travels apart from the rows: wait for it.
+  const badge = wb.page.locator('.activitybar .action-item:has(.action-label[aria-label^="nodemend"]) .badge');
+  await eventually('badge 3: reboot-required + waiting + blocked need a reboot', async () => (await badge.textContent())?.trim() === '3');
   await eventually('the status bar summary', async () => (await wb.status()) === 'nodemend, context operator, 1 waiting, 1 need reboot, 1 blocked');
   await wb.screenshot(shot('tree.png'));
   // The Markdown tooltip says why the node waits; the details list what matters.
@@ -233,7 +234,10 @@ test('the filter narrows the tree and says so; clearing it brings every node bac
     const rows = (await wb.rowLabels()).filter((l) => /^n-\d,/.test(l));
     return rows.length > 0 && rows.every((l) => /^n-[024],/.test(l));
   });
-  assert.match((await wb.sidebar().locator('.message').first().textContent()) ?? '', /Filter "zone:a": 3 of 6 nodes/);
+  // The message line reaches the window in its own message from the extension host, so it can
+  // arrive after the rows it describes: wait for it rather than read it once.
+  const message = async () => (await wb.sidebar().locator('.message').first().textContent()) ?? '';
+  await eventually('the message line names the filter', async () => /Filter "zone:a": 3 of 6 nodes/.test(await message()));
   await wb.runCommand('nodemend: Clear Filter');
   // n-5 (zone b) sits in a collapsed group: its group row proves it is back.
   await wb.waitRow('No agent report,', /^No agent report, 1 node$/);
