@@ -2,13 +2,16 @@
 // state updates, lock Leases, Node Events) streamed to C WebSocket clients. Clients run in a
 // worker thread (real sockets on 127.0.0.1) so they do not share the hub's event loop.
 // Reports events per second delivered to every client, delivery latency (hub publish to client
-// receipt) p50/p95/p99, and the snapshot size for N nodes, as JSON on stdout.
+// receipt) p50/p95/p99, the snapshot size for N nodes, and the hub's memory (below), as JSON on
+// stdout.
 //
 //   node bench/hub-fanout.ts [--nodes=2000] [--clients=50] [--rate=1000]
 // --rate paces the latency run (changes/s); the throughput run pushes as fast as it can.
 
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import WebSocket from 'ws';
 import type { V1Node } from '@kubernetes/client-node';
 import { Hub } from '../backend/hub/hub.ts';
@@ -81,6 +84,18 @@ function* rolling(hub: Hub, n: number, history: RebootRecord[]): Generator<() =>
   }
 }
 
+function MiB(b: number): number {
+  return +(b / 2 ** 20).toFixed(1);
+}
+
+/** JS heap in use after a full GC (what is live, not what the collector has yet to free): this
+ *  isolate's only, as the clients' worker has its own heap. */
+function heapAfterGc(): number {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+  return MiB(v8.getHeapStatistics().used_heap_size);
+}
+
 function pct(xs: Float64Array, p: number): number {
   if (xs.length === 0) return NaN;
   return xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -96,6 +111,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < N; i++) hub.node(simNode(`node-${i}`, i, 'healthy', history));
   hub.state.goLive();
   const snapshotBytes = hub.snapshotFrame().frame.length;
+  // Before the clients' worker starts, the process is the hub alone: its RSS is the hub's.
+  const loaded = { heapAfterGcMiB: heapAfterGc(), rssMiB: MiB(process.memoryUsage().rss) };
   const log = jsonLogger('bench', 'warn');
   const srv = await listen(
     { name: 'direct', host: '127.0.0.1', port: 0, authorize: async () => ({ ok: true, user: 'bench', via: 'auth-disabled' }) },
@@ -108,6 +125,7 @@ async function main(): Promise<void> {
   const tConnect = now();
   await next();
   const connectMs = now() - tConnect;
+  const connectedHeap = heapAfterGc();
 
   async function run(paced: boolean): Promise<Record<string, number>> {
     worker.postMessage('reset');
@@ -172,6 +190,7 @@ async function main(): Promise<void> {
   const throughput = await run(false);
   const paced = await run(true);
   const dropped = (await metrics.deltasDropped.get()).values[0]?.value ?? 0;
+  const afterHeap = heapAfterGc();
   await worker.terminate();
   await srv.close();
   hub.stop();
@@ -185,6 +204,13 @@ async function main(): Promise<void> {
     throughput,
     paced: { ratePerSecond: RATE, ...paced },
     deltasDroppedForSlowClients: dropped,
+    memory: {
+      loadedRssMiB: loaded.rssMiB,
+      loadedHeapAfterGcMiB: loaded.heapAfterGcMiB,
+      clientsConnectedHeapAfterGcMiB: connectedHeap,
+      afterRunsHeapAfterGcMiB: afterHeap,
+      note: `RSS with ${N} nodes loaded, before any client (the hub alone in this process); heaps are the hub's isolate after a full GC: loaded, with ${C} clients connected, after both runs (journal full)`,
+    },
     note: 'clients share the machine with the hub (worker thread); latency = hub publish to client receipt',
   };
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');

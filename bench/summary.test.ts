@@ -67,6 +67,10 @@ test('summarize: hub figures become nodemend-only rows; a hub failure is reporte
   const hub = { nodes: 100, clients: 5, snapshotBytesPerNode: 900, throughput: { eventsPerSecond: 5000, latencyP95Ms: 3 }, paced: { ratePerSecond: 1000, latencyP50Ms: 0.2, latencyP95Ms: 0.5, latencyP99Ms: 1 }, deltasDroppedForSlowClients: 0 };
   const ok = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub, missing: {}, settingsNotes: [] }).filter((m) => m.id.startsWith('hub'));
   assert.deepEqual(ok.map((m) => [m.id, m.nodemend, m.kured]), [['hub-throughput', 5000, null], ['hub-latency-p95', 0.5, null], ['hub-snapshot', 900, null]]);
+  // Memory rows only where the file has them (files from before session 5 do not).
+  const memory = { loadedRssMiB: 120, loadedHeapAfterGcMiB: 40, clientsConnectedHeapAfterGcMiB: 41, afterRunsHeapAfterGcMiB: 45 };
+  const withMemory = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub: { ...hub, memory }, missing: {}, settingsNotes: [] }).filter((m) => m.id.startsWith('hub'));
+  assert.deepEqual(withMemory.slice(3).map((m) => [m.id, m.nodemend, m.units, m.n]), [['hub-rss', 120, 'MiB', 100], ['hub-heap', 45, 'MiB', 100]]);
   const failed = summarize({ plan, rollouts: [], idle: {}, apiPerAgent: {}, hub: 'hub-fanout exited 1', missing: {}, settingsNotes: [] }).filter((m) => m.id.startsWith('hub'));
   assert.deepEqual(failed.map((m) => m.notes), [['hub-fanout exited 1']]);
 });

@@ -14,6 +14,8 @@ export interface HubFigures {
   throughput: { eventsPerSecond: number; latencyP95Ms: number };
   paced: { ratePerSecond: number; latencyP50Ms: number; latencyP95Ms: number; latencyP99Ms: number };
   deltasDroppedForSlowClients: number;
+  /** Absent in files from before session 5. */
+  memory?: { loadedRssMiB: number; loadedHeapAfterGcMiB: number; clientsConnectedHeapAfterGcMiB: number; afterRunsHeapAfterGcMiB: number };
 }
 
 /** extension/tree/bench.ts's output: one debounced tree update of the extension host. */
@@ -124,6 +126,10 @@ export function summarize(i: SummaryInput): Measurement[] {
     hubRow('hub-throughput', `hub fan-out to ${h.clients} clients`, 'events/s', h.throughput.eventsPerSecond);
     hubRow('hub-latency-p95', `hub delivery latency p95 at ${h.paced.ratePerSecond}/s`, 'ms', h.paced.latencyP95Ms);
     hubRow('hub-snapshot', 'hub snapshot size per node', 'bytes', h.snapshotBytesPerNode);
+    if (h.memory) {
+      hubRow('hub-rss', 'hub RSS, nodes loaded, no client', 'MiB', h.memory.loadedRssMiB);
+      hubRow('hub-heap', `hub JS heap after GC, ${h.clients} clients, after the runs`, 'MiB', h.memory.afterRunsHeapAfterGcMiB);
+    }
   } else if (typeof i.hub === 'string') {
     out.push(measurement({ id: 'hub-throughput', what: 'hub fan-out', units: 'events/s', nodemend: null, kured: null, n: 0, settings: {}, notes: [i.hub] }));
   }
