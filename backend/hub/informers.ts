@@ -7,6 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { Identity, ReviewPort } from './auth.ts';
 import type { JsonLogger } from '../shared/log.ts';
 import { errMsg } from '../shared/log.ts';
+import { quietWatch } from '../shared/kube.ts';
+import { slimDaemonSet, slimEvent, slimLease, slimNode, type Slim } from './slim.ts';
 
 export interface Sink<T> {
   upsert(obj: T): void;
@@ -42,10 +44,11 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
   const all: One[] = [];
   let stopped = false;
 
-  function add<T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<k8s.KubernetesListObject<T>>, sink: Sink<T>, fieldSelector?: string): void {
+  function add<T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<k8s.KubernetesListObject<T>>, slim: Slim<T>, sink: Sink<T>, fieldSelector?: string): void {
     const one = { name, synced: false, failing: false } as One;
     const listFn = async () => {
       const l = await list();
+      l.items = l.items.map(slim);
       // Mark synced after the cache applied the list: the callbacks run synchronously after this.
       queueMicrotask(() => {
         one.synced = true;
@@ -53,7 +56,9 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
       });
       return l;
     };
-    const lw = new k8s.ListWatch<T>(path, new k8s.Watch(kc), listFn, false, undefined, fieldSelector);
+    // The agent's watch timing (30-60 min watches, bookmarks; see quietWatch), not client-node's
+    // 30 s default, which reopened every quiet watch twice a minute.
+    const lw = new k8s.ListWatch<T>(path, slimmingWatch(quietWatch(kc), slim), listFn, false, undefined, fieldSelector);
     // An object the model cannot digest is logged and skipped: it must never stop the watch or
     // the hub (the callbacks run inside the watch's own handler).
     const guard = (f: (o: T) => void) => (o: T) => {
@@ -85,16 +90,17 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
     all.push(one);
   }
 
-  add('nodes', '/api/v1/nodes', () => core.listNode(), sinks.nodes);
-  add('leases', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () => coord.listNamespacedLease({ namespace }), sinks.leases);
+  add('nodes', '/api/v1/nodes', () => core.listNode(), slimNode, sinks.nodes);
+  add('leases', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () => coord.listNamespacedLease({ namespace }), slimLease, sinks.leases);
   add(
     'daemonset',
     `/apis/apps/v1/namespaces/${namespace}/daemonsets`,
     () => apps.listNamespacedDaemonSet({ namespace, fieldSelector: `metadata.name=${dsName}` }),
+    slimDaemonSet,
     sinks.daemonset,
     `metadata.name=${dsName}`,
   );
-  add('events', '/api/v1/events', () => core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Node' }), sinks.events, 'involvedObject.kind=Node');
+  add('events', '/api/v1/events', () => core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Node' }), slimEvent, sinks.events, 'involvedObject.kind=Node');
 
   for (const one of all) {
     one.lw.start().catch((e) => log.warn('watch start failed', { informer: one.name, error: errMsg(e) }));
@@ -107,6 +113,15 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
       await Promise.all(all.map((o) => o.lw.stop()));
     },
   };
+}
+
+/** A Watch whose objects are cut down (slim.ts) before the informer caches them. Only objects
+ *  of the three change phases: an ERROR carries a Status, a BOOKMARK only a resourceVersion. */
+export function slimmingWatch<T extends k8s.KubernetesObject>(w: k8s.Watch, slim: Slim<T>): k8s.Watch {
+  const watch = w.watch.bind(w);
+  w.watch = (path, query, callback, done) =>
+    watch(path, query, (phase, obj, raw) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slim(obj as T) : obj, raw), done);
+  return w;
 }
 
 export function reviewPort(kc: k8s.KubeConfig): ReviewPort {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoreV1Event, V1Lease, V1Node } from '@kubernetes/client-node';
 import { clusterBlock, clusterEvent, lockView, nodeView } from './model.ts';
+import { slimDaemonSet, slimEvent, slimLease, slimNode } from './slim.ts';
 import type { NodeView } from '../../protocol/messages.ts';
 
 const state = (phase: string, since = '2026-11-24T10:00:00Z') => JSON.stringify({ v: 1, phase, reason: 'r', since, rebootRequired: true, agent: 'a' });
@@ -28,7 +29,14 @@ const nodeCases: { name: string; in: V1Node; check: (v: NodeView) => void }[] = 
   { name: 'not ready', in: node('n1', {}, { status: { conditions: [{ type: 'Ready', status: 'False' }] } as never }), check: (v) => assert.equal(v.ready, false) },
   { name: 'history parsed', in: node('n1', { 'nodemend.dev/history': JSON.stringify([{ start: 'a', end: 'b', outcome: 'succeeded' }]) }), check: (v) => assert.equal(v.history.length, 1) },
 ];
-for (const c of nodeCases) test(`nodeView: ${c.name}`, () => c.check(nodeView(c.in)));
+// Every case also runs on the informers' slimmed object (slim.ts): the view must not change.
+for (const c of nodeCases) {
+  test(`nodeView: ${c.name}`, () => {
+    c.check(nodeView(c.in));
+    c.check(nodeView(slimNode(c.in)));
+    assert.deepEqual(nodeView(slimNode(c.in)), nodeView(c.in));
+  });
+}
 
 const lease = (name: string, holder?: string, acquire?: string, ann: Record<string, string> = {}): V1Lease => ({
   metadata: { name, annotations: ann, creationTimestamp: new Date('2026-11-24T09:00:00Z') },
@@ -51,9 +59,11 @@ const lockCases: { name: string; leases: V1Lease[]; nodes: NodeView[]; slots: un
 ];
 for (const c of lockCases) {
   test(`lockView: ${c.name}`, () => {
-    const v = lockView(c.leases, c.nodes);
-    assert.deepEqual(v.slots, c.slots);
-    assert.deepEqual(v.waiting, c.waiting);
+    for (const leases of [c.leases, c.leases.map(slimLease)]) {
+      const v = lockView(leases, c.nodes);
+      assert.deepEqual(v.slots, c.slots);
+      assert.deepEqual(v.waiting, c.waiting);
+    }
   });
 }
 
@@ -63,7 +73,13 @@ const blockCases: { name: string; ann?: Record<string, string>; want: unknown }[
   { name: 'block with until', ann: { 'nodemend.dev/block': 'freeze', 'nodemend.dev/block-until': '2026-12-01T00:00:00Z' }, want: { reason: 'freeze', until: '2026-12-01T00:00:00.000Z' } },
   { name: 'empty reason still blocks (fail closed)', ann: { 'nodemend.dev/block': ' ' }, want: { reason: '(invalid block reason)' } },
 ];
-for (const c of blockCases) test(`clusterBlock: ${c.name}`, () => assert.deepEqual(clusterBlock(c.ann ? { metadata: { annotations: c.ann } } : undefined), c.want));
+for (const c of blockCases) {
+  test(`clusterBlock: ${c.name}`, () => {
+    const ds = c.ann ? { metadata: { annotations: c.ann } } : undefined;
+    assert.deepEqual(clusterBlock(ds), c.want);
+    assert.deepEqual(clusterBlock(ds && slimDaemonSet(ds)), c.want);
+  });
+}
 
 const ev = (e: Partial<CoreV1Event>): CoreV1Event => ({ metadata: { uid: 'u1', name: 'e1' }, involvedObject: { kind: 'Node', name: 'n1' }, reason: 'Draining', message: 'm', type: 'Normal', ...e });
 const eventCases: { name: string; in: CoreV1Event; want: unknown }[] = [
@@ -72,7 +88,12 @@ const eventCases: { name: string; in: CoreV1Event; want: unknown }[] = [
   { name: 'series count wins', in: ev({ series: { count: 7, lastObservedTime: '2026-11-24T10:00:02.000000Z' as never } }), want: { id: 'u1:7', time: '2026-11-24T10:00:02.000Z', type: 'Normal', reason: 'Draining', message: 'm', node: 'n1' } },
   { name: 'events about other kinds are ignored', in: ev({ involvedObject: { kind: 'Pod', name: 'p' } }), want: undefined },
 ];
-for (const c of eventCases) test(`clusterEvent: ${c.name}`, () => assert.deepEqual(clusterEvent(c.in), c.want));
+for (const c of eventCases) {
+  test(`clusterEvent: ${c.name}`, () => {
+    assert.deepEqual(clusterEvent(c.in), c.want);
+    assert.deepEqual(clusterEvent(slimEvent(c.in)), c.want);
+  });
+}
 
 test('clusterEvent: long messages are cut', () => {
   assert.equal(clusterEvent(ev({ message: 'x'.repeat(5000) }))!.message.length, 1024);
