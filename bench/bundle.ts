@@ -53,17 +53,19 @@ export function agentNodeCommand(
 
 /** `readable` builds the bundle unminified, for footprint experiments (the image's is minified);
  *  it goes to <dir>/readable/backend.mjs. */
-export async function buildAgentBundle(dir: string, o: { readable?: boolean } = {}): Promise<AgentBundle> {
-  const outfile = o.readable ? join(dir, 'readable', 'backend.mjs') : join(dir, 'backend.mjs');
+/** `ref` builds another commit than HEAD (a baseline to compare with), into <dir>/<commit>/. */
+export async function buildAgentBundle(dir: string, o: { readable?: boolean; ref?: string } = {}): Promise<AgentBundle> {
   const t0 = Date.now();
   const git = (...a: string[]) => execFileSync('git', a, { cwd: REPO, encoding: 'utf8' }).trim();
   // From the last commit, not the working tree: other work in progress in the same tree is not
   // measured, and the figures name the commit they measured.
-  const commit = git('rev-parse', '--short=12', 'HEAD');
+  const commit = git('rev-parse', '--short=12', `${o.ref ?? 'HEAD'}^{commit}`);
+  const base = o.ref ? join(dir, commit) : dir;
+  const outfile = o.readable ? join(base, 'readable', 'backend.mjs') : join(base, 'backend.mjs');
   const src = join(dir, `src-${commit}`);
   if (!existsSync(src)) {
     mkdirSync(src, { recursive: true });
-    execFileSync('sh', ['-c', `git archive HEAD backend protocol package.json | tar -x -C '${src}'`], { cwd: REPO });
+    execFileSync('sh', ['-c', `git archive ${commit} backend protocol package.json | tar -x -C '${src}'`], { cwd: REPO });
     symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'));
   }
   await build({ ...backendOptions(), entryPoints: [join(src, 'backend/main.ts')], outfile, ...(o.readable ? { minify: false } : {}) });
