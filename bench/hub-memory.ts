@@ -98,16 +98,19 @@ async function createNodes(c: TestCluster): Promise<void> {
   }
 }
 
-interface Hub { name: string; commit: string; nodeOptions: string; proc: ChildProcess; port: number; out: string; readyMs: number }
+interface Hub { name: string; commit: string; nodeOptions: string; proc: ChildProcess; port: number; inspectPort: number; out: string; readyMs: number }
 
 async function startHub(c: TestCluster, v: Variant): Promise<Hub> {
   const port = await freePort();
+  // The inspector (on 127.0.0.1) lets the bench force a full GC in the hub and read its heap:
+  // RSS alone says more about when V8 last collected than about what the hub holds.
+  const inspectPort = await freePort();
   const t0 = Date.now();
-  const proc = spawn(process.execPath, [v.bundle.path, 'hub', `--kubeconfig=${c.kubeconfigPath}`, `--listen=127.0.0.1:${port}`, '--listen-trusted=off', '--auth=none', '--namespace=nodemend', '--log-level=warn', `--max-clients=${C + 10}`], {
+  const proc = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, v.bundle.path, 'hub', `--kubeconfig=${c.kubeconfigPath}`, `--listen=127.0.0.1:${port}`, '--listen-trusted=off', '--auth=none', '--namespace=nodemend', '--log-level=warn', `--max-clients=${C + 10}`], {
     env: { ...process.env, NODE_OPTIONS: v.nodeOptions },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const h: Hub = { name: v.name, commit: v.bundle.commit, nodeOptions: v.nodeOptions, proc, port, out: '', readyMs: 0 };
+  const h: Hub = { name: v.name, commit: v.bundle.commit, nodeOptions: v.nodeOptions, proc, port, inspectPort, out: '', readyMs: 0 };
   proc.stdout!.on('data', (d) => (h.out = (h.out + d).slice(-4000)));
   proc.stderr!.on('data', (d) => (h.out = (h.out + d).slice(-4000)));
   await waitFor(`hub "${v.name}" ready`, () => httpOk(port, '/readyz'), 180_000).catch((e) => {
@@ -125,6 +128,35 @@ function peak(h: Hub): number {
   if (!m) throw new Error('no VmHWM in /proc/<pid>/status');
   return mib(Number(m[1]));
 }
+
+/** One Chrome DevTools Protocol call to the hub's inspector. */
+async function cdp(h: Hub, method: string): Promise<Record<string, number>> {
+  const [target] = (await (await fetch(`http://127.0.0.1:${h.inspectPort}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  try {
+    await new Promise((res, rej) => ws.once('open', res).once('error', rej));
+    ws.send(JSON.stringify({ id: 1, method }));
+    return await new Promise((res, rej) => {
+      ws.on('message', (d: Buffer) => {
+        const m = JSON.parse(d.toString()) as { id?: number; result?: Record<string, number>; error?: { message: string } };
+        if (m.id === 1) (m.error ? rej(new Error(`${method}: ${m.error.message}`)) : res(m.result ?? {}));
+      });
+    });
+  } finally {
+    ws.close();
+  }
+}
+
+interface Memory { rssMiB: number; heapAfterGcMiB: number; rssAfterGcMiB: number }
+
+/** RSS as it is, then the JS heap in use and RSS after a full GC. */
+async function memory(h: Hub): Promise<Memory> {
+  const before = rss(h);
+  await cdp(h, 'HeapProfiler.collectGarbage');
+  const heap = await cdp(h, 'Runtime.getHeapUsage');
+  return { rssMiB: before, heapAfterGcMiB: mib(heap.usedSize / 1024), rssAfterGcMiB: rss(h) };
+}
+const all = (hubs: Hub[]) => Promise.all(hubs.map(memory));
 
 /** C clients on one hub; resolves when every one holds its snapshot. */
 async function connect(h: Hub): Promise<WebSocket[]> {
@@ -181,22 +213,22 @@ async function main(): Promise<void> {
     const one = (await c.kubectl(['get', '--raw', '/api/v1/nodes/node-0'])).stdout.length;
     log(`${N} nodes created in ${((Date.now() - t) / 1000).toFixed(0)} s; node-0 is ${one} bytes of JSON`);
     for (const v of vs) hubs.push(await startHub(c, v));
-    const ready = hubs.map(rss);
+    const ready = await all(hubs);
     // KWOK keeps the nodes' status and leases fresh meanwhile: the informers see that churn, too.
     await sleep(60_000);
-    const idle = hubs.map(rss);
+    const idle = await all(hubs);
     t = Date.now();
     const clients = [];
     for (const h of hubs) clients.push(await connect(h));
     log(`${C} clients on each hub in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     await sleep(10_000);
-    const withClients = hubs.map(rss);
+    const withClients = await all(hubs);
     t = Date.now();
     const patches = await churn(c);
     log(`${patches} state changes in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     await sleep(30_000);
-    const afterChurn = hubs.map(rss);
     const peaks = hubs.map(peak);
+    const afterChurn = await all(hubs);
     for (const ws of clients.flat()) ws.terminate();
     const out = {
       bench: 'hub-memory',
@@ -211,9 +243,13 @@ async function main(): Promise<void> {
         commit: h.commit,
         nodeOptions: h.nodeOptions,
         readySeconds: +(h.readyMs / 1000).toFixed(1),
-        rssMiB: { ready: ready[i], idle60s: idle[i], clientsConnected: withClients[i], afterChurn: afterChurn[i], peak: peaks[i] },
+        peakRssMiB: peaks[i],
+        ready: ready[i],
+        idle60s: idle[i],
+        clientsConnected: withClients[i],
+        afterChurn: afterChurn[i],
       })),
-      note: 'RSS from /proc/<pid>/status (VmRSS; peak = VmHWM); both hubs watch the same cluster at the same time',
+      note: 'every hub watches the same cluster at the same time; RSS from /proc/<pid>/status (VmRSS; peak = VmHWM, before the last forced GC), then a full GC through the inspector (each hub runs with --inspect on 127.0.0.1) and the JS heap in use and RSS after it',
     };
     writeFileSync(OUT, JSON.stringify(out, null, 1) + '\n');
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
