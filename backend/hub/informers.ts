@@ -37,18 +37,38 @@ export interface InformerSinks {
   events: Sink<k8s.CoreV1Event>;
 }
 
-export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: string, sinks: InformerSinks, log: JsonLogger): Watched {
+/** Objects per list request. A list of thousands of kubelet-sized Nodes in one response was the
+ *  hub's peak memory (the whole JSON, parsed, then deserialized again by the client); in pages
+ *  of 500 (client-go's reflector default), each page is slimmed before the next is fetched. */
+export const LIST_PAGE_SIZE = 500;
+
+type Page<T extends k8s.KubernetesObject> = (o: { limit: number; _continue?: string }) => Promise<k8s.KubernetesListObject<T>>;
+
+/** Every page of a list, slimmed as it arrives, as one list. The pages of one list are one
+ *  consistent snapshot (the API server's continue token), whose resourceVersion the first page
+ *  carries; the watch starts from it. An expired token (410) fails the list, which is retried. */
+export async function pagedList<T extends k8s.KubernetesObject>(page: Page<T>, slim: Slim<T>, limit = LIST_PAGE_SIZE): Promise<k8s.KubernetesListObject<T>> {
+  const first = await page({ limit });
+  const items = first.items.map(slim);
+  for (let cont = first.metadata?._continue; cont; ) {
+    const next = await page({ limit, _continue: cont });
+    for (const o of next.items) items.push(slim(o));
+    cont = next.metadata?._continue;
+  }
+  return { ...first, metadata: { ...first.metadata, _continue: undefined }, items };
+}
+
+export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: string, sinks: InformerSinks, log: JsonLogger, opts: { pageSize?: number } = {}): Watched {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const coord = kc.makeApiClient(k8s.CoordinationV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const all: One[] = [];
   let stopped = false;
 
-  function add<T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<k8s.KubernetesListObject<T>>, slim: Slim<T>, sink: Sink<T>, fieldSelector?: string): void {
+  function add<T extends k8s.KubernetesObject>(name: string, path: string, list: Page<T>, slim: Slim<T>, sink: Sink<T>, fieldSelector?: string): void {
     const one = { name, synced: false, failing: false } as One;
     const listFn = async () => {
-      const l = await list();
-      l.items = l.items.map(slim);
+      const l = await pagedList(list, slim, opts.pageSize);
       // Mark synced after the cache applied the list: the callbacks run synchronously after this.
       queueMicrotask(() => {
         one.synced = true;
@@ -90,17 +110,17 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
     all.push(one);
   }
 
-  add('nodes', '/api/v1/nodes', () => core.listNode(), slimNode, sinks.nodes);
-  add('leases', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () => coord.listNamespacedLease({ namespace }), slimLease, sinks.leases);
+  add('nodes', '/api/v1/nodes', (p) => core.listNode(p), slimNode, sinks.nodes);
+  add('leases', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, (p) => coord.listNamespacedLease({ namespace, ...p }), slimLease, sinks.leases);
   add(
     'daemonset',
     `/apis/apps/v1/namespaces/${namespace}/daemonsets`,
-    () => apps.listNamespacedDaemonSet({ namespace, fieldSelector: `metadata.name=${dsName}` }),
+    (p) => apps.listNamespacedDaemonSet({ namespace, fieldSelector: `metadata.name=${dsName}`, ...p }),
     slimDaemonSet,
     sinks.daemonset,
     `metadata.name=${dsName}`,
   );
-  add('events', '/api/v1/events', () => core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Node' }), slimEvent, sinks.events, 'involvedObject.kind=Node');
+  add('events', '/api/v1/events', (p) => core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Node', ...p }), slimEvent, sinks.events, 'involvedObject.kind=Node');
 
   for (const one of all) {
     one.lw.start().catch((e) => log.warn('watch start failed', { informer: one.name, error: errMsg(e) }));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { slimDaemonSet, slimEvent, slimLease, slimNode } from './slim.ts';
-import { slimmingWatch } from './informers.ts';
+import { pagedList, slimmingWatch } from './informers.ts';
 import { clusterEvent, nodeView } from './model.ts';
 
 // A Node as a kubelet reports it: the fields the hub reads, and what it does not.
@@ -85,3 +85,44 @@ test('slimmingWatch slims added, modified and deleted objects and passes errors 
   assert.deepEqual(seen[3][1], { kind: 'Node', metadata: { resourceVersion: '99' } });
   assert.deepEqual(seen[4][1], { kind: 'Status', code: 410, metadata: {} });
 });
+
+// pagedList over a list served in pages, as the API server serves it (continue tokens).
+const pagedCases: { name: string; total: number; limit: number; requests: number }[] = [
+  { name: 'empty list: one request', total: 0, limit: 500, requests: 1 },
+  { name: 'fits one page', total: 3, limit: 500, requests: 1 },
+  { name: 'exactly one page (the server sends no token)', total: 4, limit: 4, requests: 1 },
+  { name: 'three pages, the last one short', total: 9, limit: 4, requests: 3 },
+];
+for (const c of pagedCases) {
+  test(`pagedList: ${c.name}`, async () => {
+    const all = Array.from({ length: c.total }, (_, i) => fullNode2(`n${i}`));
+    const asked: { limit: number; _continue?: string }[] = [];
+    const page = async (o: { limit: number; _continue?: string }): Promise<k8s.V1NodeList> => {
+      asked.push(o);
+      const from = o._continue ? Number(o._continue) : 0;
+      const to = from + o.limit;
+      return { metadata: { resourceVersion: o._continue ? 'ignored' : '100', ...(to < c.total ? { _continue: String(to) } : {}) }, items: all.slice(from, to) };
+    };
+    const l = await pagedList(page, slimNode, c.limit);
+    assert.equal(asked.length, c.requests);
+    assert.ok(asked.every((a) => a.limit === c.limit));
+    assert.deepEqual(l.items.map((n) => n.metadata?.name), all.map((n) => n.metadata?.name), 'every item, in order');
+    assert.ok(l.items.every((n) => n.status?.images === undefined), 'slimmed');
+    assert.equal(l.metadata?.resourceVersion, '100', "the first page's resourceVersion");
+    assert.equal(l.metadata?._continue, undefined);
+  });
+}
+
+test('pagedList: a failed page (an expired continue token) fails the list', async () => {
+  const page = async (o: { limit: number; _continue?: string }): Promise<k8s.V1NodeList> => {
+    if (o._continue) throw new Error('410 Gone: continue token expired');
+    return { metadata: { resourceVersion: '1', _continue: 'x' }, items: [fullNode()] };
+  };
+  await assert.rejects(pagedList(page, slimNode, 1), /410/);
+});
+
+function fullNode2(name: string): k8s.V1Node {
+  const n = fullNode();
+  n.metadata!.name = name;
+  return n;
+}

@@ -33,8 +33,10 @@ test('the hub caches slim objects and watches with long timeouts and bookmarks',
   const offset = auditOffset(path);
   const nodes = new Map<string, k8s.V1Node>();
   const ignore = { upsert: () => undefined, remove: () => undefined };
-  watched = startInformers(c.kc, 'nodemend', 'nodemend-agent', { nodes: { upsert: (n) => nodes.set(n.metadata!.name!, n), remove: () => undefined }, leases: ignore, daemonset: ignore, events: ignore }, silentLogger);
+  // Pages of one object: the two Nodes come in two list requests, one consistent list.
+  watched = startInformers(c.kc, 'nodemend', 'nodemend-agent', { nodes: { upsert: (n) => nodes.set(n.metadata!.name!, n), remove: () => undefined }, leases: ignore, daemonset: ignore, events: ignore }, silentLogger, { pageSize: 1 });
   await waitFor('informers synced', async () => watched!.synced(), 30_000);
+  assert.deepEqual([...nodes.keys()].sort(), ['hi-0', 'hi-1']);
 
   // From the list: the hub's fields are there, the kubelet's bulk is not.
   const listed = nodes.get('hi-0')!;
@@ -67,4 +69,10 @@ test('the hub caches slim objects and watches with long timeouts and bookmarks',
     assert.equal(u.searchParams.get('allowWatchBookmarks'), 'true', `${u.pathname} asks for bookmarks`);
   }
   assert.deepEqual(watches.map((u) => u.pathname.split('/').at(-1)).sort(), ['daemonsets', 'events', 'leases', 'nodes']);
+  // The Node list came in pages: the first asks for one object, the second continues it.
+  const lines = readAuditFrom(path, offset).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+  const nodeLists = [...new Set(lines.filter((l) => l.verb === 'list' && l.requestURI!.startsWith('/api/v1/nodes?')).map((l) => l.requestURI!))].map((u) => new URL(u, 'https://x').searchParams);
+  assert.equal(nodeLists.length, 2, 'two pages of Nodes');
+  assert.ok(nodeLists.every((q) => q.get('limit') === '1'));
+  assert.equal(nodeLists.filter((q) => q.get('continue')).length, 1, 'the second page continues the first');
 });
