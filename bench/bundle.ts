@@ -33,22 +33,32 @@ export function imageNodeOptions(dockerfile = readFileSync(join(REPO, 'Dockerfil
   return m ? (m[2] ?? m[3] ?? '') : '';
 }
 
-/** How the agent DaemonSet (deploy/base/agent-daemonset.yaml) starts node: the NODE_OPTIONS its
- *  container sets (which replaces the image's), else the image's; plus any node options in a
+/** How a container of ours starts node: the NODE_OPTIONS the container sets (which replaces the
+ *  image's; an empty value turns them off), else the image's; plus any node options in a
  *  `command` override (["node", <options>..., "/app/backend.mjs"]). */
+export function containerNodeCommand(manifest: string, manifestName: string, container: string, dockerfile: string): { envNodeOptions: string; cliOptions: string[]; source: string } {
+  type Ct = { name?: string; command?: string[]; env?: { name: string; value?: string }[] };
+  const docs = manifest.split(/^---$/m).map((d) => loadYaml<{ spec?: { template?: { spec?: { containers?: Ct[] } } } }>(d));
+  const ct = docs.flatMap((d) => d?.spec?.template?.spec?.containers ?? []).find((x) => x.name === container);
+  if (!ct) throw new Error(`${manifestName}: no container named "${container}"`);
+  const env = ct.env?.find((e) => e.name === 'NODE_OPTIONS');
+  const cliOptions = ct.command ? ct.command.slice(1, ct.command.findIndex((x) => x.endsWith('.mjs'))) : [];
+  return env
+    ? { envNodeOptions: env.value ?? '', cliOptions, source: `NODE_OPTIONS of the ${container} container in ${manifestName}` }
+    : { envNodeOptions: imageNodeOptions(dockerfile), cliOptions, source: `NODE_OPTIONS of the Dockerfile (the ${container} container sets none)` };
+}
+
+/** How the agent DaemonSet (deploy/base/agent-daemonset.yaml) starts node. */
 export function agentNodeCommand(
   daemonset = readFileSync(join(REPO, 'deploy/base/agent-daemonset.yaml'), 'utf8'),
   dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8'),
 ): { envNodeOptions: string; cliOptions: string[]; source: string } {
-  type Ct = { name?: string; command?: string[]; env?: { name: string; value?: string }[] };
-  const ds = loadYaml<{ spec?: { template?: { spec?: { containers?: Ct[] } } } }>(daemonset);
-  const ct = ds.spec?.template?.spec?.containers?.find((x) => x.name === 'agent');
-  if (!ct) throw new Error('deploy/base/agent-daemonset.yaml: no container named "agent"');
-  const env = ct.env?.find((e) => e.name === 'NODE_OPTIONS');
-  const cliOptions = ct.command ? ct.command.slice(1, ct.command.findIndex((x) => x.endsWith('.mjs'))) : [];
-  return env
-    ? { envNodeOptions: env.value ?? '', cliOptions, source: 'NODE_OPTIONS of the agent container in deploy/base/agent-daemonset.yaml' }
-    : { envNodeOptions: imageNodeOptions(dockerfile), cliOptions, source: 'NODE_OPTIONS of the Dockerfile (the agent DaemonSet sets none)' };
+  return containerNodeCommand(daemonset, 'deploy/base/agent-daemonset.yaml', 'agent', dockerfile);
+}
+
+/** How the hub Deployment (deploy/base/hub.yaml) starts node. */
+export function hubNodeCommand(): { envNodeOptions: string; cliOptions: string[]; source: string } {
+  return containerNodeCommand(readFileSync(join(REPO, 'deploy/base/hub.yaml'), 'utf8'), 'deploy/base/hub.yaml', 'hub', readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
 }
 
 /** `readable` builds the bundle unminified, for footprint experiments (the image's is minified);

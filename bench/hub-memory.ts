@@ -4,9 +4,9 @@
 // hub's core fed directly; this adds what a deployment also holds: the informers' caches of full
 // Node objects, the client library, and the image's NODE_OPTIONS.
 //
-// The hubs run side by side on the same cluster: as shipped (the Dockerfile's
-// NODE_OPTIONS=--enable-source-maps, which deploy/base/hub.yaml keeps) and without source maps,
-// so the price of readable stack traces is measured, not guessed; with --against=<git ref>, the
+// The hubs run side by side on the same cluster: as shipped (the NODE_OPTIONS of the hub's
+// container in deploy/base/hub.yaml, else the Dockerfile's) and with source maps turned on, so
+// the price of readable stack traces is measured, not guessed; with --against=<git ref>, the
 // same two for that commit too (a before/after in one run). Bundles are built from commits (git
 // archive, bench/bundle.ts), never from the working tree.
 //
@@ -21,7 +21,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startCluster, freePort, waitFor, type TestCluster } from '../tools/harness/index.ts';
 import { A } from '../protocol/annotations.ts';
 import type { Phase, RebootRecord } from '../protocol/model.ts';
-import { buildAgentBundle, imageNodeOptions, type AgentBundle } from './bundle.ts';
+import { buildAgentBundle, hubNodeCommand, type AgentBundle } from './bundle.ts';
 import { httpOk } from './procs.ts';
 import { parseRssKb } from './stats.ts';
 
@@ -42,16 +42,19 @@ const AGAINST = process.argv.find((x) => x.startsWith('--against='))?.slice(10);
 
 interface Variant { name: string; bundle: AgentBundle; nodeOptions: string }
 
-/** Shipped and without source maps, for HEAD and (with --against) the baseline commit. The
- *  image's NODE_OPTIONS apply: the hub's Deployment (deploy/base/hub.yaml) sets none. */
+/** As shipped and with the other source-map setting, for HEAD and (with --against) the
+ *  baseline commit, which runs with the same two settings. */
 async function variants(dir: string): Promise<Variant[]> {
-  const shipped = imageNodeOptions();
-  if (!shipped.includes('--enable-source-maps')) throw new Error('the Dockerfile no longer enables source maps: update bench/hub-memory.ts');
+  const shipped = hubNodeCommand();
+  if (shipped.cliOptions.length) throw new Error(`deploy/base/hub.yaml overrides the command (${shipped.cliOptions.join(' ')}): update bench/hub-memory.ts`);
+  const opts = shipped.envNodeOptions.split(/\s+/).filter(Boolean);
+  const rest = opts.filter((o) => o !== '--enable-source-maps' && o !== '--no-enable-source-maps');
+  const other = opts.includes('--enable-source-maps') ? { name: 'no source maps', nodeOptions: rest.join(' ') } : { name: 'with source maps', nodeOptions: [...rest, '--enable-source-maps'].join(' ') };
   const out: Variant[] = [];
   for (const ref of AGAINST ? [undefined, AGAINST] : [undefined]) {
     const bundle = await buildAgentBundle(dir, ref ? { ref } : {});
     const label = ref ? `${ref} (${bundle.commit})` : `HEAD (${bundle.commit})`;
-    out.push({ name: `${label}, shipped`, bundle, nodeOptions: shipped }, { name: `${label}, no source maps`, bundle, nodeOptions: '' });
+    out.push({ name: `${label}, shipped (${shipped.source})`, bundle, nodeOptions: shipped.envNodeOptions }, { name: `${label}, ${other.name}`, bundle, nodeOptions: other.nodeOptions });
   }
   return out;
 }

@@ -172,6 +172,16 @@ test('agentNodeCommand: the DaemonSet container NODE_OPTIONS replaces the image 
   assert.throws(() => agentNodeCommand(ds('      - name: hub\n'), docker), /no container named "agent"/);
 });
 
+test('containerNodeCommand: finds the container in a multi-document manifest; an empty NODE_OPTIONS turns the image one off', async () => {
+  const { containerNodeCommand } = await import('./bundle.ts');
+  const docker = 'ENV NODE_ENV=production \\\n    NODE_OPTIONS=--enable-source-maps\n';
+  const manifest = 'kind: ServiceAccount\n---\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: hub\n        env:\n        - name: NODE_OPTIONS\n          value: ""\n';
+  const hub = containerNodeCommand(manifest, 'hub.yaml', 'hub', docker);
+  assert.deepEqual([hub.envNodeOptions, hub.source], ['', 'NODE_OPTIONS of the hub container in hub.yaml']);
+  const image = containerNodeCommand(manifest.replace(/        env:[\s\S]*$/, ''), 'hub.yaml', 'hub', docker);
+  assert.equal(image.envNodeOptions, '--enable-source-maps');
+});
+
 test('waitAllReady waits for every agent, is null without a readiness check, and gives up', async () => {
   const { waitAllReady } = await import('./rollout.ts');
   const procs = new Map(['a', 'b'].map((n) => [n, { node: n, pid: 1, exited: Promise.resolve(), logPath: `/log/${n}` }]));
