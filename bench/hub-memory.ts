@@ -40,7 +40,7 @@ const CHURN = Math.min(N, flag('churn-nodes', 100));
 const OUT = process.argv.find((x) => x.startsWith('--out='))?.slice(6) ?? 'bench/results-hub-memory.json';
 const AGAINST = process.argv.find((x) => x.startsWith('--against='))?.slice(10);
 
-interface Variant { name: string; bundle: AgentBundle; nodeOptions: string }
+interface Variant { name: string; bundle: AgentBundle; nodeOptions: string; shipped: boolean }
 
 /** As shipped and with the other source-map setting, for HEAD and (with --against) the
  *  baseline commit, which runs with the same two settings. */
@@ -49,12 +49,17 @@ async function variants(dir: string): Promise<Variant[]> {
   if (shipped.cliOptions.length) throw new Error(`deploy/base/hub.yaml overrides the command (${shipped.cliOptions.join(' ')}): update bench/hub-memory.ts`);
   const opts = shipped.envNodeOptions.split(/\s+/).filter(Boolean);
   const rest = opts.filter((o) => o !== '--enable-source-maps' && o !== '--no-enable-source-maps');
-  const other = opts.includes('--enable-source-maps') ? { name: 'no source maps', nodeOptions: rest.join(' ') } : { name: 'with source maps', nodeOptions: [...rest, '--enable-source-maps'].join(' ') };
+  const maps = opts.includes('--enable-source-maps');
+  const settings = [
+    { name: maps ? 'source maps' : 'no source maps', nodeOptions: shipped.envNodeOptions },
+    maps ? { name: 'no source maps', nodeOptions: rest.join(' ') } : { name: 'source maps', nodeOptions: [...rest, '--enable-source-maps'].join(' ') },
+  ];
   const out: Variant[] = [];
   for (const ref of AGAINST ? [undefined, AGAINST] : [undefined]) {
     const bundle = await buildAgentBundle(dir, ref ? { ref } : {});
     const label = ref ? `${ref} (${bundle.commit})` : `HEAD (${bundle.commit})`;
-    out.push({ name: `${label}, shipped (${shipped.source})`, bundle, nodeOptions: shipped.envNodeOptions }, { name: `${label}, ${other.name}`, bundle, nodeOptions: other.nodeOptions });
+    // "shipped": this commit's code with this commit's manifests (a baseline ran with other ones).
+    for (const [i, st] of settings.entries()) out.push({ name: `${label}, ${st.name}${!ref && i === 0 ? ', as shipped' : ''}`, bundle, nodeOptions: st.nodeOptions, shipped: !ref && i === 0 });
   }
   return out;
 }
@@ -101,7 +106,7 @@ async function createNodes(c: TestCluster): Promise<void> {
   }
 }
 
-interface Hub { name: string; commit: string; nodeOptions: string; proc: ChildProcess; port: number; inspectPort: number; out: string; readyMs: number }
+interface Hub { name: string; commit: string; shipped: boolean; nodeOptions: string; proc: ChildProcess; port: number; inspectPort: number; out: string; readyMs: number }
 
 async function startHub(c: TestCluster, v: Variant): Promise<Hub> {
   const port = await freePort();
@@ -113,7 +118,7 @@ async function startHub(c: TestCluster, v: Variant): Promise<Hub> {
     env: { ...process.env, NODE_OPTIONS: v.nodeOptions },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const h: Hub = { name: v.name, commit: v.bundle.commit, nodeOptions: v.nodeOptions, proc, port, inspectPort, out: '', readyMs: 0 };
+  const h: Hub = { name: v.name, commit: v.bundle.commit, shipped: v.shipped, nodeOptions: v.nodeOptions, proc, port, inspectPort, out: '', readyMs: 0 };
   proc.stdout!.on('data', (d) => (h.out = (h.out + d).slice(-4000)));
   proc.stderr!.on('data', (d) => (h.out = (h.out + d).slice(-4000)));
   await waitFor(`hub "${v.name}" ready`, () => httpOk(port, '/readyz'), 180_000).catch((e) => {
@@ -241,9 +246,11 @@ async function main(): Promise<void> {
       nodeJsonBytes: one,
       churn: { nodes: CHURN, patches },
       limit: '512Mi (deploy/base/hub.yaml); request 128Mi',
+      shippedNodeOptions: hubNodeCommand().source,
       variants: hubs.map((h, i) => ({
         name: h.name,
         commit: h.commit,
+        shipped: h.shipped,
         nodeOptions: h.nodeOptions,
         readySeconds: +(h.readyMs / 1000).toFixed(1),
         peakRssMiB: peaks[i],
