@@ -128,7 +128,7 @@ export function summarize(i: SummaryInput): Measurement[] {
     hubRow('hub-snapshot', 'hub snapshot size per node', 'bytes', h.snapshotBytesPerNode);
     if (h.memory) {
       hubRow('hub-rss', 'hub RSS, nodes loaded, no client', 'MiB', h.memory.loadedRssMiB);
-      hubRow('hub-heap', `hub JS heap after GC, ${h.clients} clients, after the runs`, 'MiB', h.memory.afterRunsHeapAfterGcMiB);
+      hubRow('hub-heap', 'hub JS heap after GC, after the runs (journal full)', 'MiB', h.memory.afterRunsHeapAfterGcMiB);
     }
   } else if (typeof i.hub === 'string') {
     out.push(measurement({ id: 'hub-throughput', what: 'hub fan-out', units: 'events/s', nodemend: null, kured: null, n: 0, settings: {}, notes: [i.hub] }));
