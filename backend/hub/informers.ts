@@ -50,6 +50,7 @@ type Page<T extends k8s.KubernetesObject> = (o: { limit: number; _continue?: str
 export async function pagedList<T extends k8s.KubernetesObject>(page: Page<T>, slim: Slim<T>, limit = LIST_PAGE_SIZE): Promise<k8s.KubernetesListObject<T>> {
   const first = await page({ limit });
   const items = first.items.map(slim);
+  first.items = []; // the first page's whole objects are not kept alive while the rest come
   for (let cont = first.metadata?._continue; cont; ) {
     const next = await page({ limit, _continue: cont });
     for (const o of next.items) items.push(slim(o));
