@@ -136,7 +136,7 @@ test('resume on the same stream replays exactly the missed deltas', { timeout: 6
   // The control plane writes Node events of its own meanwhile (under load, the node lifecycle
   // controller's), so the replay may hold more than ours: ours, in order, each once, and nothing
   // the first connection had already seen.
-  const ids = b.events.map((e) => e.id);
+  const ids = b.events.map((e) => e.id ?? '');
   assert.deepEqual(ids.filter((id) => missed.includes(id)), missed);
   assert.equal(new Set(ids).size, ids.length, 'no event twice');
   assert.deepEqual(ids.filter((id) => seenBefore.has(id)), [], 'nothing replayed that the client had');
@@ -162,7 +162,7 @@ test('resume across a hub restart: fresh snapshot, nothing lost, nothing shown t
   await b.until('snapshot', () => b.snapshot !== undefined);
   assert.notEqual(b.streamId, oldStream);
   assert.ok(b.frames.some((f) => f.type === 'notice' && f.code === 'resync'));
-  const ids = b.events.map((e) => e.id);
+  const ids = b.events.map((e) => e.id ?? '');
   assert.equal(new Set(ids).size, ids.length, 'no event shown twice');
   for (const id of [before, ...during]) assert.ok(ids.includes(id), `event ${id} present`);
   assert.equal(b.snapshot!.nodes.find((n) => n.name === nodes[6])?.state?.phase, 'failed');
