@@ -28,6 +28,12 @@ import { parseRssKb } from './stats.ts';
 const log = (m: string) => process.stderr.write(`[hub-memory ${new Date().toTimeString().slice(0, 8)}] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const FLAGS = ['nodes', 'clients', 'churn-nodes', 'out', 'against'];
+for (const a of process.argv.slice(2)) {
+  const k = /^--([a-z-]+)=/.exec(a)?.[1];
+  if (!k || !FLAGS.includes(k)) throw new Error(`unknown argument "${a}"; use ${FLAGS.map((f) => `--${f}=`).join(' ')}`);
+}
+
 function flag(name: string, def: number): number {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   const v = a ? Number(a.split('=')[1]) : def;
