@@ -191,3 +191,24 @@ for (const c of cases) {
     if (d.phase === 'blocked' || d.phase === 'waiting-window') assert.ok(!['acquire', 'cordon', 'drain', 'reboot'].includes(d.action.kind));
   });
 }
+
+// The window rules reach the decision: the next opening the agent publishes and waits for, and a
+// lock taken just before the first showing of a repeated hour ends is given back in the second.
+test('decide: fall-back night, the second showing of the repeated hour is outside the window', () => {
+  const dst = [w('sat 22:00-06:00 Europe/Berlin')];
+  const second = Date.parse('2026-10-25T02:30+01:00');
+  const d = decide(facts(), cfg({ windows: dst }), second);
+  assert.equal(d.phase, 'waiting-window', d.reason);
+  assert.equal(d.nextWindow, Date.parse('2026-10-25T03:00+01:00'), 'after the repeated hour');
+  const held = decide(facts({ lock: lock({ acquiredAt: second - MIN, stageAt: second - MIN }) }), cfg({ windows: dst }), second);
+  assert.equal(held.action.kind, 'finish', held.reason);
+  assert.match(held.reason, /window closed before cordoning; next opens 2026-10-25T02:00:00Z/);
+});
+
+test('decide: spring-forward night, a window wholly in the gap takes no lock', () => {
+  const d = decide(facts(), cfg({ windows: [w('sun 02:10-02:40 Europe/Berlin')] }), Date.parse('2026-03-29T01:59:59+01:00'));
+  assert.equal(d.phase, 'waiting-window', d.reason);
+  assert.equal(d.nextWindow, Date.parse('2026-04-05T02:10+02:00'));
+  const atJump = decide(facts(), cfg({ windows: [w('sun 02:10-02:40 Europe/Berlin')] }), Date.parse('2026-03-29T03:00+02:00'));
+  assert.notEqual(atJump.action.kind, 'acquire', atJump.reason);
+});

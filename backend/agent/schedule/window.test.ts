@@ -39,14 +39,16 @@ const cases: { name: string; windows: Window[]; at: string; open: boolean; close
   { name: 'kured default (all day, every day) never closes', windows: [kuredWindow(ALL, 0, 86_399, 'UTC', 'k')], at: '2026-06-16T23:00:00Z', open: true, closes: undefined },
   // DST, Europe/Berlin.
   { name: 'spring forward: 01:00-04:00 is 2 h long', windows: [win('sun 01:00-04:00 Europe/Berlin')], at: '2026-03-29T01:30:00Z', open: true, closes: '2026-03-29T02:00:01Z' },
-  { name: 'spring forward: start in the gap moves after it', windows: [win('sun 02:30-05:00 Europe/Berlin')], at: '2026-03-29T00:00:00Z', open: false, opens: '2026-03-29T01:30:00Z' },
+  { name: 'spring forward: start in the gap opens at the jump', windows: [win('sun 02:30-05:00 Europe/Berlin')], at: '2026-03-29T00:00:00Z', open: false, opens: '2026-03-29T01:00:00Z' },
   { name: 'spring forward: 22:00-06:00 night is 7 h', windows: [win('sat 22:00-06:00 Europe/Berlin')], at: '2026-03-28T21:00:00Z', open: true, closes: '2026-03-29T04:00:01Z' },
-  { name: 'fall back: 01:00-04:00 is 4 h long', windows: [win('sun 01:00-04:00 Europe/Berlin')], at: '2026-10-25T02:30:00Z', open: true, closes: '2026-10-25T03:00:01Z' },
+  { name: 'fall back: 01:00-04:00 is 3 h long, after the repeated hour', windows: [win('sun 01:00-04:00 Europe/Berlin')], at: '2026-10-25T02:30:00Z', open: true, closes: '2026-10-25T03:00:01Z' },
+  { name: 'fall back: 01:00-04:00 is closed in the repeated hour', windows: [win('sun 01:00-04:00 Europe/Berlin')], at: '2026-10-25T01:30:00Z', open: false, opens: '2026-10-25T02:00:00Z' },
   { name: 'fall back: opens at 01:00 CEST', windows: [win('sun 01:00-04:00 Europe/Berlin')], at: '2026-10-24T22:00:00Z', open: false, opens: '2026-10-24T23:00:00Z' },
-  { name: 'fall back: 22:00-06:00 night is 9 h', windows: [win('sat 22:00-06:00 Europe/Berlin')], at: '2026-10-24T20:00:00Z', open: true, closes: '2026-10-25T05:00:01Z' },
+  { name: 'fall back: 22:00-06:00 night closes for the repeated hour', windows: [win('sat 22:00-06:00 Europe/Berlin')], at: '2026-10-24T20:00:00Z', open: true, closes: '2026-10-25T01:00:00Z' },
   // DST, America/New_York.
   { name: 'NY spring forward night', windows: [win('sat 22:00-06:00 America/New_York')], at: '2026-03-08T05:00:00Z', open: true, closes: '2026-03-08T10:00:01Z' },
-  { name: 'NY fall back night', windows: [win('sat 22:00-06:00 America/New_York')], at: '2026-11-01T05:00:00Z', open: true, closes: '2026-11-01T11:00:01Z' },
+  { name: 'NY fall back night closes for the repeated hour', windows: [win('sat 22:00-06:00 America/New_York')], at: '2026-11-01T05:00:00Z', open: true, closes: '2026-11-01T06:00:00Z' },
+  { name: 'NY fall back night after the repeated hour', windows: [win('sat 22:00-06:00 America/New_York')], at: '2026-11-01T07:00:00Z', open: true, closes: '2026-11-01T11:00:01Z' },
   { name: 'NY next opening after fall back uses EST', windows: [win('sat 22:00-06:00 America/New_York')], at: '2026-11-01T12:00:00Z', open: false, opens: '2026-11-08T03:00:00Z' },
   // Several windows: their union.
   { name: 'union: touching windows close together', windows: [win('mon 01:00-02:00'), win('mon 02:00-03:00')], at: '2026-06-15T01:30:00Z', open: true, closes: '2026-06-15T03:00:01Z' },
