@@ -2,19 +2,29 @@
 # The nodemend backend image: one program that runs as the agent or the hub, by its first argument.
 #   docker build -t ghcr.io/nodemend/nodemend:0.1.0 .
 #   docker run --rm ghcr.io/nodemend/nodemend:0.1.0 hub --help
-# This repository's machines have no container engine, so this file is not built by CI: it is
-# kept short enough to check by reading. The manifests in deploy/ name this image.
+# The manifests in deploy/ name this image. scripts/image.sh (`./dev image`) builds it with podman
+# on machines without a registry, and test/image/ checks the result.
 
 # The same Node as scripts/node.sh (type stripping and the bundle's target are Node 24).
 ARG NODE_VERSION=24.21.0
+# The two bases are build arguments so a machine that cannot pull them can pass local stand-ins
+# (scripts/image.sh does); the defaults are the official images everyone else pulls.
+ARG BUILD_IMAGE=node:${NODE_VERSION}-bookworm
+ARG BASE_IMAGE=node:${NODE_VERSION}-bookworm-slim
 
 # Stage 1: bundle. esbuild turns backend/main.ts and every dependency into one ESM file, so the
 # final image needs no node_modules and no npm.
-FROM node:${NODE_VERSION}-bookworm AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # No install scripts: the bundle needs none (esbuild finds its platform binary without one).
-RUN npm ci --no-audit --no-fund --ignore-scripts
+# Behind a TLS proxy that re-signs traffic, pass the host's CA bundle as the optional secret "ca":
+#   docker build --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt .
+# A secret mount exists only during this RUN, so the bundle never reaches a layer; without the
+# secret the file is absent and npm uses Node's own CA list.
+RUN --mount=type=secret,id=ca,target=/run/secrets/ca \
+    if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
+    npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY scripts/build.ts scripts/targets.ts scripts/
 # scripts/build.ts bundles all three targets (backend, extension, webview); it needs all sources.
@@ -27,7 +37,7 @@ RUN node scripts/build.ts
 # Stage 2: run. Debian slim rather than distroless or Alpine, on purpose: the agent's command
 # reboot method and sentinel command run `nsenter` into the host's mount namespace, and nsenter
 # comes with util-linux, an essential package of every Debian image (/usr/bin/nsenter).
-FROM node:${NODE_VERSION}-bookworm-slim
+FROM ${BASE_IMAGE}
 # The runtime needs only node: drop npm, npx and corepack (less to patch, less to exploit).
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 WORKDIR /app
