@@ -184,8 +184,4 @@ export interface Notifier {
   notify(kind: NotifyKind, node: string, message: string): Promise<void>;
 }
 
-export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger } from '../shared/log.ts';

@@ -6,8 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Identity, ReviewPort } from './auth.ts';
 import type { JsonLogger } from '../shared/log.ts';
-import { errMsg } from '../shared/log.ts';
-import { quietWatch } from '../shared/kube.ts';
+import { acceptedWatch, informer, type Watcher } from '../shared/informer.ts';
 import { slimDaemonSet, slimEvent, slimLease, slimNode, type Slim } from './slim.ts';
 
 export interface Sink<T> {
@@ -23,12 +22,6 @@ export interface Watched {
   stop(): Promise<void>;
 }
 
-interface One {
-  name: string;
-  lw: k8s.ListWatch<k8s.KubernetesObject>;
-  synced: boolean;
-  failing: boolean;
-}
 
 export interface InformerSinks {
   nodes: Sink<k8s.V1Node>;
@@ -63,52 +56,23 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const coord = kc.makeApiClient(k8s.CoordinationV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
-  const all: One[] = [];
-  let stopped = false;
+  const all: Pick<Watcher<k8s.KubernetesObject>, 'synced' | 'healthy' | 'stop'>[] = [];
 
   function add<T extends k8s.KubernetesObject>(name: string, path: string, list: Page<T>, slim: Slim<T>, sink: Sink<T>, fieldSelector?: string): void {
-    const one = { name, synced: false, failing: false } as One;
-    const listFn = async () => {
-      const l = await pagedList(list, slim, opts.pageSize);
-      // Mark synced after the cache applied the list: the callbacks run synchronously after this.
-      queueMicrotask(() => {
-        one.synced = true;
-        one.failing = false;
-      });
-      return l;
-    };
-    // The agent's watch timing (30-60 min watches, bookmarks; see quietWatch), not client-node's
-    // 30 s default, which reopened every quiet watch twice a minute.
-    const lw = new k8s.ListWatch<T>(path, slimmingWatch(quietWatch(kc), slim), listFn, false, undefined, fieldSelector);
-    // An object the model cannot digest is logged and skipped: it must never stop the watch or
-    // the hub (the callbacks run inside the watch's own handler).
-    const guard = (f: (o: T) => void) => (o: T) => {
-      try {
-        f(o);
-      } catch (e) {
-        log.error('could not apply a cluster change; skipped', { informer: name, object: o.metadata?.name, error: errMsg(e) });
-      }
-    };
-    lw.on(k8s.ADD, guard((o) => sink.upsert(o)));
-    lw.on(k8s.UPDATE, guard((o) => sink.upsert(o)));
-    lw.on(k8s.DELETE, guard((o) => sink.remove(o)));
-    let backoff = 1000;
-    lw.on(k8s.CONNECT, () => {
-      backoff = 1000;
+    // The shared informer: client-go's backoff and the agent's watch timing (30-60 min watches,
+    // bookmarks). Objects are slimmed before the cache keeps them, and one the model cannot
+    // digest is logged and skipped: it must never stop the watch or the hub.
+    const w = informer<T>(kc, {
+      name,
+      path,
+      list: () => pagedList(list, slim, opts.pageSize),
+      onChange: (kind, o) => (kind === 'delete' ? sink.remove(o) : sink.upsert(o)),
+      fieldSelector,
+      transform: slim,
+      guard: true,
+      log,
     });
-    // The ListWatch stops on an error (other than 410, which it relists itself): restart it
-    // after a growing delay, keeping the cache and serving the last known state meanwhile.
-    lw.on(k8s.ERROR, (err) => {
-      one.failing = true;
-      if (stopped) return;
-      log.warn('watch failed; retrying', { informer: name, error: errMsg(err), retryMs: backoff });
-      setTimeout(() => {
-        if (!stopped) lw.start().catch((e) => log.warn('watch restart failed', { informer: name, error: errMsg(e) }));
-      }, backoff).unref();
-      backoff = Math.min(backoff * 2, 30_000);
-    });
-    one.lw = lw as unknown as k8s.ListWatch<k8s.KubernetesObject>;
-    all.push(one);
+    all.push(w);
   }
 
   add('nodes', '/api/v1/nodes', (p) => core.listNode(p), slimNode, sinks.nodes);
@@ -123,15 +87,11 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
   );
   add('events', '/api/v1/events', (p) => core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Node', ...p }), slimEvent, sinks.events, 'involvedObject.kind=Node');
 
-  for (const one of all) {
-    one.lw.start().catch((e) => log.warn('watch start failed', { informer: one.name, error: errMsg(e) }));
-  }
   return {
-    synced: () => all.every((o) => o.synced),
-    healthy: () => all.every((o) => !o.failing),
+    synced: () => all.every((w) => w.synced()),
+    healthy: () => all.every((w) => w.healthy()),
     async stop() {
-      stopped = true;
-      await Promise.all(all.map((o) => o.lw.stop()));
+      await Promise.all(all.map((w) => w.stop()));
     },
   };
 }
@@ -139,10 +99,7 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
 /** A Watch whose objects are cut down (slim.ts) before the informer caches them. Only objects
  *  of the three change phases: an ERROR carries a Status, a BOOKMARK only a resourceVersion. */
 export function slimmingWatch<T extends k8s.KubernetesObject>(w: k8s.Watch, slim: Slim<T>): k8s.Watch {
-  const watch = w.watch.bind(w);
-  w.watch = (path, query, callback, done) =>
-    watch(path, query, (phase, obj, raw) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slim(obj as T) : obj, raw), done);
-  return w;
+  return acceptedWatch(w, () => undefined, slim);
 }
 
 export function reviewPort(kc: k8s.KubeConfig): ReviewPort {

@@ -1,9 +1,8 @@
 // Small Kubernetes helpers both the agent and the hub need: HTTP status and message of client
 // errors, patch content types, time fields that arrive as Date (typed reads) or string (watch
-// events, MicroTime), and an informer that restarts itself after errors.
+// events, MicroTime), and the watch timing of informers (informer.ts).
 
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../agent/ports.ts';
 import { errMsg } from './log.ts';
 
 /** HTTP status of a client-node error (ApiException), or undefined (network error, timeout...). */
@@ -75,17 +74,6 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   }
 }
 
-export interface Watcher<T extends k8s.KubernetesObject> {
-  readonly cache: k8s.ObjectCache<T>;
-  /** True once the first list arrived. */
-  synced(): boolean;
-  /** True while the watch is not in an error backoff. */
-  healthy(): boolean;
-  /** Resolves after the first list (or rejects after timeoutMs). */
-  waitSynced(timeoutMs: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
 /**
  * Watch timing. client-node's default is a 30 s inactivity timeout, so on a quiet cluster every
  * watch was torn down and reopened twice a minute: ~360 API requests per agent per hour at idle
@@ -118,69 +106,4 @@ export function quietWatch(kc: k8s.KubeConfig, random: () => number = Math.rando
   w.watch = (path, query, callback, done) =>
     watch(path, { ...query, allowWatchBookmarks: true, timeoutSeconds: lo + Math.floor(random() * (hi - lo)) }, callback, done);
   return w;
-}
-
-/**
- * A list+watch informer (client-node's ListWatch: cache, 410 Gone relists) that restarts after
- * errors with a growing delay instead of stopping for good, keeping the last cache meanwhile.
- */
-export function watchResource<T extends k8s.KubernetesObject>(
-  kc: k8s.KubeConfig,
-  name: string,
-  path: string,
-  list: () => Promise<k8s.KubernetesListObject<T>>,
-  onChange: (kind: 'add' | 'update' | 'delete', obj: T) => void,
-  log: Logger,
-  fieldSelector?: string,
-  labelSelector?: string,
-): Watcher<T> {
-  let synced = false;
-  let failing = false;
-  let stopped = false;
-  const waiters: (() => void)[] = [];
-  const listFn = async () => {
-    const l = await list();
-    // The cache applies the list synchronously after this resolves; flag it right after.
-    queueMicrotask(() => {
-      failing = false;
-      if (!synced) {
-        synced = true;
-        for (const w of waiters.splice(0)) w();
-      }
-    });
-    return l;
-  };
-  const lw = new k8s.ListWatch<T>(path, quietWatch(kc), listFn, false, labelSelector, fieldSelector);
-  lw.on(k8s.ADD, (o) => onChange('add', o));
-  lw.on(k8s.UPDATE, (o) => onChange('update', o));
-  lw.on(k8s.DELETE, (o) => onChange('delete', o));
-  let backoff = 500;
-  lw.on(k8s.CONNECT, () => {
-    backoff = 500;
-  });
-  let timer: NodeJS.Timeout | undefined;
-  lw.on(k8s.ERROR, (err) => {
-    failing = true;
-    if (stopped) return;
-    log.warn('watch failed; retrying', { informer: name, error: errMsg(err), retryMs: backoff });
-    timer = setTimeout(() => {
-      if (!stopped) lw.start().catch((e) => log.warn('watch restart failed', { informer: name, error: errMsg(e) }));
-    }, backoff);
-    backoff = Math.min(backoff * 2, 15_000);
-  });
-  lw.start().catch((e) => log.warn('watch start failed', { informer: name, error: errMsg(e) }));
-  return {
-    cache: lw,
-    synced: () => synced,
-    healthy: () => !failing,
-    waitSynced(timeoutMs) {
-      if (synced) return Promise.resolve();
-      return withTimeout(new Promise<void>((r) => waiters.push(r)), timeoutMs, `first list of ${name}`);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await lw.stop();
-    },
-  };
 }

@@ -1,7 +1,12 @@
 // JSON logs, one object per line (stdout; stderr for errors), shared by the agent and the hub.
 // Callers never pass secrets (tokens, webhook URLs with keys) as fields.
 
-import type { Logger } from '../agent/ports.ts';
+/** What the agent's and the hub's code logs through. */
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };

@@ -5,7 +5,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import type { Disposable, Logger } from '../ports.ts';
-import { watchResource, type Watcher } from '../../shared/kube.ts';
+import { informer, type Watcher } from '../../shared/informer.ts';
 
 export interface InformerOptions {
   node: string;
@@ -31,24 +31,23 @@ export class AgentInformers {
     const { node, namespace, daemonSet } = opts;
     const nodeSel = `metadata.name=${node}`;
     const dsSel = `metadata.name=${daemonSet}`;
-    this.nodes = watchResource(kc, 'node', '/api/v1/nodes', () => core.listNode({ fieldSelector: nodeSel }), () => this.fire('node'), log, nodeSel);
-    this.daemonSets = watchResource(
-      kc,
-      'daemonset',
-      `/apis/apps/v1/namespaces/${namespace}/daemonsets`,
-      () => apps.listNamespacedDaemonSet({ namespace, fieldSelector: dsSel }),
-      () => this.fire('daemonset'),
+    const fire = (t: Topic) => () => this.fire(t);
+    this.nodes = informer(kc, { name: 'node', path: '/api/v1/nodes', list: () => core.listNode({ fieldSelector: nodeSel }), onChange: fire('node'), fieldSelector: nodeSel, log });
+    this.daemonSets = informer(kc, {
+      name: 'daemonset',
+      path: `/apis/apps/v1/namespaces/${namespace}/daemonsets`,
+      list: () => apps.listNamespacedDaemonSet({ namespace, fieldSelector: dsSel }),
+      onChange: fire('daemonset'),
+      fieldSelector: dsSel,
       log,
-      dsSel,
-    );
-    this.leases = watchResource(
-      kc,
-      'leases',
-      `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
-      () => coord.listNamespacedLease({ namespace }),
-      () => this.fire('leases'),
+    });
+    this.leases = informer(kc, {
+      name: 'leases',
+      path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
+      list: () => coord.listNamespacedLease({ namespace }),
+      onChange: fire('leases'),
       log,
-    );
+    });
   }
 
   node(): k8s.V1Node | undefined {
