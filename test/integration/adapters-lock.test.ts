@@ -164,8 +164,10 @@ test('stale: a NotReady holder keeps its slot until the maximum reboot duration'
   const patient = await lock(nodes[6], { maxRebootMs: 600_000 }).tryAcquire(meta);
   assert.ok(!patient.ok);
   assert.match(patient.reason, /NotReady/);
-  await new Promise((res) => setTimeout(res, 2500));
+  // The reboot's age is measured by the waiter's own clock, from when it first saw it.
   const strict = lock(nodes[6], { maxRebootMs: 2000 });
+  assert.ok(!(await strict.tryAcquire(meta)).ok, 'first sight of the rebooting holder');
+  await new Promise((res) => setTimeout(res, 2500));
   const took = await strict.tryAcquire(meta);
   assert.ok(took.ok, 'taken over after the maximum reboot duration');
   await strict.release(took.lock);
@@ -177,22 +179,30 @@ test('stale: a Ready holder that stopped renewing loses its slot after the grace
   const holder = lock(nodes[7]);
   const r = await holder.tryAcquire(meta);
   assert.ok(r.ok);
-  await new Promise((res) => setTimeout(res, 2500));
-  assert.ok(!(await lock(nodes[8], { graceMs: 60_000 }).tryAcquire(meta)).ok, 'within grace: kept');
+  const patient = lock(nodes[8], { graceMs: 60_000 });
   const impatient = lock(nodes[8], { graceMs: 2000 });
+  // Silence is timed by the waiter's own clock, from its first sight of the record.
+  assert.ok(!(await patient.tryAcquire(meta)).ok && !(await impatient.tryAcquire(meta)).ok, 'first sight: kept');
+  await new Promise((res) => setTimeout(res, 2500));
+  assert.ok(!(await patient.tryAcquire(meta)).ok, 'within grace: kept');
   const took = await impatient.tryAcquire(meta);
   assert.ok(took.ok);
   await impatient.release(took.lock);
 });
 
-test('renewal keeps a live holder from being taken over', { timeout: 60_000 }, async () => {
-  const holder = lock(nodes[9], { graceMs: 2000, renewIntervalMs: 400 });
-  const r = await holder.tryAcquire(meta);
-  assert.ok(r.ok);
-  await new Promise((res) => setTimeout(res, 3000));
-  assert.ok(!(await lock(nodes[10], { graceMs: 2000 }).tryAcquire(meta)).ok);
-  await holder.release(r.lock);
-  holder.stop();
+test('renewal keeps a live holder from being taken over, whatever its clock says (10 minutes behind or ahead)', { timeout: 60_000 }, async () => {
+  for (const skew of [0, -600_000, 600_000]) {
+    const holder = lock(nodes[9], { graceMs: 2000, renewIntervalMs: 400, now: () => Date.now() + skew });
+    const r = await holder.tryAcquire(meta);
+    assert.ok(r.ok);
+    const waiter = lock(nodes[10], { graceMs: 2000 });
+    for (const end = Date.now() + 3500; Date.now() < end; ) {
+      assert.ok(!(await waiter.tryAcquire(meta)).ok, `skew ${skew / 60_000} min: taken over`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    await holder.release(r.lock);
+    holder.stop();
+  }
 });
 
 test('waiting markers give the queue order', { timeout: 60_000 }, async () => {

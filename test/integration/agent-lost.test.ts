@@ -24,9 +24,9 @@ before(async () => {
       for (const i of [0, 1, 3]) await guardedPod(c, nodes[i], `guarded-${i}`);
     },
     fleet: {
-      // Renewal every 3.3 s (grace / 3) finds the takeover; a 10 s period keeps a failed node
+      // Renewal every 5 s (grace / 3) finds the takeover; a 10 s period keeps a failed node
       // from retrying while the test looks.
-      flags: ['--period=10s', '--concurrency=1', `--concurrency-scope=${ZONE_LABEL}`, '--drain-precheck=false', '--stale-lock-grace=10s'],
+      flags: ['--period=10s', '--concurrency=1', `--concurrency-scope=${ZONE_LABEL}`, '--drain-precheck=false', '--stale-lock-grace=15s'],
       nodeFlags: (n) => (n.endsWith('-2') ? ['--lock-release-delay=12s'] : []),
       evictionRetryMs: 500,
     },

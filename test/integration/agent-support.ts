@@ -15,10 +15,10 @@ export const LOCK_NS = 'nodemend';
 
 /**
  * One node at a time, fast loops: a 3 s period, no drain precheck (tests put PDB-guarded pods on
- * nodes to hold them in the drain), a 10 s stale-lock grace, slow reboots never freed by timeout.
+ * nodes to hold them in the drain), a 15 s stale-lock grace (the shortest allowed), slow reboots never freed by timeout.
  */
 export const ONE_AT_A_TIME: NonNullable<AgentEnvOptions['fleet']> = {
-  flags: ['--period=3s', '--concurrency=1', '--drain-precheck=false', '--stale-lock-grace=10s', '--max-reboot-duration=10m'],
+  flags: ['--period=3s', '--concurrency=1', '--drain-precheck=false', '--stale-lock-grace=15s', '--max-reboot-duration=10m'],
   evictionRetryMs: 500,
 };
 

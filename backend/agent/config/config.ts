@@ -6,6 +6,7 @@ import type { DrainOptions } from '../ports.ts';
 import type { Window } from '../schedule/window.ts';
 import { kuredWindow, parseCronWindow, parseDays, parseTimeOfDay, parseWindow, parseZone } from '../schedule/parse.ts';
 import { parseDuration } from './duration.ts';
+import { MIN_LEASE_CALL_MS, MIN_STALE_LOCK_GRACE_MS } from '../lock/slots.ts';
 import { readFlags, type Env } from './flags.ts';
 import * as v from './validate.ts';
 
@@ -121,7 +122,12 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   const maxRebootDurationMs = dur('max-reboot-duration');
   if (maxRebootDurationMs < 60_000) errors.push(`${label('max-reboot-duration')}: must be at least 1m (a holder rebooting longer loses its slot)`);
   const staleLockGraceMs = dur('stale-lock-grace');
-  if (staleLockGraceMs < 10_000) errors.push(`${label('stale-lock-grace')}: must be at least 10s (a restarting agent needs time to renew)`);
+  if (staleLockGraceMs < MIN_STALE_LOCK_GRACE_MS) {
+    errors.push(
+      `${label('stale-lock-grace')}: must be at least ${MIN_STALE_LOCK_GRACE_MS / 1000}s: a holder renews every grace/3 and a Lease call on a loaded API server ` +
+        `may need ${MIN_LEASE_CALL_MS / 1000}s, so a shorter grace makes a live holder look stale; set --stale-lock-grace=${MIN_STALE_LOCK_GRACE_MS / 1000}s or longer (default 5m)`,
+    );
+  }
   if (raw.values.has('lock-ttl')) warnings.push('--lock-ttl is ignored: nodemend frees stale lock slots by --max-reboot-duration (holder down) and --stale-lock-grace (holder up, agent gone)');
   if (raw.values.has('lock-annotation')) warnings.push('--lock-annotation is ignored: nodemend locks with Lease objects in --lock-namespace');
   if (flag('annotate-nodes')) warnings.push('--annotate-nodes is ignored: nodemend always publishes the node state in the annotation nodemend.dev/state');

@@ -100,7 +100,13 @@ function slowWorld(o: { clusterCreateMs: number; onClusterCreate?: (store: Map<s
   const kc = { makeApiClient: () => api } as unknown as k8s.KubeConfig;
   const log = { info() {}, warn() {}, error() {} };
   const lock = new LeaseLock(kc, { node: 'me', namespace: 'nodemend', clusterLimit: 1, scope: { label: ZONE, limit: 1 }, graceMs: 20_000, maxRebootMs: 600_000, renewIntervalMs: 0, nodeLabels: () => ({ [ZONE]: 'a' }), now: () => t }, log);
-  return { lock, store, now: () => t };
+  /** The holder of a slot writes it (a renewal) with the time its own clock shows. */
+  const renew = (name: string, renewTime: number) => {
+    const l = store.get(name)!;
+    l.spec!.renewTime = new Date(renewTime) as unknown as k8s.V1MicroTime;
+    write(l);
+  };
+  return { lock, store, now: () => t, advance: (ms: number) => void (t += ms), renew };
 }
 const META = { wasUnschedulable: false, bootIdBefore: 'b1', forced: false };
 
@@ -161,9 +167,40 @@ test('a Ready holder publishing a disrupted phase keeps its slot past the grace 
   assert.equal((await w.lock.tryAcquire(META)).ok, false);
 });
 
-test('a Ready, uncordoned holder silent past the grace loses its slot (unchanged)', async () => {
+test('a Ready, uncordoned holder whose record has not changed for the grace (by this agent\'s clock) loses its slot', async () => {
   const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 60_000)], nodes: { old: readyNode({}) } });
+  // Its renewTime says a minute ago, but only what this agent saw counts: first sight is now.
+  assert.equal((await w.lock.tryAcquire(META)).ok, false, 'first sight: held');
+  w.advance(21_000);
   const r = await w.lock.tryAcquire(META);
   assert.ok(r.ok);
-  assert.match(r.recovered?.[0]?.why ?? '', /Ready but has not renewed for 60s/);
+  assert.match(r.recovered?.[0]?.why ?? '', /Ready but has not renewed for 21s/);
 });
+
+// Clock skew: the holder's clock is 10 minutes off this agent's. Its renewTime then looks 10
+// minutes old (or 10 minutes ahead), but it keeps renewing: never taken over. And a holder that
+// stops renewing is taken over one grace (20 s here) after its last renewal, whatever its clock said.
+for (const skewMs of [-600_000, 600_000]) {
+  const dir = skewMs < 0 ? 'behind' : 'ahead';
+  test(`clock skew: a holder 10 minutes ${dir} that keeps renewing keeps its slot`, async () => {
+    const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 0)], nodes: { old: readyNode({}) } });
+    for (let i = 0; i < 30; i++) {
+      w.renew('nodemend-lock-a-0', w.now() + skewMs);
+      const r = await w.lock.tryAcquire(META);
+      assert.equal(r.ok, false, `round ${i}: ${r.ok ? 'taken over' : ''}`);
+      w.advance(7_000); // renewals every grace/3
+    }
+    assert.equal(w.store.get('nodemend-lock-a-0')!.spec!.holderIdentity, 'old');
+  });
+
+  test(`clock skew: a holder 10 minutes ${dir} that stops renewing loses its slot after the grace`, async () => {
+    const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 0)], nodes: { old: readyNode({}) } });
+    w.renew('nodemend-lock-a-0', w.now() + skewMs);
+    assert.equal((await w.lock.tryAcquire(META)).ok, false);
+    w.advance(19_000);
+    assert.equal((await w.lock.tryAcquire(META)).ok, false, 'within the grace');
+    w.advance(2_000);
+    const r = await w.lock.tryAcquire(META);
+    assert.ok(r.ok, 'after the grace');
+  });
+}

@@ -7,13 +7,13 @@
 
 import * as k8s from '@kubernetes/client-node';
 import type { AcquireResult, Disposable, HeldLock, LockLost, LockPort, LockRecovered, Logger } from '../ports.ts';
-import { apiMessage, code, isNodeReady, microTime, readyTransition, timeMs, withTimeout } from '../../shared/kube.ts';
+import { apiMessage, code, isNodeReady, microTime, timeMs, withTimeout } from '../../shared/kube.ts';
 import { errMsg } from '../../shared/log.ts';
 import { A, parseState } from '../../../protocol/annotations.ts';
 import { DISRUPTED_PHASES } from '../../../protocol/model.ts';
-import { choose, clusterSlotName, freeSlots, scopeSlotName, slotIndex, turnDelay, verdict, type HolderStatus, type StaleRules } from './slots.ts';
+import { choose, clusterSlotName, freeSlots, leaseCallTimeoutMs, LOCK_PREFIX, Observations, scopeSlotName, slotIndex, turnDelay, verdict, type HolderStatus, type StaleRules } from './slots.ts';
 import { WaitingMarkers } from './waiting.ts';
-import { K, heldFromAnnotations, metaAnnotations, slotLease } from './meta.ts';
+import { K, heldFromAnnotations, metaAnnotations, slotRecord } from './meta.ts';
 import { HeldLeases, RETRIES, type Call } from './held.ts';
 
 export interface LeaseLockOptions extends StaleRules {
@@ -33,7 +33,6 @@ export interface LeaseLockOptions extends StaleRules {
   onApiError?: (op: string) => void;
 }
 
-const CALL_MS = 15_000;
 
 /** Why a Ready node is still out of service by nodemend's doing (its cordon, a disrupted phase), if it is. */
 export function disruptedBy(n: k8s.V1Node): string | undefined {
@@ -60,6 +59,9 @@ export class LeaseLock implements LockPort {
   private readonly log: Logger;
   private readonly mine: HeldLeases;
   private readonly waiting: WaitingMarkers;
+  /** Slot records and holder Nodes as this process saw them change, by its own clock. */
+  private readonly seen = new Observations();
+  private readonly callMs: number;
 
   constructor(kc: k8s.KubeConfig, opts: LeaseLockOptions, log: Logger) {
     if (!Number.isInteger(opts.clusterLimit) || opts.clusterLimit < 1) throw new Error(`clusterLimit must be an integer >= 1, got ${opts.clusterLimit}`);
@@ -69,6 +71,7 @@ export class LeaseLock implements LockPort {
     this.o = opts;
     this.now = opts.now ?? Date.now;
     this.log = log;
+    this.callMs = leaseCallTimeoutMs(opts.graceMs);
     const call: Call = (op, p) => this.call(op, p);
     this.mine = new HeldLeases(this.coord, { node: opts.node, namespace: opts.namespace, renewIntervalMs: opts.renewIntervalMs ?? Math.floor(opts.graceMs / 3), now: this.now }, call, log);
     this.waiting = new WaitingMarkers(this.coord, opts.namespace, opts.node, this.now, opts.cachedLeases, (p) => this.call('wait-marker', p));
@@ -170,6 +173,9 @@ export class LeaseLock implements LockPort {
     const groups = this.groups();
     // No cache or no labels yet: nothing to judge by, so try (the Lease write decides).
     if (!cached || !groups) return 0;
+    // Every look at the cache is an observation: the ages of the records count from it.
+    const now = this.now();
+    for (const l of cached) if (l.metadata?.name?.startsWith(LOCK_PREFIX)) this.seen.slot(slotRecord(l), now);
     const free = Math.min(...groups.map((g) => freeSlots(g.limit, cached.filter((l) => slotIndex(l.metadata?.name ?? '', g.scopeValue) !== undefined).map((l) => l.spec?.holderIdentity))));
     return turnDelay(free, this.waiting.position());
   }
@@ -209,8 +215,8 @@ export class LeaseLock implements LockPort {
       const viewsOf = (read: boolean) =>
         Promise.all(
           group.map(async (l) => {
-            const s = slotLease(l);
-            const h = read && s.holder && s.holder !== this.o.node ? await this.holderStatus(s.holder) : undefined;
+            const s = this.seen.slot(slotRecord(l), this.now());
+            const h = read && s.holder && s.holder !== this.o.node ? this.seen.holder(s.holder, await this.holderStatus(s.holder), this.now()) : undefined;
             return { name: s.name, index: slotIndex(s.name, g.scopeValue)!, holder: s.holder, verdict: verdict(s, h, this.now(), this.o) };
           }),
         );
@@ -270,7 +276,7 @@ export class LeaseLock implements LockPort {
       const n = await this.call('read-holder', this.core.readNode({ name: node }));
       if (!isNodeReady(n)) return { kind: 'notready' };
       const disrupted = disruptedBy(n);
-      return disrupted ? { kind: 'ready', readySinceMs: readyTransition(n), disrupted } : { kind: 'ready', readySinceMs: readyTransition(n) };
+      return disrupted ? { kind: 'ready', disrupted } : { kind: 'ready' };
     } catch (e) {
       if (code(e) === 404) return { kind: 'absent' };
       return { kind: 'unknown', error: apiMessage(e) };
@@ -283,7 +289,7 @@ export class LeaseLock implements LockPort {
 
   private async call<T>(op: string, p: Promise<T>): Promise<T> {
     try {
-      return await withTimeout(p, CALL_MS, `lease ${op}`);
+      return await withTimeout(p, this.callMs, `lease ${op}`);
     } catch (e) {
       if (code(e) !== 409 && code(e) !== 404) this.o.onApiError?.(`lease-${op}`);
       throw e;

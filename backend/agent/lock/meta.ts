@@ -4,7 +4,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { HeldLock } from '../ports.ts';
 import { timeMs } from '../../shared/kube.ts';
-import type { SlotLease } from './slots.ts';
+import type { SlotRecord } from './slots.ts';
 
 export const K = {
   stage: 'nodemend.dev/stage',
@@ -48,16 +48,12 @@ export function heldFromAnnotations(ann: Record<string, string>, leases: string[
   };
 }
 
-export function slotLease(l: k8s.V1Lease): SlotLease {
+/** A slot Lease as read, for Observations: what changes with each write and with each stage. */
+export function slotRecord(l: k8s.V1Lease): SlotRecord {
   const ann = l.metadata?.annotations ?? {};
-  const s: SlotLease = { name: l.metadata?.name ?? '' };
+  const s: SlotRecord = { name: l.metadata?.name ?? '', version: l.metadata?.resourceVersion ?? JSON.stringify([l.spec, ann]) };
   if (l.spec?.holderIdentity) s.holder = l.spec.holderIdentity;
-  const acq = timeMs(l.spec?.acquireTime);
-  if (acq !== undefined) s.acquireMs = acq;
-  const renew = timeMs(l.spec?.renewTime);
-  if (renew !== undefined) s.renewMs = renew;
   if (ann[K.stage]) s.stage = ann[K.stage];
-  const at = timeMs(ann[K.stageAt]);
-  if (at !== undefined) s.stageAtMs = at;
+  if (ann[K.stageAt]) s.stageAt = ann[K.stageAt];
   return s;
 }

@@ -1,27 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choose, clusterSlotName, freeSlots, scopeSlotName, slotIndex, slug, turnDelay, TURN_MAX_STEPS, TURN_STEP_MS, verdict, waitMarkerName, type HolderStatus, type SlotLease, type SlotView } from './slots.ts';
+import { choose, clusterSlotName, freeSlots, leaseCallTimeoutMs, MIN_LEASE_CALL_MS, MIN_STALE_LOCK_GRACE_MS, Observations, scopeSlotName, slotIndex, slug, turnDelay, TURN_MAX_STEPS, TURN_STEP_MS, verdict, waitMarkerName, type HolderStatus, type SlotLease, type SlotView } from './slots.ts';
 
 const rules = { graceMs: 60_000, maxRebootMs: 600_000 };
 const NOW = 10_000_000;
 
+// seen: when this process saw the record last change; stage: when it saw the current stage begin
+// (its own clock, whatever the holder wrote).
+const L = (o: { holder?: string; stage?: string; seen?: number; stageSeen?: number } = {}): SlotLease => ({ name: 'l', ...(o.holder ? { holder: o.holder } : {}), ...(o.stage ? { stage: o.stage } : {}), seenChangeMs: o.seen ?? NOW, seenStageMs: o.stageSeen ?? o.seen ?? NOW });
 const verdictCases: { name: string; lease: SlotLease; holder?: HolderStatus; want: 'free' | 'held' | 'stale'; has?: string }[] = [
-  { name: 'no holder is free', lease: { name: 'l' }, want: 'free' },
-  { name: 'holder not looked up is held', lease: { name: 'l', holder: 'a' }, want: 'held' },
-  { name: 'deleted holder is stale at once', lease: { name: 'l', holder: 'a', renewMs: NOW }, holder: { kind: 'absent' }, want: 'stale', has: 'deleted' },
-  { name: 'unreadable holder is held (fail closed)', lease: { name: 'l', holder: 'a', renewMs: 0 }, holder: { kind: 'unknown', error: 'timeout' }, want: 'held', has: 'timeout' },
-  { name: 'NotReady rebooting within max is held', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 599_000, renewMs: NOW - 599_000 }, holder: { kind: 'notready' }, want: 'held', has: 'NotReady' },
-  { name: 'NotReady rebooting past max is stale', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 601_000 }, holder: { kind: 'notready' }, want: 'stale', has: 'maximum reboot' },
-  { name: 'NotReady rebooting: renewals after stage do not extend', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 700_000, renewMs: NOW }, holder: { kind: 'notready' }, want: 'stale' },
-  { name: 'NotReady draining counts from last renew', lease: { name: 'l', holder: 'a', stage: 'cordoned', stageAtMs: NOW - 900_000, renewMs: NOW - 100_000 }, holder: { kind: 'notready' }, want: 'held' },
-  { name: 'NotReady never renewed counts from acquire', lease: { name: 'l', holder: 'a', acquireMs: NOW - 700_000 }, holder: { kind: 'notready' }, want: 'stale' },
-  { name: 'Ready and renewed is held', lease: { name: 'l', holder: 'a', renewMs: NOW - 59_000 }, holder: { kind: 'ready' }, want: 'held' },
-  { name: 'Ready and silent past grace is stale', lease: { name: 'l', holder: 'a', renewMs: NOW - 61_000 }, holder: { kind: 'ready' }, want: 'stale', has: 'not renewed' },
-  { name: 'Ready again recently after a long reboot: grace counts from Ready', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 500_000, renewMs: NOW - 500_000 }, holder: { kind: 'ready', readySinceMs: NOW - 10_000 }, want: 'held' },
-  { name: 'Ready, cordoned by nodemend, silent past grace: held like NotReady', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 300_000, renewMs: NOW - 300_000 }, holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'held', has: 'cordoned by nodemend' },
-  { name: 'Ready, publishing verifying, silent past grace: held', lease: { name: 'l', holder: 'a', stage: 'cordoned', stageAtMs: NOW - 100_000, renewMs: NOW - 61_000 }, holder: { kind: 'ready', disrupted: 'published phase verifying' }, want: 'held' },
-  { name: 'Ready, cordoned by nodemend, past max reboot: stale', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 601_000, renewMs: NOW - 601_000 }, holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'stale', has: 'maximum reboot' },
-  { name: 'Ready since long, no agent renewing: stale', lease: { name: 'l', holder: 'a', stage: 'rebooting', stageAtMs: NOW - 500_000, renewMs: NOW - 500_000 }, holder: { kind: 'ready', readySinceMs: NOW - 120_000 }, want: 'stale' },
+  { name: 'no holder is free', lease: L(), want: 'free' },
+  { name: 'holder not looked up is held', lease: L({ holder: 'a' }), want: 'held' },
+  { name: 'deleted holder is stale at once', lease: L({ holder: 'a' }), holder: { kind: 'absent' }, want: 'stale', has: 'deleted' },
+  { name: 'unreadable holder is held (fail closed)', lease: L({ holder: 'a', seen: 0 }), holder: { kind: 'unknown', error: 'timeout' }, want: 'held', has: 'timeout' },
+  { name: 'NotReady rebooting within max is held', lease: L({ holder: 'a', stage: 'rebooting', stageSeen: NOW - 599_000, seen: NOW - 599_000 }), holder: { kind: 'notready' }, want: 'held', has: 'NotReady' },
+  { name: 'NotReady rebooting past max is stale', lease: L({ holder: 'a', stage: 'rebooting', stageSeen: NOW - 601_000, seen: NOW - 601_000 }), holder: { kind: 'notready' }, want: 'stale', has: 'maximum reboot' },
+  { name: 'NotReady rebooting: renewals after stage do not extend', lease: L({ holder: 'a', stage: 'rebooting', stageSeen: NOW - 700_000, seen: NOW }), holder: { kind: 'notready' }, want: 'stale' },
+  { name: 'NotReady draining counts from the last change seen', lease: L({ holder: 'a', stage: 'cordoned', stageSeen: NOW - 900_000, seen: NOW - 100_000 }), holder: { kind: 'notready' }, want: 'held' },
+  { name: 'NotReady unchanged past max is stale', lease: L({ holder: 'a', seen: NOW - 700_000 }), holder: { kind: 'notready' }, want: 'stale' },
+  { name: 'Ready and changed within grace is held', lease: L({ holder: 'a', seen: NOW - 59_000 }), holder: { kind: 'ready' }, want: 'held' },
+  { name: 'Ready and unchanged past grace is stale', lease: L({ holder: 'a', seen: NOW - 61_000 }), holder: { kind: 'ready' }, want: 'stale', has: 'not renewed' },
+  { name: 'Ready again recently after a long reboot: grace counts from Ready', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 500_000 }), holder: { kind: 'ready', readySinceMs: NOW - 10_000 }, want: 'held' },
+  { name: 'Ready, cordoned by nodemend, silent past grace: held like NotReady', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 300_000 }), holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'held', has: 'cordoned by nodemend' },
+  { name: 'Ready, publishing verifying, silent past grace: held', lease: L({ holder: 'a', stage: 'cordoned', stageSeen: NOW - 100_000, seen: NOW - 61_000 }), holder: { kind: 'ready', disrupted: 'published phase verifying' }, want: 'held' },
+  { name: 'Ready, cordoned by nodemend, past max reboot: stale', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 601_000 }), holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'stale', has: 'maximum reboot' },
+  { name: 'Ready since long, no agent renewing: stale', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 500_000 }), holder: { kind: 'ready', readySinceMs: NOW - 120_000 }, want: 'stale' },
 ];
 for (const c of verdictCases) {
   test(`verdict: ${c.name}`, () => {
@@ -112,3 +115,27 @@ const freeCases: { name: string; limit: number; holders: (string | undefined)[];
   { name: 'holder field missing', limit: 1, holders: [undefined], want: 1 },
 ];
 for (const c of freeCases) test(`freeSlots: ${c.name}`, () => assert.equal(freeSlots(c.limit, c.holders), c.want));
+
+test('Observations: ages count from the first sight and from each change, by this process\'s clock only', () => {
+  const o = new Observations();
+  const rec = (version: string, stage = 'cordoned', stageAt = '2020-01-01T00:00:00Z') => ({ name: 'nodemend-lock-0', holder: 'a', stage, stageAt, version });
+  assert.deepEqual(o.slot(rec('1'), 1000), { name: 'nodemend-lock-0', holder: 'a', stage: 'cordoned', seenChangeMs: 1000, seenStageMs: 1000 }, 'first seen counts as changed now');
+  assert.equal(o.slot(rec('1'), 5000).seenChangeMs, 1000, 'unchanged');
+  const renewed = o.slot(rec('2'), 6000);
+  assert.deepEqual([renewed.seenChangeMs, renewed.seenStageMs], [6000, 1000], 'a renewal changes the record, not the stage');
+  const rebooting = o.slot(rec('3', 'rebooting', '1990-01-01T00:00:00Z'), 7000);
+  assert.deepEqual([rebooting.seenChangeMs, rebooting.seenStageMs], [7000, 7000], 'a new stage, whatever time it claims');
+  assert.deepEqual(o.holder('a', { kind: 'ready' }, 100), { kind: 'ready', readySinceMs: 100 });
+  assert.deepEqual(o.holder('a', { kind: 'ready', disrupted: 'x' }, 200), { kind: 'ready', disrupted: 'x', readySinceMs: 100 });
+  o.holder('a', { kind: 'notready' }, 300);
+  assert.deepEqual(o.holder('a', { kind: 'ready' }, 400), { kind: 'ready', readySinceMs: 400 }, 'Ready again: from now');
+});
+
+test('Lease call timeouts stay below the grace: renewals every grace/3 land less than 2/3 of the grace apart', () => {
+  for (const grace of [MIN_STALE_LOCK_GRACE_MS, 20_000, 60_000, 300_000, 3_600_000]) {
+    const t = leaseCallTimeoutMs(grace);
+    assert.ok(t >= MIN_LEASE_CALL_MS, `${grace}: ${t} ms is enough for a loaded API server`);
+    assert.ok(grace / 3 + t <= (2 * grace) / 3, `${grace}: renew interval + call timeout ${grace / 3 + t}`);
+  }
+  assert.equal(leaseCallTimeoutMs(300_000), 15_000, 'capped');
+});

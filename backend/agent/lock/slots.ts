@@ -46,26 +46,48 @@ function fnv1a(s: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-/** One slot Lease as the adapter read it (times in epoch ms). */
+/**
+ * One slot Lease as this process has seen it. The times are this process's own clock: when it saw
+ * the record change, never the times another node wrote into it (renewTime, stage-at). Comparing
+ * this node's clock with another node's made a live holder look stale once the two clocks were
+ * further apart than the grace, and a takeover then broke the concurrency promise. client-go's
+ * leader election judges the same way (observedTime).
+ */
 export interface SlotLease {
   name: string;
   holder?: string;
-  acquireMs?: number;
-  renewMs?: number;
   stage?: string;
-  stageAtMs?: number;
+  /** When this process first saw the record as it is now (any write changes it: a renewal, a stage). */
+  seenChangeMs: number;
+  /** When this process first saw the holder in its current stage. */
+  seenStageMs: number;
+}
+
+/** A slot Lease as read: the parts whose changes are observed. */
+export interface SlotRecord {
+  name: string;
+  holder?: string;
+  stage?: string;
+  /** As written, compared only for change. */
+  stageAt?: string;
+  /** Changes with every write (the resourceVersion). */
+  version: string;
 }
 
 /** What the adapter found out about a holder's Node. */
 export type HolderStatus =
   | { kind: 'absent' }
-  /** disrupted: why the Ready node is still out of service (nodemend's cordon, a disrupted published phase). */
+  /**
+   * readySinceMs: when this process first saw the holder Ready (its own clock; the Node's
+   * lastTransitionTime is the kubelet's). disrupted: why the Ready node is still out of service
+   * (nodemend's cordon, a disrupted published phase).
+   */
   | { kind: 'ready'; readySinceMs?: number; disrupted?: string }
   | { kind: 'notready' }
   | { kind: 'unknown'; error: string };
 
 export interface StaleRules {
-  /** A Ready holder that has not renewed for this long (since it became Ready) has lost its agent. */
+  /** A Ready holder whose record has not changed for this long (since it became Ready) has lost its agent. */
   graceMs: number;
   /** A NotReady holder keeps its slot this long after it started rebooting (or last renewed). */
   maxRebootMs: number;
@@ -104,7 +126,7 @@ export function verdict(l: SlotLease, h: HolderStatus | undefined, now: number, 
       }
       // Count the grace from when the node came back too: after a long reboot the last renewal is
       // old, and the fresh agent needs a moment to start and find its lock.
-      const last = Math.max(l.renewMs ?? 0, l.acquireMs ?? 0, h.readySinceMs ?? 0);
+      const last = Math.max(l.seenChangeMs, h.readySinceMs ?? 0);
       const silent = now - last;
       if (silent > rules.graceMs) return { state: 'stale', reason: `holder ${l.holder} is Ready but has not renewed for ${sec(silent)} (grace ${sec(rules.graceMs)})` };
       return { state: 'held', reason: who };
@@ -114,7 +136,49 @@ export function verdict(l: SlotLease, h: HolderStatus | undefined, now: number, 
 
 /** Since when a disrupted holder counts as out of service: its reboot, else its last sign of life. */
 function disruptedSince(l: SlotLease): number {
-  return l.stage === 'rebooting' && l.stageAtMs !== undefined ? l.stageAtMs : Math.max(l.renewMs ?? 0, l.stageAtMs ?? 0, l.acquireMs ?? 0);
+  return l.stage === 'rebooting' ? l.seenStageMs : l.seenChangeMs;
+}
+
+/**
+ * This process's observations of slot records and holder Nodes, by its own clock. Something first
+ * seen now counts as changed now: an agent that just started waits a whole grace before it calls
+ * a holder stale, as client-go's leader election does. Observations only ever make a holder look
+ * fresher than it is, never staler: a takeover is then a compare-and-swap on the very record whose
+ * age was measured, so it succeeds only if the holder really wrote nothing for that long.
+ */
+export class Observations {
+  private readonly records = new Map<string, { version: string; stageKey: string; changed: number; stageSince: number }>();
+  private readonly holders = new Map<string, { kind: string; since: number }>();
+
+  /** The slot with the local times of its last change and of its current stage. */
+  slot(r: SlotRecord, now: number): SlotLease {
+    const stageKey = `${r.holder ?? ''}|${r.stage ?? ''}|${r.stageAt ?? ''}`;
+    let o = this.records.get(r.name);
+    if (!o) {
+      o = { version: r.version, stageKey, changed: now, stageSince: now };
+      this.records.set(r.name, o);
+    }
+    if (o.version !== r.version) {
+      o.version = r.version;
+      o.changed = now;
+    }
+    if (o.stageKey !== stageKey) {
+      o.stageKey = stageKey;
+      o.stageSince = now;
+    }
+    const s: SlotLease = { name: r.name, seenChangeMs: o.changed, seenStageMs: o.stageSince };
+    if (r.holder) s.holder = r.holder;
+    if (r.stage) s.stage = r.stage;
+    return s;
+  }
+
+  /** The holder's status, a Ready one with the local time it was first seen Ready. */
+  holder(node: string, h: HolderStatus, now: number): HolderStatus {
+    if (h.kind === 'unknown') return h;
+    let o = this.holders.get(node);
+    if (!o || o.kind !== h.kind) this.holders.set(node, (o = { kind: h.kind, since: now }));
+    return h.kind === 'ready' ? { ...h, readySinceMs: o.since } : h;
+  }
 }
 
 export interface SlotView {
@@ -155,6 +219,21 @@ export function choose(me: string, limit: number, what: string, slots: SlotView[
   }
   const reason = `no free ${what} slot below the limit ${limit} (a slot above the limit is still held)`;
   return { kind: 'full', reason, summary: reason };
+}
+
+/**
+ * Lease call timeouts, bounded below the grace. A holder renews every grace/3 and each call gives
+ * up after at most grace/3, so its writes land less than 2/3 of the grace apart while the API
+ * server answers at all; the last third is the watchers' informer delay. A call may need this
+ * long on a loaded API server (the chaos runs inject 2-5 s on Lease writes), so the grace must be
+ * at least three times it: config.ts refuses a shorter --stale-lock-grace.
+ */
+export const MIN_LEASE_CALL_MS = 5_000;
+export const MAX_LEASE_CALL_MS = 15_000;
+export const MIN_STALE_LOCK_GRACE_MS = 3 * MIN_LEASE_CALL_MS;
+
+export function leaseCallTimeoutMs(graceMs: number): number {
+  return Math.min(MAX_LEASE_CALL_MS, Math.floor(graceMs / 3));
 }
 
 /** The first waiters may go at once; each place further back waits this much longer. */
