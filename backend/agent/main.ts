@@ -25,6 +25,8 @@ export interface AgentOptions {
   /** Serve /metrics, /healthz, /readyz (default true). */
   metricsServer?: boolean;
   evictionRetryMs?: number;
+  /** A stop asked for before or during start-up (the signal handlers' own, installed first). */
+  signal?: AbortSignal;
 }
 
 export interface AgentHandle {
@@ -70,9 +72,15 @@ export async function startAgent(config: AgentConfig, kc: k8s.KubeConfig, o: Age
     });
   }
   const ac = new AbortController();
+  if (o.signal?.aborted) ac.abort();
+  o.signal?.addEventListener('abort', () => ac.abort(), { once: true });
   // The first decisions need the node and the DaemonSet: wait for the caches (bounded; the loop
-  // copes with a missing node by waiting anyway).
-  await adapters.informers.waitSynced(30_000).catch((e: unknown) => log.warn('informers not synced yet; starting anyway', { error: String(e) }));
+  // copes with a missing node by waiting anyway). A stop meanwhile ends the wait: the loop then
+  // returns at once and everything started so far is stopped.
+  const synced = adapters.informers.waitSynced(30_000).catch((e: unknown) => {
+    if (!ac.signal.aborted) log.warn('informers not synced yet; starting anyway', { error: String(e) });
+  });
+  await Promise.race([synced, new Promise<void>((r) => (ac.signal.aborted ? r() : ac.signal.addEventListener('abort', () => r(), { once: true })))]);
   const done = runtime.run(ac.signal).finally(async () => {
     await adapters.stop();
     await server?.close();
@@ -101,13 +109,20 @@ export async function runAgentMain(argv: string[], env: Record<string, string | 
   const config = parsed.config;
   const log = jsonLogger('agent', config.logLevel, config.logFormat === 'text' ? textWrite : undefined);
   for (const w of parsed.warnings) log.warn(w);
+  // Signal handlers first: start-up waits up to 30 s for the informers, and as PID 1 of its
+  // container (no hostPID) the agent has no default SIGTERM action, so a signal not handled yet
+  // was lost and the pod was killed only after its termination grace period.
+  const stopping = new AbortController();
+  const stop = (sig: string) => () => {
+    log.info('stop requested', { signal: sig });
+    stopping.abort();
+  };
+  process.once('SIGTERM', stop('SIGTERM'));
+  process.once('SIGINT', stop('SIGINT'));
   const kc = new k8s.KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromCluster();
-  const agent = await startAgent(config, kc, { log });
-  const stop = () => void agent.stop();
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const agent = await startAgent(config, kc, { log, signal: stopping.signal });
   await agent.done;
 }
 

@@ -66,6 +66,9 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     t = setTimeout(() => reject(new Error(`${what}: no answer from the API server within ${ms} ms`)), ms);
+    // A deadline alone must not keep the process alive (a stop during start-up left the informers'
+    // 30 s sync deadline holding the exit).
+    t.unref();
   });
   try {
     return await Promise.race([p, timeout]);
