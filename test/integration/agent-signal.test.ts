@@ -36,7 +36,7 @@ test('SIGTERM while start-up waits for the informers: a clean exit within second
     assert.doesNotMatch(out, /agent started/, 'still in start-up');
     const t0 = Date.now();
     child.kill('SIGTERM');
-    const r = await Promise.race([exited, new Promise<undefined>((res) => setTimeout(res, 10_000))]);
+    const r = await Promise.race([exited, new Promise<undefined>((res) => setTimeout(() => res(undefined), 10_000))]);
     if (!r) child.kill('SIGKILL');
     assert.ok(r, `still running 10 s after SIGTERM:\n${out}`);
     assert.deepEqual(r, { code: 0, signal: null }, `a clean exit, not killed by the signal:\n${out}`);
