@@ -120,11 +120,15 @@ export interface NodePort {
   onChange(cb: () => void): Disposable;
   /** Annotations of the agent DaemonSet: the cluster-wide manual block lives there. */
   clusterAnnotations(): Record<string, string>;
-  /** Cordons and marks `cordoned-by`. A person's prior cordon is left unmarked. */
-  cordon(): Promise<void>;
-  /** Uncordons only if `cordoned-by` is present (never undo a person's cordon), and clears it. */
-  uncordon(): Promise<void>;
+  /** Cordons and marks `cordoned-by`. A person's prior cordon is left unmarked. True when this call cordoned. */
+  cordon(): Promise<boolean>;
+  /** Uncordons only if `cordoned-by` is present (never undo a person's cordon), and clears it. True when this call uncordoned. */
+  uncordon(): Promise<boolean>;
   publishState(state: AgentNodeState): Promise<void>;
+  /**
+   * Adds a finished attempt to the history, once: a record of the same attempt (its start and boot
+   * IDs) already there is replaced, so a finish repeated after a restart does not add it twice.
+   */
   appendHistory(rec: RebootRecord): Promise<void>;
   /** Removes request annotations once acted on (e.g. force-reboot after the reboot). */
   clearRequests(keys: string[]): Promise<void>;

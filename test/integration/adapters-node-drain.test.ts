@@ -68,22 +68,23 @@ test('facts come from the informer; cluster annotations from the agent DaemonSet
 });
 
 test('cordon marks the node; uncordon only undoes our own cordon', { timeout: 30_000 }, async () => {
-  await node.cordon();
+  assert.equal(await node.cordon(), true, 'cordoned by this call');
   let n = await read();
   assert.equal(n.spec?.unschedulable, true);
   assert.ok(n.metadata?.annotations?.[A.cordonedBy]);
-  await node.cordon(); // idempotent
-  await node.uncordon();
+  assert.equal(await node.cordon(), false, 'idempotent, and says so');
+  assert.equal(await node.uncordon(), true);
+  assert.equal(await node.uncordon(), false, 'nothing left to undo');
   n = await read();
   assert.ok(!n.spec?.unschedulable);
   assert.equal(n.metadata?.annotations?.[A.cordonedBy], undefined);
   // A person cordons: we neither mark it nor undo it.
   const r = await c.kubectl(['cordon', 'd-0']);
   assert.equal(r.code, 0, r.stderr);
-  await node.cordon();
+  assert.equal(await node.cordon(), false, 'a person cordon is not ours');
   n = await read();
   assert.equal(n.metadata?.annotations?.[A.cordonedBy], undefined, 'a person cordon stays unmarked');
-  await node.uncordon();
+  assert.equal(await node.uncordon(), false);
   assert.equal((await read()).spec?.unschedulable, true, 'a person cordon is never undone');
   await c.kubectl(['uncordon', 'd-0']);
 });
@@ -96,6 +97,16 @@ test('state, bounded history, requests, labels and the PreferNoSchedule taint', 
   const hist = parseHistory((await read()).metadata!.annotations![A.history]);
   assert.equal(hist.length, 10);
   assert.equal(hist[0].start, '2026-01-12T00:00:00Z', 'newest first');
+  // The same attempt again (a finish repeated after a restart): replaced, not added.
+  const attempt = { start: '2026-01-13T00:00:00Z', end: 'x', outcome: 'succeeded' as const, bootIdBefore: 'b1', bootIdAfter: 'b2' };
+  await node.appendHistory(attempt);
+  await node.appendHistory({ ...attempt, end: 'y' });
+  const again = parseHistory((await read()).metadata!.annotations![A.history]);
+  assert.deepEqual(again.map((h) => h.start).slice(0, 2), ['2026-01-13T00:00:00Z', '2026-01-12T00:00:00Z'], 'one record of the attempt');
+  assert.equal(again[0].end, 'y');
+  // Another attempt in the same boot (a failure, then a retry) is a record of its own.
+  await node.appendHistory({ ...attempt, start: '2026-01-14T00:00:00Z', bootIdAfter: undefined, outcome: 'failed' });
+  assert.equal(parseHistory((await read()).metadata!.annotations![A.history])[1].start, '2026-01-13T00:00:00Z');
   await c.core.patchNode({ name: 'd-0', body: { metadata: { annotations: { [A.forceReboot]: '2026-01-01T00:00:00Z', [A.rebootAfter]: '2026-01-01T00:00:00Z' } } } }, merge());
   await waitFor('cache', async () => node.facts()?.annotations[A.forceReboot] !== undefined, 10_000);
   await node.clearRequests([A.forceReboot]);

@@ -67,7 +67,7 @@ export class KubeNode implements NodePort {
     return { ...this.inf.daemonSet()?.metadata?.annotations };
   }
 
-  cordon(): Promise<void> {
+  cordon(): Promise<boolean> {
     return this.readModifyWrite('cordon', (n) => {
       const marked = n.metadata?.annotations?.[A.cordonedBy] !== undefined;
       // Already cordoned: by us (restart) nothing to do; by a person, leave it unmarked so we
@@ -80,7 +80,7 @@ export class KubeNode implements NodePort {
     });
   }
 
-  uncordon(): Promise<void> {
+  uncordon(): Promise<boolean> {
     return this.readModifyWrite('uncordon', (n) => {
       if (n.metadata?.annotations?.[A.cordonedBy] === undefined) return undefined;
       return { metadata: { annotations: { [A.cordonedBy]: null } }, spec: { unschedulable: null } };
@@ -94,9 +94,11 @@ export class KubeNode implements NodePort {
     await this.patch('state', { metadata: { annotations: { [A.state]: v } } });
   }
 
-  appendHistory(rec: RebootRecord): Promise<void> {
-    return this.readModifyWrite('history', (n) => {
-      const hist = [rec, ...parseHistory(n.metadata?.annotations?.[A.history])].slice(0, HISTORY_MAX);
+  async appendHistory(rec: RebootRecord): Promise<void> {
+    await this.readModifyWrite('history', (n) => {
+      const before = parseHistory(n.metadata?.annotations?.[A.history]);
+      const hist = withRecord(before, rec);
+      if (JSON.stringify(hist) === JSON.stringify(before)) return undefined;
       return { metadata: { annotations: { [A.history]: JSON.stringify(hist) } } };
     });
   }
@@ -115,8 +117,8 @@ export class KubeNode implements NodePort {
     await this.patch('labels', { metadata: { labels: Object.fromEntries(change) } });
   }
 
-  setPreferNoScheduleTaint(key: string, present: boolean): Promise<void> {
-    return this.readModifyWrite('taint', (n) => {
+  async setPreferNoScheduleTaint(key: string, present: boolean): Promise<void> {
+    await this.readModifyWrite('taint', (n) => {
       const taints = n.spec?.taints ?? [];
       const has = taints.some((t) => t.key === key && t.effect === 'PreferNoSchedule');
       if (has === present) return undefined;
@@ -148,7 +150,8 @@ export class KubeNode implements NodePort {
    * cache only costs the 409. "Nothing to do" is never taken from the cache, though: a cache that
    * still shows our own cordon must not make a new cordon a no-op, so it is confirmed fresh.
    */
-  private async readModifyWrite(op: string, change: (n: k8s.V1Node) => Record<string, unknown> | undefined): Promise<void> {
+  /** True when it wrote; false when the Node, read fresh, already was as wanted. */
+  private async readModifyWrite(op: string, change: (n: k8s.V1Node) => Record<string, unknown> | undefined): Promise<boolean> {
     const cached = this.inf.node();
     for (let i = 0; ; i++) {
       try {
@@ -157,11 +160,11 @@ export class KubeNode implements NodePort {
         const n = fromCache ? structuredClone(cached) : await withTimeout(this.core.readNode({ name: this.name }), CALL_TIMEOUT_MS, `read node (${op})`);
         const body = change(n);
         if (!body && fromCache) continue;
-        if (!body) return;
+        if (!body) return false;
         const md = (body.metadata ?? {}) as Record<string, unknown>;
         body.metadata = { ...md, resourceVersion: n.metadata?.resourceVersion };
         await withTimeout(this.core.patchNode({ name: this.name, body }, mergePatch()), CALL_TIMEOUT_MS, `patch node (${op})`);
-        return;
+        return true;
       } catch (e) {
         if (code(e) === 409 && i < RETRIES) continue;
         this.onApiError(op);
@@ -169,4 +172,17 @@ export class KubeNode implements NodePort {
       }
     }
   }
+}
+
+/** A reboot attempt's identity in the history: when its lock was taken and the boots before and after. */
+function attemptKey(r: RebootRecord): string {
+  return JSON.stringify([r.start, r.bootIdBefore ?? '', r.bootIdAfter ?? '']);
+}
+
+/** The history with `rec` first, replacing a record of the same attempt (a finish repeated after a restart). */
+export function withRecord(hist: readonly RebootRecord[], rec: RebootRecord): RebootRecord[] {
+  const key = attemptKey(rec);
+  const same = hist.find((r) => attemptKey(r) === key);
+  if (same) return hist.map((r) => (r === same ? rec : r));
+  return [rec, ...hist].slice(0, HISTORY_MAX);
 }

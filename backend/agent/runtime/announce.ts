@@ -10,16 +10,26 @@ import type { HeldLock, NodeFacts } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
 import type { AgentDeps } from './deps.ts';
 
-/** Phases worth an Event when entered (the action Events cover the rest). */
+/**
+ * Phases worth an Event when entered (the action Events cover the rest). Not 'failed': the finish
+ * that fails records its RebootFailed Event itself, and the phase's reason changes once more when
+ * the retry time is added, which recorded the same failure three times.
+ */
 const PHASE_EVENTS: Partial<Record<Phase, { type: 'Normal' | 'Warning'; reason: string }>> = {
   'reboot-required': { type: 'Normal', reason: 'RebootRequired' },
   scheduled: { type: 'Normal', reason: 'RebootScheduled' },
   'waiting-window': { type: 'Normal', reason: 'WaitingForWindow' },
   'waiting-lock': { type: 'Normal', reason: 'WaitingForLock' },
   blocked: { type: 'Normal', reason: 'RebootBlocked' },
-  failed: { type: 'Warning', reason: 'RebootFailed' },
   unknown: { type: 'Warning', reason: 'RebootStateUnknown' },
 };
+
+/**
+ * Blocks that need a person are Warnings, which is what people alert on: a PodDisruptionBudget
+ * that makes the drain impossible stays so until someone changes it or the workload. A window,
+ * a manual block or a firing alert is expected to pass by itself.
+ */
+const WARNING_BLOCKS = new Set(['pdb']);
 
 /** Gathering actions are transient: their decision is not published (it would flap). */
 const GATHER = new Set(['check-sentinel', 'check-blockers', 'precheck', 'check-health']);
@@ -62,7 +72,7 @@ export class Announcer {
     await this.publish(dec, node, held, now);
   }
 
-  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses' | 'gateSince' | 'readySince' | 'releaseSince'>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
+  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses' | 'gateSince' | 'readySince' | 'releaseSince'> & Partial<Pick<Decision, 'blockedBy'>>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
     const prev = this.published;
     const since = prev && prev.phase === dec.phase ? prev.since : now;
     const state: AgentNodeState = {
@@ -95,7 +105,8 @@ export class Announcer {
     const ev = PHASE_EVENTS[dec.phase];
     // A new phase, or a new reason to be blocked or failed, is news; a new queue position is not.
     const news = !prev || prev.phase !== dec.phase || ((dec.phase === 'blocked' || dec.phase === 'failed') && prev.reason !== dec.reason);
-    if (ev && news) await this.event(ev.type, ev.reason, dec.reason);
+    const type = dec.phase === 'blocked' && dec.blockedBy?.some((b) => WARNING_BLOCKS.has(b)) ? 'Warning' : ev?.type;
+    if (ev && type && news) await this.event(type, ev.reason, dec.reason);
     this.d.log.info('state', { phase: dec.phase, reason: dec.reason });
   }
 

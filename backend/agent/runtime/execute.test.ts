@@ -22,7 +22,7 @@ interface World {
   order: string[];
 }
 
-function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn'] } = {}): World {
+function world(o: { cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn'] } = {}): World {
   const calls: string[] = [];
   const events: string[] = [];
   const order: string[] = [];
@@ -39,14 +39,26 @@ function world(o: { update?: (l: HeldLock) => Promise<void>; blockerThrows?: boo
     setWaiting: async () => {},
     ...(o.turn ? { turn: o.turn } : {}),
   };
+  // The Node as the API server has it: who cordoned it, if anyone.
+  let cordoned = o.cordoned ?? 'ours';
   const node: Partial<NodePort> = {
     facts: () => FACTS,
     clusterAnnotations: () => ({}),
-    cordon: async () => void calls.push('cordon'),
+    cordon: async () => {
+      calls.push('cordon');
+      if (cordoned) return false;
+      cordoned = 'ours';
+      return true;
+    },
     uncordon: async () => {
       calls.push('uncordon');
       order.push('uncordon');
+      if (cordoned !== 'ours') return false;
+      cordoned = false;
+      return true;
     },
+    appendHistory: async () => {},
+    clearRequests: async () => {},
     publishState: async (st) => {
       if (o.publishFails) throw new Error('connection refused');
       order.push(`publish ${st.phase}`);
@@ -180,7 +192,7 @@ test('drain: a stop during the drain aborts it, and it is not marked drained', a
 });
 
 test('a webhook or Events API that never answers does not hold up the cordon, the drain or the handoff', { timeout: 10_000 }, async () => {
-  const w = world({ slowSideChannels: true });
+  const w = world({ slowSideChannels: true, cordoned: false });
   w.rt.facts.lock = { read: true, held: { ...HELD, stage: 'acquired' } };
   await execute(w.rt, dec({ kind: 'cordon' }), signal);
   assert.ok(w.calls.includes('cordon'));
@@ -216,4 +228,47 @@ test('lock change while not waiting for a slot: nothing to retry', () => {
   w.rt.lockChanged();
   assert.equal(w.rt.facts.acquireFailure, undefined);
   assert.equal(asked, 0, 'the cache is not even consulted');
+});
+
+// One Event per transition.
+const count = (events: string[], reason: string) => events.filter((e) => e.includes(` ${reason}: `)).length;
+const finishDec = (outcome: 'succeeded' | 'failed') => dec({ kind: 'finish', outcome, reason: `reboot ${outcome}`, clear: [], postLabels: true, record: { start: new Date(HELD.acquiredAt).toISOString(), end: new Date(NOW).toISOString(), outcome, bootIdBefore: 'b1' } });
+
+test('events: Uncordoned once per reboot, though the cache still shows the cordon after the finish', async () => {
+  const w = world({ cordoned: 'ours' });
+  await execute(w.rt, finishDec('succeeded'), signal);
+  // The informer has not delivered the uncordon yet: the idle decision asks to uncordon again.
+  await execute(w.rt, dec({ kind: 'uncordon' }), signal);
+  assert.equal(count(w.events, 'Uncordoned'), 1, w.events.join('\n'));
+  // The cache caught up in time: the finish's own uncordon is the one Event.
+  const quick = world({ cordoned: 'ours' });
+  await execute(quick.rt, finishDec('succeeded'), signal);
+  assert.equal(count(quick.events, 'Uncordoned'), 1, quick.events.join('\n'));
+});
+
+test('events: RebootFailed once per failure, not again when the phase is published with its retry time', async () => {
+  const w = world();
+  await execute(w.rt, finishDec('failed'), signal);
+  await w.rt.announcer.publish({ phase: 'failed', reason: 'reboot failed; retrying at 2026-06-17T12:01:00Z', rebootRequired: true, forced: false }, FACTS, undefined, NOW + 1000);
+  assert.equal(count(w.events, 'RebootFailed'), 1, w.events.join('\n'));
+});
+
+test('events: no Cordoned Event for a node a person had cordoned', async () => {
+  const w = world({ cordoned: 'person' });
+  w.rt.facts.lock = { read: true, held: { ...HELD, stage: 'acquired' } };
+  await execute(w.rt, dec({ kind: 'cordon' }), signal);
+  assert.ok(w.calls.includes('cordon'));
+  assert.equal(count(w.events, 'Cordoned'), 0, w.events.join('\n'));
+  const mine = world({ cordoned: false });
+  mine.rt.facts.lock = { read: true, held: { ...HELD, stage: 'acquired' } };
+  await execute(mine.rt, dec({ kind: 'cordon' }), signal);
+  assert.equal(count(mine.events, 'Cordoned'), 1, 'our own cordon is recorded');
+});
+
+test('events: a PodDisruptionBudget that makes the drain impossible is a Warning; a window or manual block is Normal', async () => {
+  const w = world();
+  const blocked = (reason: string, blockedBy: Decision['blockedBy']) => w.rt.announcer.publish({ phase: 'blocked', reason, rebootRequired: true, forced: false, blockedBy }, FACTS, undefined, NOW);
+  await blocked('drain would be refused, so no lock is taken: PodDisruptionBudget default/db allows 0 disruptions', ['pdb']);
+  await blocked('blocked by nodemend.dev/block: quarter close', ['manual']);
+  assert.deepEqual(w.events.filter((e) => / RebootBlocked: /.test(e)).map((e) => e.split(':')[0]), ['Warning RebootBlocked', 'Normal RebootBlocked']);
 });

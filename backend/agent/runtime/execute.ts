@@ -78,10 +78,12 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
       const held = rt.held()!;
       if (held.lost) return undefined;
       if (Object.keys(config.preRebootLabels).length) await node.setLabels(config.preRebootLabels);
-      await node.cordon();
+      // False when the node was cordoned already: by a person (whose cordon nodemend keeps and
+      // never claims), or by this agent before a restart (the Event was recorded then).
+      const cordoned = await node.cordon();
       // Lost while cordoning: decide again (it cancels, and uncordons what we cordoned).
       if (!(await advance(rt, held, 'cordoned'))) return undefined;
-      void say.event('Normal', 'Cordoned', 'cordoned by nodemend; draining');
+      if (cordoned) void say.event('Normal', 'Cordoned', 'cordoned by nodemend; draining');
       void say.notify('drain', dec.reason);
       return clock.now() + SETTLE_MS;
     }
@@ -105,8 +107,8 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
       return undefined;
     }
     case 'uncordon':
-      await node.uncordon();
-      void say.event('Normal', 'Uncordoned', 'uncordoned by nodemend');
+      // The cache may still show the cordon a finish already undid: an Event only for a real change.
+      if (await node.uncordon()) void say.event('Normal', 'Uncordoned', 'uncordoned by nodemend');
       return clock.now() + SETTLE_MS;
     case 'finish':
       return finish(rt, dec, rt.held()!, a);
@@ -196,7 +198,11 @@ async function finish(rt: AgentRuntime, dec: Decision, held: HeldLock, a: Finish
     done.add(step);
   };
   // Order matters: the node is back in service before the lock lets the next one go.
-  if (held.stage !== 'acquired' || f.node?.cordonedByUs) await once('uncordon', () => node.uncordon());
+  if (held.stage !== 'acquired' || f.node?.cordonedByUs) {
+    await once('uncordon', async () => {
+      if (await node.uncordon()) void say.event('Normal', 'Uncordoned', 'uncordoned by nodemend');
+    });
+  }
   if (a.postLabels && Object.keys(config.postRebootLabels).length) await once('labels', () => node.setLabels(config.postRebootLabels));
   if (a.record) await once('history', () => node.appendHistory(a.record!));
   if (a.clear.length) await once('clear', () => node.clearRequests(a.clear));
@@ -227,6 +233,7 @@ async function finish(rt: AgentRuntime, dec: Decision, held: HeldLock, a: Finish
     await say.notify('uncordon', a.reason);
   } else if (a.outcome === 'failed') {
     f.lastFailure = { at: now, value: a.reason };
+    // The one RebootFailed Event of this failure (entering the phase 'failed' records none).
     await say.event('Warning', 'RebootFailed', a.reason);
     await say.notify('failure', a.reason);
   } else {
