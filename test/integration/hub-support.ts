@@ -17,6 +17,8 @@ export interface ClientOptions {
   localAddress?: string;
   /** Send no hello (tests of bad input send their own frames). */
   noHello?: boolean;
+  /** TLS for wss:// URLs (the lab's API server: its CA, and the name its certificate carries). */
+  tls?: { ca: string; servername?: string };
 }
 
 /** A stream client that keeps the model up to date and records what it received. */
@@ -37,7 +39,7 @@ export class StreamClient {
   constructor(url: string, opts: ClientOptions = {}) {
     const headers: Record<string, string> = {};
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    this.ws = new WebSocket(url, [SUBPROTOCOL], { headers, localAddress: opts.localAddress, maxPayload: 64 << 20 });
+    this.ws = new WebSocket(url, [SUBPROTOCOL], { headers, localAddress: opts.localAddress, maxPayload: 64 << 20, ...opts.tls });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
       this.ws.once('unexpected-response', (_req, res) => {

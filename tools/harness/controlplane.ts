@@ -25,6 +25,25 @@ export const CONTROLLERS = [
   'endpointslice',
 ];
 
+/** Controllers of the lab, where real kubelets run real pods: nodelifecycle with its normal grace
+ *  periods (real heartbeats), the root CA publisher (every pod's projected service-account volume
+ *  needs the kube-root-ca.crt ConfigMap), and Endpoints beside EndpointSlices. */
+export const LAB_CONTROLLERS = [...CONTROLLERS, 'root-ca-cert-publisher', 'endpoint'];
+
+/**
+ * Where the control plane runs when it serves real nodes (the lab, tools/lab): inside a network
+ * namespace, listening on `address:6443` there. The host reaches it through a pair of forwarders
+ * (tools/lab/forward.ts) on 127.0.0.1:`hostPort`, so nothing listens outside the namespace but
+ * loopback.
+ */
+export interface NetnsPlacement {
+  netns: string;
+  address: string;
+  hostPort: number;
+  /** Extra lines of the static token file: the kubelets' and kube-proxies' identities. */
+  tokens: string[];
+}
+
 export interface ControlPlaneInfo {
   dir: string;
   server: string;
@@ -36,7 +55,15 @@ export interface ControlPlaneInfo {
   pids: Record<string, number>;
   /** The API server's audit log (JSON lines), when started with audit. */
   auditLogPath?: string;
+  /** In the lab: the kubeconfig the components inside the namespace use (server on its address). */
+  internalKubeconfigPath?: string;
+  /** In the lab: the name the host checks the serving certificate against (it connects to
+   *  127.0.0.1, which the certificate, made for the namespace's address, does not name). */
+  tlsServerName?: string;
 }
+
+/** A name the API server's self-signed serving certificate always carries. */
+export const LAB_TLS_NAME = 'kubernetes.default.svc';
 
 export class ControlPlane {
   readonly procs = new Map<string, Proc>();
@@ -47,20 +74,23 @@ export class ControlPlane {
   private readonly detached: boolean;
   private readonly dir: string;
   private readonly audit: boolean;
+  private readonly net: NetnsPlacement | undefined;
 
-  constructor(dir: string, detached = false, audit = false) {
+  constructor(dir: string, detached = false, audit = false, net?: NetnsPlacement) {
     this.bin = controlPlaneBin();
     this.dir = dir;
     this.detached = detached;
     this.audit = audit;
+    this.net = net;
   }
 
   private log(name: string): string {
     return join(this.dir, 'logs', `${name}.log`);
   }
 
-  private start(name: string, args: string[]): Proc {
-    const p = startProc(name, join(this.bin, name), args, this.log(name), this.detached);
+  private start(name: string, args: string[], bin = join(this.bin, name)): Proc {
+    const [cmd, argv] = this.net ? ['ip', ['netns', 'exec', this.net.netns, bin, ...args]] : [bin, args];
+    const p = startProc(name, cmd, argv, this.log(name), this.detached);
     this.procs.set(name, p);
     return p;
   }
@@ -69,12 +99,14 @@ export class ControlPlane {
     const d = this.dir;
     mkdirSync(join(d, 'logs'), { recursive: true });
     mkdirSync(join(d, 'pki'), { recursive: true });
-    const [etcdPort, peerPort, apiPort, kwokPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const net = this.net;
+    // Inside the lab's namespace every port is free: fixed, well-known ones.
+    const [etcdPort, peerPort, apiPort, kwokPort] = net ? [2379, 2380, 6443, 0] : await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const token = randomBytes(24).toString('hex');
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(d, 'pki/sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
     writeFileSync(join(d, 'pki/sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
-    writeFileSync(join(d, 'pki/tokens.csv'), `${token},nodemend-admin,nodemend-admin,"system:masters"\n`);
+    writeFileSync(join(d, 'pki/tokens.csv'), [`${token},nodemend-admin,nodemend-admin,"system:masters"`, ...(net?.tokens ?? [])].join('\n') + '\n', { mode: 0o600 });
 
     this.etcdArgs = [
       '--name=default', `--data-dir=${join(d, 'etcd')}`,
@@ -85,20 +117,26 @@ export class ControlPlane {
       '--unsafe-no-fsync', '--log-level=warn',
     ];
     const etcd = this.start('etcd', this.etcdArgs);
-    await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, 30_000, etcd.logPath);
+    // In the namespace, etcd's loopback is not the host's: the API server's /readyz covers it.
+    if (!net) await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, 30_000, etcd.logPath);
 
+    const bind = net?.address ?? '127.0.0.1';
     this.apiArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+      `--bind-address=${bind}`, `--advertise-address=${bind}`, `--secure-port=${apiPort}`,
       `--cert-dir=${join(d, 'pki')}`,
       `--token-auth-file=${join(d, 'pki/tokens.csv')}`,
-      '--authorization-mode=RBAC',
+      // Real kubelets are held to their own Node and its pods, as in production clusters.
+      net ? '--authorization-mode=Node,RBAC' : '--authorization-mode=RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${join(d, 'pki/sa.pub')}`,
       `--service-account-signing-key-file=${join(d, 'pki/sa.key')}`,
       '--service-cluster-ip-range=10.96.0.0/16',
-      // The API server cannot publish 127.0.0.1 as the kubernetes Service endpoint; nothing needs it.
-      '--endpoint-reconciler-type=none',
+      // The API server cannot publish 127.0.0.1 as the kubernetes Service endpoint; nothing needs it
+      // there. In the lab, pods reach it through that Service (kube-proxy), so it is published.
+      ...(net
+        ? ['--enable-admission-plugins=NodeRestriction', '--kubelet-preferred-address-types=InternalIP']
+        : ['--endpoint-reconciler-type=none']),
       '--enable-priority-and-fairness=false', '--profiling=false',
       // The agent DaemonSet is privileged (nsenter into the host to reboot), as in real clusters.
       '--allow-privileged=true',
@@ -125,40 +163,55 @@ export class ControlPlane {
     }, 60_000, api.logPath);
     // Keep a stable copy: the CA of the self-signed serving certificate the server generated.
     copyFileSync(caPath, join(d, 'pki/ca.crt'));
-    const server = `https://127.0.0.1:${apiPort}`;
-    this.info = { dir: d, server, apiPort, etcdPort, token, kubeconfigPath: join(d, 'kubeconfig'), caPath: join(d, 'pki/ca.crt'), pids: {}, ...(this.audit ? { auditLogPath } : {}) };
-    this.writeKubeconfig();
+    const server = `https://127.0.0.1:${net?.hostPort ?? apiPort}`;
+    this.info = {
+      dir: d, server, apiPort, etcdPort, token, kubeconfigPath: join(d, 'kubeconfig'), caPath: join(d, 'pki/ca.crt'), pids: {},
+      ...(this.audit ? { auditLogPath } : {}),
+      ...(net ? { internalKubeconfigPath: join(d, 'kubeconfig-internal'), tlsServerName: LAB_TLS_NAME } : {}),
+    };
+    this.writeKubeconfig(this.info.kubeconfigPath, server, this.info.tlsServerName);
+    if (net) {
+      this.writeKubeconfig(this.info.internalKubeconfigPath!, `https://${net.address}:${apiPort}`);
+      const fwd = join(repoRoot, 'tools/lab/forward.ts');
+      const sock = join(d, 'api.sock');
+      this.start('forward-ns', [fwd, `unix:${sock}`, `tcp:${net.address}:${apiPort}`], process.execPath);
+      const host = startProc('forward-host', process.execPath, [fwd, `tcp:127.0.0.1:${net.hostPort}`, `unix:${sock}`], this.log('forward-host'), this.detached);
+      this.procs.set('forward-host', host);
+    }
     await this.waitReady(api.logPath);
 
-    const kcfg = this.info.kubeconfigPath;
+    const kcfg = this.info.internalKubeconfigPath ?? this.info.kubeconfigPath;
     this.start('kube-controller-manager', [
-      `--kubeconfig=${kcfg}`, `--controllers=${CONTROLLERS.join(',')}`, '--leader-elect=false',
+      `--kubeconfig=${kcfg}`, `--controllers=${(net ? LAB_CONTROLLERS : CONTROLLERS).join(',')}`, '--leader-elect=false',
       '--bind-address=127.0.0.1', '--secure-port=0', `--service-account-private-key-file=${join(d, 'pki/sa.key')}`,
       `--root-ca-file=${this.info.caPath}`, '--use-service-account-credentials=false',
-      '--node-monitor-grace-period=87600h', '--node-startup-grace-period=87600h',
+      // Simulated nodes post no heartbeats and must never turn Unknown; real kubelets do post them.
+      ...(net ? [] : ['--node-monitor-grace-period=87600h', '--node-startup-grace-period=87600h']),
       '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10', '--kube-api-qps=200', '--kube-api-burst=400',
     ]);
     this.start('kube-scheduler', [
       `--kubeconfig=${kcfg}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
       '--kube-api-qps=200', '--kube-api-burst=400',
     ]);
-    this.start('kwok', [
-      `--kubeconfig=${kcfg}`, '--manage-all-nodes=true', `--server-address=127.0.0.1:${kwokPort}`,
-      `--config=${join(repoRoot, 'tools/harness/kwok-stages.yaml')}`, '--node-ip=127.0.0.1',
-    ]);
+    if (!net) {
+      this.start('kwok', [
+        `--kubeconfig=${kcfg}`, '--manage-all-nodes=true', `--server-address=127.0.0.1:${kwokPort}`,
+        `--config=${join(repoRoot, 'tools/harness/kwok-stages.yaml')}`, '--node-ip=127.0.0.1',
+      ]);
+    }
     for (const [name, p] of this.procs) this.info.pids[name] = p.child.pid ?? 0;
     writeFileSync(join(d, 'state.json'), JSON.stringify(this.info, null, 2));
     return this.info;
   }
 
-  private writeKubeconfig(): void {
+  private writeKubeconfig(path: string, server: string, tlsServerName?: string): void {
     const ca = readFileSync(this.info.caPath).toString('base64');
     writeFileSync(
-      this.info.kubeconfigPath,
+      path,
       [
         'apiVersion: v1', 'kind: Config', 'current-context: nodemend-local',
-        'clusters:', '- name: nodemend-local', '  cluster:', `    server: ${this.info.server}`,
-        `    certificate-authority-data: ${ca}`,
+        'clusters:', '- name: nodemend-local', '  cluster:', `    server: ${server}`,
+        `    certificate-authority-data: ${ca}`, ...(tlsServerName ? [`    tls-server-name: ${tlsServerName}`] : []),
         'users:', '- name: nodemend-admin', '  user:', `    token: ${this.info.token}`,
         'contexts:', '- name: nodemend-local', '  context:', '    cluster: nodemend-local', '    user: nodemend-admin',
         '',
@@ -176,7 +229,10 @@ export class ControlPlane {
     return new Promise((resolve, reject) => {
       const req = request(
         `${this.info.server}${path}`,
-        { ca: readFileSync(this.info.caPath), headers: { authorization: `Bearer ${this.info.token}` }, timeout: 5000 },
+        {
+          ca: readFileSync(this.info.caPath), headers: { authorization: `Bearer ${this.info.token}` }, timeout: 5000,
+          ...(this.info.tlsServerName ? { servername: this.info.tlsServerName } : {}),
+        },
         (res) => {
           let body = '';
           res.on('data', (c) => (body += c));
@@ -223,7 +279,7 @@ export class ControlPlane {
 
   async down(): Promise<void> {
     // Reverse order: clients first, etcd last.
-    for (const name of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']) {
+    for (const name of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'forward-host', 'forward-ns', 'kube-apiserver', 'etcd']) {
       const p = this.procs.get(name);
       if (p) await stopProc(p);
     }

@@ -41,6 +41,9 @@ export interface DeploymentSpec {
   replicas: number;
   labels?: Record<string, string>;
   nodeSelector?: Record<string, string>;
+  /** Default a name no kubelet pulls (KWOK runs no containers); the lab passes a local image. */
+  image?: string;
+  terminationGracePeriodSeconds?: number;
   pdb?: { minAvailable?: number | string; maxUnavailable?: number | string };
 }
 
@@ -156,7 +159,14 @@ export class ClusterObjects {
         spec: {
           replicas: d.replicas,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: IMAGE }], terminationGracePeriodSeconds: 1, nodeSelector: d.nodeSelector } },
+          template: {
+            metadata: { labels },
+            spec: {
+              containers: [{ name: 'main', image: d.image ?? IMAGE, imagePullPolicy: d.image ? 'Never' : undefined }],
+              terminationGracePeriodSeconds: d.terminationGracePeriodSeconds ?? 1,
+              nodeSelector: d.nodeSelector,
+            },
+          },
         },
       },
     });

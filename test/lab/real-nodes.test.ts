@@ -1,0 +1,282 @@
+// nodemend as it ships, on real Linux nodes that really reboot: the image built from the
+// Dockerfile, the manifests applied as shipped (only the image changed), the agent as a pod on real
+// kubelets in qemu VMs, and reboots of real kernels through the command and the signal methods.
+// One lab of three nodes serves every test in this file, in order; each test leaves the cluster
+// settled (every node healthy, schedulable, no lock held) for the next.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { A, parseHistory, parseState } from '../../protocol/annotations.ts';
+import { proxyStreamUrl } from '../../extension/connection/settings.ts';
+import { applyOverlay, startLab, waitDeployed, type Lab } from '../../tools/lab/lab.ts';
+import { waitFor } from '../../tools/harness/procs.ts';
+import { Watcher } from '../chaos/watcher.ts';
+import { StreamClient } from '../integration/hub-support.ts';
+import { Availability, LOCK_PREFIX, span, Timeline, type Mark } from './support.ts';
+
+const PAUSE = 'registry.k8s.io/pause:3.10';
+const APP_NS = 'shop';
+/** Where the measured reboots are written, for bench/ and docs/benchmarks.md. */
+const RESULTS = process.env.NODEMEND_LAB_RESULTS;
+
+interface Measured {
+  node: string;
+  method: string;
+  marks: Partial<Record<Mark, number>>;
+  spans: Record<string, number | undefined>;
+}
+const measured: Measured[] = [];
+const handoffs: number[] = [];
+
+describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nodemend-lab-'));
+  let lab: Lab;
+  let tl: Timeline;
+
+  before(async () => {
+    lab = await startLab({ dir, nodes: 3, log: (l) => console.log(l) });
+    console.log(`lab up: ${JSON.stringify(lab.state.timings)}`);
+    tl = new Timeline(lab.cluster.kc);
+    await tl.start();
+    // A real workload behind a PodDisruptionBudget: three replicas on three nodes, at least two
+    // Ready at all times. Its pods run the pause image, imported into each node's containerd.
+    await lab.cluster.ensureNamespace(APP_NS);
+    await lab.cluster.addDeployment({ namespace: APP_NS, name: 'web', replicas: 3, image: PAUSE, terminationGracePeriodSeconds: 5, pdb: { minAvailable: 2 } });
+  });
+
+  after(async () => {
+    await tl?.stop();
+    if (RESULTS) writeFileSync(RESULTS, JSON.stringify({ at: new Date().toISOString(), accel: lab?.state.accel, lab: lab?.state.timings, reboots: measured, handoffsMs: handoffs }, null, 2));
+    await lab?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function nodeOf(name: string): Promise<k8s.V1Node> {
+    return lab.cluster.core.readNode({ name });
+  }
+
+  async function holders(): Promise<string[]> {
+    const l = await lab.cluster.kc.makeApiClient(k8s.CoordinationV1Api).listNamespacedLease({ namespace: 'nodemend' });
+    return l.items.filter((x) => x.metadata?.name?.startsWith(LOCK_PREFIX) && x.spec?.holderIdentity).map((x) => x.spec!.holderIdentity!);
+  }
+
+  /** Every node Ready, schedulable, not marked as cordoned by nodemend, phase healthy; no slot held. */
+  async function settled(): Promise<string | undefined> {
+    const nodes = (await lab.cluster.core.listNode()).items;
+    for (const n of nodes) {
+      const name = n.metadata!.name!;
+      const st = parseState(n.metadata?.annotations?.[A.state]);
+      if (n.spec?.unschedulable) return `${name} is cordoned`;
+      if (n.metadata?.annotations?.[A.cordonedBy] !== undefined) return `${name} still carries ${A.cordonedBy}`;
+      if (!(n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')) return `${name} is not Ready`;
+      if (st?.phase !== 'healthy') return `${name} is ${st?.phase ?? 'without state'}: ${st?.reason ?? ''}`;
+    }
+    const h = await holders();
+    return h.length ? `lock held by ${h.join(', ')}` : undefined;
+  }
+
+  async function waitSettled(what: string, timeoutMs: number): Promise<void> {
+    let why: string | undefined = 'not checked';
+    await waitFor(`${what}: ${why}`, async () => (why = await settled()) === undefined, timeoutMs).catch((e) => {
+      throw new Error(`${(e as Error).message}; last: ${why}`);
+    });
+  }
+
+  async function podsOn(node: string): Promise<string[]> {
+    const l = await lab.cluster.core.listNamespacedPod({ namespace: APP_NS, fieldSelector: `spec.nodeName=${node}` });
+    return l.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!);
+  }
+
+  async function touchSentinel(node: string): Promise<void> {
+    tl.arm(node);
+    const r = await lab.exec(node, 'touch /var/run/reboot-required');
+    assert.equal(r.code, 0, r.stderr);
+  }
+
+  /** Waits for one node's whole reboot, checks what a real one leaves behind, and records its timings. */
+  async function rebooted(node: string, before: { bootId: string; history: number; pods: string[] }, method: string, timeoutMs = 420_000): Promise<void> {
+    await waitFor(`${node} rebooted (new boot ID) and healthy again`, async () => {
+      const n = await nodeOf(node);
+      return n.status?.nodeInfo?.bootID !== before.bootId && parseState(n.metadata?.annotations?.[A.state])?.phase === 'healthy' && !n.spec?.unschedulable && !(await holders()).includes(node);
+    }, timeoutMs, lab.node(node).console);
+    const n = await nodeOf(node);
+    const after = n.status!.nodeInfo!.bootID;
+    const hist = parseHistory(n.metadata?.annotations?.[A.history]);
+    assert.equal(hist.length, before.history + 1, 'one history entry for one reboot');
+    const rec = hist[0]!;
+    assert.equal(rec.outcome, 'succeeded');
+    assert.equal(rec.bootIdBefore, before.bootId);
+    assert.equal(rec.bootIdAfter, after);
+    assert.equal(n.metadata?.annotations?.[A.cordonedBy], undefined);
+    // A real kernel came up: the guest's uptime is shorter than the reboot took, and the sentinel,
+    // on the tmpfs /run, is gone with the old boot.
+    const sinceSentinel = (Date.now() - tl.marks(node).sentinel!) / 1000;
+    const g = await lab.exec(node, 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime; test -e /var/run/reboot-required && echo present || echo absent');
+    const [bootId, uptime, sentinel] = g.stdout.trim().split('\n');
+    assert.equal(bootId, after, 'the boot ID the kubelet reports is the guest kernel\'s');
+    assert.ok(Number(uptime) < sinceSentinel, `uptime ${uptime} s < ${sinceSentinel.toFixed(0)} s since the sentinel appeared`);
+    assert.equal(sentinel, 'absent');
+    // The drain moved the workload's pods off the node (they were evicted, not left to die).
+    const now = await podsOn(node);
+    for (const p of before.pods) assert.ok(!now.includes(p), `pod ${p} was evicted from ${node}`);
+    const m = tl.marks(node);
+    for (const k of ['lock', 'cordon', 'rebooting', 'newBoot', 'ready', 'uncordon', 'released'] as Mark[]) assert.ok(m[k] !== undefined, `${node}: saw ${k}`);
+    const spans = {
+      sentinelToLock: span(m, 'sentinel', 'lock'),
+      lockToCordon: span(m, 'lock', 'cordon'),
+      drain: span(m, 'cordon', 'rebooting'),
+      rebootToNotReady: span(m, 'rebooting', 'notReady'),
+      rebootToReady: span(m, 'rebooting', 'ready'),
+      readyToUncordon: span(m, 'ready', 'uncordon'),
+      uncordonToRelease: span(m, 'uncordon', 'released'),
+      total: span(m, 'sentinel', 'released'),
+    };
+    console.log(`${node} (${method}): ${JSON.stringify(spans)}`);
+    measured.push({ node, method, marks: m, spans });
+  }
+
+  async function snapshotOf(node: string) {
+    const n = await nodeOf(node);
+    const hist = parseHistory(n.metadata?.annotations?.[A.history]);
+    return { bootId: n.status!.nodeInfo!.bootID, history: hist.length, pods: await podsOn(node) };
+  }
+
+  test('the shipped manifests run the image built here as a pod on every real kubelet', async () => {
+    const pods = await lab.cluster.core.listNamespacedPod({ namespace: 'nodemend', labelSelector: 'app.kubernetes.io/component=agent' });
+    assert.deepEqual(pods.items.map((p) => p.spec?.nodeName).sort(), ['lab-1', 'lab-2', 'lab-3']);
+    for (const p of pods.items) {
+      assert.equal(p.spec?.containers[0]?.image, lab.state.image.ref);
+      assert.equal(p.status?.phase, 'Running');
+      assert.equal(p.spec?.hostPID, true);
+      assert.equal(p.spec?.containers[0]?.securityContext?.privileged, true);
+    }
+    for (const v of lab.nodes) {
+      const n = await nodeOf(v.name);
+      assert.equal(n.status?.nodeInfo?.kubeletVersion, 'v1.34.4');
+      assert.match(n.status?.nodeInfo?.containerRuntimeVersion ?? '', /^containerd:/);
+      const st = parseState(n.metadata?.annotations?.[A.state]);
+      assert.equal(st?.phase, 'healthy', `${v.name}: ${st?.reason}`);
+      assert.equal(st?.bootId, n.status?.nodeInfo?.bootID, 'the agent reads the real boot ID');
+    }
+    // The workload spread over the three nodes, so every drain below evicts something.
+    for (const v of lab.nodes) assert.equal((await podsOn(v.name)).length, 1, `one web pod on ${v.name}`);
+  });
+
+  test('command method: the sentinel appears, the agent cordons, drains, reboots the kernel, uncordons and releases', async () => {
+    const before = await snapshotOf('lab-1');
+    await touchSentinel('lab-1');
+    await rebooted('lab-1', before, 'command');
+    const ev = await lab.cluster.core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Node,involvedObject.name=lab-1' });
+    const reasons = ev.items.map((e) => e.reason);
+    for (const r of ['LockAcquired', 'Cordoned', 'Drained', 'Rebooting', 'Uncordoned', 'RebootSucceeded', 'LockReleased']) assert.ok(reasons.includes(r), `event ${r} on lab-1 (saw ${reasons.join(', ')})`);
+    await waitSettled('settled after the command reboot', 120_000);
+  });
+
+  test('signal method: the signal-reboot overlay reboots through PID 1 with only CAP_KILL', async () => {
+    await applyOverlay(lab, 'signal-reboot');
+    await waitDeployed(lab);
+    const pods = await lab.cluster.core.listNamespacedPod({ namespace: 'nodemend', labelSelector: 'app.kubernetes.io/component=agent' });
+    for (const p of pods.items.filter((x) => !x.metadata?.deletionTimestamp)) {
+      const sc = p.spec?.containers[0]?.securityContext;
+      assert.equal(sc?.privileged, false);
+      assert.deepEqual(sc?.capabilities?.add, ['KILL']);
+    }
+    const before = await snapshotOf('lab-2');
+    await touchSentinel('lab-2');
+    await rebooted('lab-2', before, 'signal');
+    await waitSettled('settled after the signal reboot', 120_000);
+  });
+
+  test('rolling reboot of 3 nodes at concurrency 1: one node disrupted at a time, the budget kept, the hub streams it through the API server', async () => {
+    await applyOverlay(lab, 'default');
+    await waitDeployed(lab);
+    const watcher = new Watcher(lab.cluster.kc, {
+      policy: { concurrency: 1, inWindow: () => true, lagMs: 5000, leftCordonedMs: 60_000, maxHoldMs: 900_000, blockGraceMs: 2000, lostAfterMs: 900_000 },
+      onViolation: (v) => console.log(`VIOLATION ${JSON.stringify(v)}`),
+    });
+    await watcher.start();
+    const avail = new Availability(lab.cluster.kc);
+    await avail.start(APP_NS, 'web');
+    // The extension's default path: the API server's service proxy to the hub pod, with the
+    // user's own credentials (here the admin's token).
+    const url = proxyStreamUrl(lab.state.cp.server, 'nodemend');
+    const tls = { ca: readFileSync(lab.state.cp.caPath, 'utf8'), ...(lab.state.cp.tlsServerName ? { servername: lab.state.cp.tlsServerName } : {}) };
+    const stream = new StreamClient(url, { token: lab.state.cp.token, tls });
+    await stream.opened;
+    await stream.until('the snapshot names the three nodes', () => (stream.snapshot?.nodes.length ?? 0) === 3, 30_000);
+    const phases = new Set<string>();
+    const noted = setInterval(() => {
+      for (const n of stream.snapshot?.nodes ?? []) if (n.state?.phase) phases.add(`${n.name}:${n.state.phase}`);
+    }, 200);
+    try {
+      const befores = await Promise.all(lab.nodes.map((v) => snapshotOf(v.name)));
+      tl.forgetRelease();
+      const mark = handoffs.length === 0 ? tl.handoffs.length : 0;
+      for (const v of lab.nodes) await touchSentinel(v.name);
+      await Promise.all(lab.nodes.map((v, i) => rebooted(v.name, befores[i]!, 'command, rolling', 1_200_000)));
+      handoffs.push(...tl.handoffs.slice(mark));
+      await waitSettled('settled after the rolling reboot', 120_000);
+      const violations = watcher.finish();
+      assert.deepEqual(violations, [], 'the independent watcher saw no broken promise');
+      assert.equal(watcher.inv.peak.cluster, 1, 'exactly one node disrupted at a time');
+      assert.equal(watcher.inv.reboots, 3);
+      assert.ok(avail.lowest >= 2, `the budget (minAvailable 2) held: lowest Ready ${avail.lowest}`);
+      assert.equal(handoffs.length, 2, 'two handoffs between three nodes');
+    } finally {
+      clearInterval(noted);
+      stream.close();
+      await watcher.stop();
+      await avail.stop();
+    }
+    // The hub pod itself was evicted by one of the drains; what the stream showed until then
+    // still has to include a node in a disrupted phase.
+    assert.ok([...phases].some((p) => /:(draining|rebooting|verifying)$/.test(p)), `the stream showed a reboot in progress (saw ${[...phases].join(' ')})`);
+    const again = new StreamClient(url, { token: lab.state.cp.token, tls });
+    try {
+      await again.opened;
+      await again.until('every node healthy in a fresh snapshot', () => (again.snapshot?.nodes ?? []).filter((n) => n.state?.phase === 'healthy').length === 3, 60_000);
+    } finally {
+      again.close();
+    }
+  });
+
+  test('a hard reset mid-drain and a SIGKILLed agent mid-drain: the rollout finishes, nothing left cordoned, no lock leaked', async () => {
+    // Hold the drain: no disruption allowed until the test says so.
+    await lab.cluster.policy.patchNamespacedPodDisruptionBudget(
+      { namespace: APP_NS, name: 'web', body: { spec: { minAvailable: 3 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const node = 'lab-3';
+    const before = await snapshotOf(node);
+    await touchSentinel(node);
+    await waitFor(`${node} draining, held by the budget`, async () => {
+      const st = parseState((await nodeOf(node)).metadata?.annotations?.[A.state]);
+      return st?.phase === 'draining' && (st.drain?.blocked.length ?? 0) > 0;
+    }, 300_000);
+    // The agent killed outright: its container restarts and the agent resumes the drain.
+    const k = await lab.exec(node, "pkill -KILL -f 'backend.mjs agent' && echo killed");
+    assert.match(k.stdout, /killed/);
+    await waitFor(`${node}'s agent back and still draining`, async () => {
+      const pods = await lab.cluster.core.listNamespacedPod({ namespace: 'nodemend', fieldSelector: `spec.nodeName=${node}`, labelSelector: 'app.kubernetes.io/component=agent' });
+      const cs = pods.items[0]?.status?.containerStatuses?.[0];
+      const st = parseState((await nodeOf(node)).metadata?.annotations?.[A.state]);
+      return (cs?.restartCount ?? 0) >= 1 && cs?.ready === true && st?.phase === 'draining';
+    }, 180_000);
+    assert.deepEqual(await holders(), [node], 'the lock stayed with the node across the agent\'s restart');
+    // Now the machine itself: a hard reset, no shutdown, while the drain still waits.
+    await lab.reset(node);
+    await waitFor(`${node} back from the hard reset`, async () => (await nodeOf(node)).status?.nodeInfo?.bootID !== before.bootId, 300_000, lab.node(node).console);
+    // Release the budget; whatever the agent makes of the reset, the rollout must end cleanly.
+    await lab.cluster.policy.patchNamespacedPodDisruptionBudget(
+      { namespace: APP_NS, name: 'web', body: { spec: { minAvailable: 2 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await waitSettled('settled after the reset and the kill', 600_000);
+    const hist = parseHistory((await nodeOf(node)).metadata?.annotations?.[A.history]);
+    assert.ok(hist.length > before.history, 'the interrupted reboot is in the history');
+  });
+});
