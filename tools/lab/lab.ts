@@ -11,8 +11,8 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { controlPlaneBin, repoRoot } from '../harness/binaries.ts';
 import { ControlPlane, type ControlPlaneInfo } from '../harness/controlplane.ts';
 import { TestCluster } from '../harness/index.ts';
@@ -214,10 +214,12 @@ export function readState(dir: string): LabState | undefined {
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as LabState) : undefined;
 }
 
-function launchVm(dir: string, netns: string, accel: 'kvm' | 'tcg', disk: string, v: ReturnType<typeof nodeAt>, all: ReturnType<typeof nodeAt>[], memoryMiB: number, detached: boolean): LabNode {
+function launchVm(dir: string, netns: string, accel: 'kvm' | 'tcg', disk: string, store: string, v: ReturnType<typeof nodeAt>, all: ReturnType<typeof nodeAt>[], memoryMiB: number, detached: boolean): LabNode {
   const vd = join(dir, v.name);
   const overlay = join(vd, 'root.qcow2');
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', join(disk, 'base.qcow2'), overlay]);
+  const images = join(vd, 'containerd.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', join(store, 'containerd.img'), images]);
   const routes = all.filter((o) => o !== v).map((o) => `${o.podCidr}@${o.ip}`).join(',');
   const append = [
     'root=LABEL=nm-root', 'rw', 'console=ttyS0', 'quiet', `systemd.hostname=${v.name}`,
@@ -232,7 +234,7 @@ function launchVm(dir: string, netns: string, accel: 'kvm' | 'tcg', disk: string
     '-kernel', join(disk, 'vmlinuz'), '-initrd', join(disk, 'initrd.img'), '-append', append,
     '-drive', `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
     '-drive', `file=${join(vd, 'seed.img')},if=virtio,format=raw,readonly=on`,
-    '-drive', `file=${join(dir, 'images.img')},if=virtio,format=raw,readonly=on,file.locking=off`,
+    '-drive', `file=${images},if=virtio,format=qcow2,cache=unsafe`,
     '-netdev', `tap,id=n0,ifname=${v.tap},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n0,mac=${v.mac}`,
     '-object', 'rng-random,filename=/dev/urandom,id=rng0', '-device', 'virtio-rng-pci,rng=rng0',
     '-chardev', `socket,id=qga0,path=${node.qga},server=on,wait=off`,
@@ -253,7 +255,8 @@ export async function applyOverlay(lab: Lab, overlay: string): Promise<void> {
   writeFileSync(join(d, 'kustomization.yaml'), [
     '# Made by the lab: the shipped overlay, with the image built from this checkout.',
     'apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization',
-    'resources:', `- ${join(repoRoot, 'deploy/overlays', overlay)}`,
+    // kustomize takes a base outside the folder only by a relative path.
+    'resources:', `- ${relative(d, join(repoRoot, 'deploy/overlays', overlay))}`,
     'images:', '- name: ghcr.io/nodemend/nodemend', `  newName: ${name}`, `  newTag: ${tag}`, '',
   ].join('\n'));
   const r = await lab.kubectl(['apply', '--server-side', '--force-conflicts', '-k', d], { timeoutMs: 120_000 });
@@ -324,21 +327,11 @@ export async function startLab(o: LabOptions): Promise<Lab> {
   }
   lap('controlPlane', t);
 
-  // The images every node imports at boot: the pause image (containerd's sandbox and the test
-  // workloads) and nodemend's. Hard links, not copies: mke2fs reads them once.
+  // The images every node needs (the pause image: containerd's sandbox and the test workloads;
+  // nodemend's), imported on the host into a containerd store that each VM mounts through its own
+  // overlay: an import inside an emulated VM takes minutes, on the host seconds.
   t = Date.now();
-  const imgDir = join(dir, 'images');
-  mkdirSync(imgDir);
-  let bytes = 0;
-  for (const [from, name] of [[join(pauseDir, 'image.tar'), 'pause.tar'], [join(imageDir, 'image.tar'), 'nodemend.tar']] as const) {
-    try {
-      linkSync(from, join(imgDir, name));
-    } catch {
-      writeFileSync(join(imgDir, name), readFileSync(from));
-    }
-    bytes += statSync(from).size;
-  }
-  ext4('nm-images', imgDir, join(dir, 'images.img'), Math.ceil((bytes * 1.15) / 1024) + 32 * 1024);
+  const store = built('lab-containerd.sh', [join(pauseDir, 'image.tar'), join(imageDir, 'image.tar')]);
   const ca = readFileSync(info.caPath, 'utf8');
   const server = `https://${BRIDGE_ADDRESS}:6443`;
   for (const v of specs) {
@@ -352,7 +345,7 @@ export async function startLab(o: LabOptions): Promise<Lab> {
   lap('disks', t);
 
   t = Date.now();
-  const nodes = specs.map((v) => launchVm(dir, netns, accel, disk, v, specs, o.memoryMiB ?? 1024, o.detached ?? false));
+  const nodes = specs.map((v) => launchVm(dir, netns, accel, disk, store, v, specs, o.memoryMiB ?? 1024, o.detached ?? false));
   const state: LabState = { dir, netns, accel, nodes, cp: info, image: { ref: readFileSync(join(imageDir, 'ref'), 'utf8').trim(), archive: join(imageDir, 'image.tar') }, timings };
   for (const [name, p] of cp.procs) info.pids[name] = p.child.pid ?? 0;
   writeFileSync(join(dir, 'lab.json'), JSON.stringify(state, null, 2));
