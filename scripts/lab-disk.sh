@@ -5,21 +5,16 @@
 # labelled nm-root (no partition table), plus the kernel and initrd to boot it directly. The contract
 # with the host side (kernel command line, seed and images disks) is in tools/lab/guest/README.md.
 #
-#   scripts/lab-disk.sh              the base disk: $NODEMEND_CACHE/lab-disk-<key>/
-#                                    {base.qcow2,vmlinuz,initrd.img,packages.txt,rootfs/}
-#   scripts/lab-disk.sh ARCHIVE...   the same with these container image archives already imported
-#                                    into containerd (and stamped, so the guest does not import them
-#                                    again from its images disk): $NODEMEND_CACHE/lab-disk-<key>-images-
-#                                    <key of the archives>/{base.qcow2,vmlinuz,initrd.img,images.txt}.
-#                                    Imported on the host (seconds) instead of in every VM at its first
-#                                    boot (minutes each under software emulation); the newest 3 are kept.
+# Output, cached by a hash of this script, tools/lab/guest/rootfs and the kubelet build:
+#   $NODEMEND_CACHE/lab-disk-<key>/{base.qcow2,vmlinuz,initrd.img,packages.txt}
+# Prints that directory as its last stdout line. Container images are not in it: the lab brings them
+# in a containerd store disk of their own (scripts/lab-containerd.sh, LABEL=nm-containerd).
 #
-# Prints the directory as its last stdout line. The base is cached by a hash of this script,
-# tools/lab/guest/rootfs and the kubelet build. Runs as root: mmdebstrap in its root mode, and the
-# guest's own containerd for the imports, each inside a private mount namespace, so what they mount
-# never shows on the host; the filesystem is made with mke2fs -d, without a loop mount. The base takes
-# about 1-2 min cold, mostly downloading packages from the Debian mirror in /etc/apt/sources.list*
-# (NODEMEND_LAB_MIRROR overrides: a URL, a sources.list line or a file); a disk with images about 20 s.
+# Runs as root: mmdebstrap in its root mode, inside a private mount namespace, so what it mounts
+# (/proc, /sys, /dev in the chroot) never shows on the host; the filesystem image is made with
+# mke2fs -d, without a loop mount. About 1-2 min cold, mostly downloading packages from the Debian
+# mirror in /etc/apt/sources.list* (NODEMEND_LAB_MIRROR overrides: a URL, a sources.list line or a
+# file).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${NODEMEND_CACHE:-$HOME/.cache/nodemend}
@@ -37,13 +32,7 @@ key=$( { cat "$0"; echo "$kkey";
          find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
 out="$cache/lab-disk-$key"
 done_() { [ -s "$1/base.qcow2" ] && [ -s "$1/vmlinuz" ] && [ -s "$1/initrd.img" ]; }
-for a in "$@"; do [ -f "$a" ] || die "no image archive $a"; done
-if [ $# -gt 0 ]; then
-  # The archives by their content identity (the guest's own archive-id: cheap, see there).
-  ikey=$( { echo "$key"; for a in "$@"; do "$guest/usr/local/lib/nodemend-lab/archive-id" "$a"; done; } | sha256sum | cut -c1-16)
-  iout="$out-images-$ikey"
-  if done_ "$iout"; then touch "$iout"; echo "$iout"; exit 0; fi
-elif done_ "$out"; then echo "$out"; exit 0; fi
+if done_ "$out"; then echo "$out"; exit 0; fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (mmdebstrap --mode=root, root-owned files in the image)"
 mkdir -p "$cache"
@@ -59,7 +48,6 @@ mkdisk() { # ROOTFS DIR: DIR/base.qcow2
   rm -f "$2/root.img"
 }
 summary() { echo "$(du -sh "$1/base.qcow2" | cut -f1) qcow2 ($(qemu-img info --output=json "$1/base.qcow2" | sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p' | awk '{printf "%.0f GiB", $1/1073741824}') virtual)"; }
-
 
 need=()
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
@@ -146,77 +134,13 @@ build_base() {
   chmod 0644 "$tmp/vmlinuz" "$tmp/initrd.img"
   t1=$(date +%s)
   mkdisk "$rootfs" "$tmp"
+  rm -rf "$rootfs"
   log "disk image in $(since "$t1") s"
-  # The root filesystem stays next to the disk (read-only by convention): disks with images are made
-  # from it. Nothing about it is per VM.
 
   rm -rf "$out"; mv "$tmp" "$out"
   trap - EXIT
   log "done in $(since "$t0") s: $(summary "$out")"
 }
 
-# --- a disk with images: the base's files plus containerd's state after importing the archives ------
-build_images() {
-  t0=$(date +%s)
-  [ -d "$out/rootfs/usr/bin" ] || die "$out has no rootfs/: remove that directory and run again"
-  tmp="$iout.tmp.$$"
-  rm -rf "$tmp"; mkdir -p "$tmp"
-  state=$(mktemp -d /tmp/nodemend-lab-ctr.XXXXXX)   # short: unix socket paths are limited
-  cpid=
-  trap '[ -z "$cpid" ] || kill "$cpid" 2>/dev/null; rm -rf "$tmp" "$state"' EXIT
-  log "importing $# image archive(s) into a copy of the guest disk: $iout"
-  rootfs="$tmp/rootfs"
-  # Hard links: mke2fs only reads; what changes (containerd's state, the stamps) is new files.
-  cp -al "$out/rootfs" "$rootfs"
-  rm -rf "$rootfs/var/lib/containerd"; mkdir -p "$rootfs/var/lib/containerd"
-  # The guest's own containerd and ctr (the same version writes the state the guest reads), only
-  # what an import needs, on unix sockets in $state, in a private mount namespace (the overlayfs
-  # snapshotter mounts while unpacking).
-  cat > "$state/config.toml" <<EOF
-version = 2
-root = "$rootfs/var/lib/containerd"
-state = "$state/run"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp",
-  "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "$state/c.sock"
-[ttrpc]
-  address = "$state/c.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-EOF
-  unshare --mount --propagation private "$rootfs/usr/bin/containerd" --config "$state/config.toml" > "$state/log" 2>&1 &
-  cpid=$!
-  export CTR="$rootfs/usr/bin/ctr" CONTAINERD_ADDRESS="$state/c.sock"
-  i=0
-  until "$CTR" version >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -lt 100 ] || { cat "$state/log" >&2; die "containerd did not start"; }
-    sleep 0.2
-  done
-  for a in "$@"; do
-    "$guest/usr/local/lib/nodemend-lab/import-archive" "$a" "$rootfs/var/lib/nodemend-lab/imported" >&2 || die "cannot import $a"
-  done
-  "$CTR" -n k8s.io images ls -q | { grep -v '^sha256:' || true; } > "$tmp/images.txt"
-  kill "$cpid"; wait "$cpid" 2>/dev/null || true; cpid=
-  rm -rf "$rootfs/var/lib/containerd/tmpmounts"/*
-  mkdisk "$rootfs" "$tmp"
-  rm -rf "$rootfs"
-  for f in vmlinuz initrd.img packages.txt; do ln "$out/$f" "$tmp/$f" 2>/dev/null || cp "$out/$f" "$tmp/$f"; done
-  rm -rf "$iout"; mv "$tmp" "$iout"
-  rm -rf "$state"
-  trap - EXIT
-  log "images in $(since "$t0") s: $(summary "$iout"): $(tr '\n' ' ' < "$iout/images.txt")"
-  # Keep the newest 3 (a running VM keeps its backing file open, so removing one under it is safe).
-  ls -dt "$out"-images-* 2>/dev/null | grep -v '\.tmp\.' | tail -n +4 | while read -r d; do rm -rf "$d"; done
-}
-
 done_ "$out" || build_base
-if [ $# -gt 0 ]; then
-  done_ "$iout" || build_images "$@"
-  echo "$iout"
-else
-  echo "$out"
-fi
+echo "$out"

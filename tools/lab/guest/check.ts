@@ -4,11 +4,12 @@
 // and the seed disk, containerd and kubelet running, images imported once; then reboots it and
 // checks it comes back (a new boot_id, same machine-id, no second import). Prints the timings.
 //
-//   PATH="$(bash scripts/node.sh):$PATH" node tools/lab/guest/check.ts [--disk DIR] [--preimport] [--keep]
+//   PATH="$(bash scripts/node.sh):$PATH" node tools/lab/guest/check.ts [--disk DIR] [--import] [--keep]
 //
 // Root, like the lab. The NIC is qemu's user network with restrict=on: nothing leaves the machine
-// and nothing listens. The images disk holds the newest pause and nodemend images scripts/image.sh
-// has built, if any; with --preimport the disk has them imported already (scripts/lab-disk.sh ARCHIVE...).
+// and nothing listens. The newest pause and nodemend images scripts/image.sh has built, if any, come
+// as in the lab, in a containerd store disk made on the host (scripts/lab-containerd.sh); with
+// --import, as archives on an images disk that the guest imports at boot.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { guestExec } from '../qemu.ts';
 const repo = join(import.meta.dirname, '../../..');
 const cache = process.env.NODEMEND_CACHE ?? join(homedir(), '.cache/nodemend');
 const { values: opt } = parseArgs({
-  options: { disk: { type: 'string' }, preimport: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } },
+  options: { disk: { type: 'string' }, import: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } },
 });
 
 const NAME = 'lab-1';
@@ -87,9 +88,9 @@ async function main(): Promise<void> {
   const pause = newest('pause-');
   const project = newest('image-');
   const archives = [pause, project].filter((a): a is string => a !== undefined);
-  // --preimport: a disk with the archives already imported (scripts/lab-disk.sh ARCHIVE...).
-  const diskArgs = opt.preimport ? archives : [];
-  const disk = opt.disk ?? execFileSync('bash', [join(repo, 'scripts/lab-disk.sh'), ...diskArgs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  const built = (script: string, args: string[] = []) =>
+    execFileSync('bash', [join(repo, 'scripts', script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  const disk = opt.disk ?? built('lab-disk.sh');
   const work = mkdtempSync(join(tmpdir(), 'nodemend-guest-check-'));
   console.log(`disk ${disk}\nwork ${work}`);
 
@@ -100,16 +101,26 @@ async function main(): Promise<void> {
   writeFileSync(join(seed, 'kube-proxy.conf'), kubeconfig('system:kube-proxy', ca), { mode: 0o600 });
   writeFileSync(join(seed, 'ca.crt'), ca);
   ext4('nm-seed', seed, join(work, 'seed.img'), 4);
-  const images = join(work, 'images');
-  mkdirSync(images);
-  let bytes = 0;
-  for (const [from, name] of [[pause, 'pause.tar'], [project, 'nodemend.tar']] as const) {
-    if (!from) continue;
-    linkSync(from, join(images, name));
-    bytes += statSync(from).size;
-  }
-  ext4('nm-images', images, join(work, 'images.img'), Math.ceil((bytes * 1.15) / 2 ** 20) + 8);
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', join(disk, 'base.qcow2'), join(work, 'root.qcow2')]);
+  // The images as the lab brings them: containerd's store made on the host, through a per-VM overlay;
+  // or, with --import, an images disk of archives the guest imports at boot.
+  const imageDrive: string[] = [];
+  if (archives.length && !opt.import) {
+    const store = built('lab-containerd.sh', archives);
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', join(store, 'containerd.img'), join(work, 'containerd.qcow2')]);
+    imageDrive.push('-drive', `file=${join(work, 'containerd.qcow2')},if=virtio,format=qcow2,cache=unsafe`);
+  } else if (archives.length) {
+    const images = join(work, 'images');
+    mkdirSync(images);
+    let bytes = 0;
+    for (const [from, name] of [[pause, 'pause.tar'], [project, 'nodemend.tar']] as const) {
+      if (!from) continue;
+      linkSync(from, join(images, name));
+      bytes += statSync(from).size;
+    }
+    ext4('nm-images', images, join(work, 'images.img'), Math.ceil((bytes * 1.15) / 2 ** 20) + 8);
+    imageDrive.push('-drive', `file=${join(work, 'images.img')},if=virtio,format=raw,readonly=on,file.locking=off`);
+  }
 
   const hw = existsSync('/sys/module/kvm_intel') || existsSync('/sys/module/kvm_amd');
   const accel = process.env.NODEMEND_LAB_ACCEL ?? (hw && existsSync('/dev/kvm') ? 'kvm' : 'tcg');
@@ -123,7 +134,7 @@ async function main(): Promise<void> {
     '-kernel', join(disk, 'vmlinuz'), '-initrd', join(disk, 'initrd.img'), '-append', append,
     '-drive', `file=${join(work, 'root.qcow2')},if=virtio,format=qcow2,cache=unsafe`,
     '-drive', `file=${join(work, 'seed.img')},if=virtio,format=raw,readonly=on`,
-    '-drive', `file=${join(work, 'images.img')},if=virtio,format=raw,readonly=on,file.locking=off`,
+    ...imageDrive,
     '-netdev', 'user,id=n0,restrict=on', '-device', 'virtio-net-pci,netdev=n0,mac=52:54:00:77:00:11',
     '-object', 'rng-random,filename=/dev/urandom,id=rng0', '-device', 'virtio-rng-pci,rng=rng0',
     '-chardev', `socket,id=qga0,path=${qga},server=on,wait=off`,
@@ -146,9 +157,12 @@ async function main(): Promise<void> {
     check('hostname', (await q('hostname')) === NAME);
     const failedUnits = await q('systemctl --failed --no-legend --plain | cut -d" " -f1');
     check('no failed units', failedUnits === '', failedUnits.replaceAll('\n', ' '));
-    for (const u of ['nodemend-lab-setup', 'systemd-networkd', 'containerd', 'nodemend-lab-images', 'qemu-guest-agent', 'dbus', 'systemd-logind']) {
+    for (const u of ['nodemend-lab-setup', 'systemd-networkd', 'containerd', 'qemu-guest-agent', 'dbus', 'systemd-logind']) {
       check(`${u} active`, (await q(`systemctl is-active ${u}`)) === 'active');
     }
+    // Without an images disk its condition skips it.
+    const imagesUnit = await q('systemctl show -p ActiveState -p ConditionResult -p Result nodemend-lab-images');
+    check('nodemend-lab-images done or skipped', !imagesUnit.includes('=failed') && (imagesUnit.includes('ActiveState=active') || imagesUnit.includes('ConditionResult=no')), imagesUnit.replaceAll('\n', ' '));
     const net = await q('cat /run/systemd/network/10-nodemend-lab.network');
     check('network file', net.includes(`Address=${IP}/24`) && net.includes('Destination=10.244.2.0/24') && net.includes('Gateway=10.77.0.13'));
     const addr = await q('ip -4 -o addr show');
@@ -182,7 +196,10 @@ async function main(): Promise<void> {
       const ran = await q(`ctr -n k8s.io run --rm ${ref} nm-check /bin/sh -c 'echo ran as $(id -u)'`, 120_000);
       check('a container of the project image runs', ran.startsWith('ran as'), ran);
     }
-    if (opt.preimport) check('nothing imported at boot (pre-imported disk)', !imported.includes(': imported in'));
+    if (archives.length && !opt.import) {
+      check('containerd store disk mounted', (await q('findmnt -no SOURCE,FSTYPE /var/lib/containerd')).endsWith('ext4'));
+      check('nothing imported at boot', !imported.includes(': imported in'));
+    }
     const machineId = await q('cat /etc/machine-id');
     check('machine-id made', /^[0-9a-f]{32}$/.test(machineId), machineId);
 
@@ -198,7 +215,7 @@ async function main(): Promise<void> {
     check('journal of the previous boot kept', (await q('journalctl -b -1 --no-pager -o cat | tail -n 1')).length > 0);
     const shutdown = await q('journalctl -b -1 --no-pager -o short-monotonic | grep -E "Stopped kubelet|Reached target.*(Shutdown|Final)|Stopping kubelet" | head -n 4');
     console.log(`  shutdown: ${shutdown.replaceAll('\n', '\n            ')}`);
-    if (pause || project) check('no second import', (await q('journalctl -b -u nodemend-lab-images --no-pager -o cat')).includes('already imported'));
+    if (archives.length && opt.import) check('no second import', (await q('journalctl -b -u nodemend-lab-images --no-pager -o cat')).includes('already imported'));
     check('containerd active after reboot', (await q('systemctl is-active containerd')) === 'active');
     check('network after reboot', (await q('ip -4 -o addr show')).includes(`${IP}/24`));
   } finally {
