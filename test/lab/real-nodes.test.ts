@@ -215,7 +215,7 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
     try {
       const befores = await Promise.all(lab.nodes.map((v) => snapshotOf(v.name)));
       tl.forgetRelease();
-      const mark = handoffs.length === 0 ? tl.handoffs.length : 0;
+      const mark = tl.handoffs.length;
       for (const v of lab.nodes) await touchSentinel(v.name);
       await Promise.all(lab.nodes.map((v, i) => rebooted(v.name, befores[i]!, 'command, rolling', 1_200_000)));
       handoffs.push(...tl.handoffs.slice(mark));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { controlPlaneBin } from './binaries.ts';
 import { startCluster } from './index.ts';
+import { alive } from './procs.ts';
 import type { ControlPlaneInfo } from './controlplane.ts';
 
 const { positionals, values } = parseArgs({
@@ -23,15 +24,6 @@ const stateFile = join(dir, 'state.json');
 
 function state(): ControlPlaneInfo | undefined {
   return existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as ControlPlaneInfo) : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function down(): Promise<void> {

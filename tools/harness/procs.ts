@@ -32,6 +32,16 @@ export function startProc(name: string, bin: string, args: string[], logPath: st
   return { name, child, logPath, exited };
 }
 
+/** Whether a process (by PID, possibly started by another process) still runs. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** SIGTERM, then SIGKILL after `graceMs`. Resolves when the process is gone. */
 export async function stopProc(p: Proc, graceMs = 5000): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { controlPlaneBin } from '../harness/binaries.ts';
+import { alive } from '../harness/procs.ts';
 import { readState, startLab, stopLab } from './lab.ts';
 import { rmSync } from 'node:fs';
 
@@ -15,15 +16,6 @@ const USAGE = `usage: ./dev lab up|down|status [--nodes N] [--overlay default|si
           with the image built from this checkout; leaves them running
   down    stop the VMs and the control plane, delete the network namespace and the lab folder
   status  what runs, the nodes and the kubeconfig`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function main(): Promise<void> {
   let parsed;

@@ -17,7 +17,7 @@ import { controlPlaneBin, repoRoot } from '../harness/binaries.ts';
 import { ControlPlane, type ControlPlaneInfo } from '../harness/controlplane.ts';
 import { TestCluster } from '../harness/index.ts';
 import { isReady } from '../harness/objects.ts';
-import { freePort, startProc, waitFor } from '../harness/procs.ts';
+import { alive, freePort, startProc, waitFor } from '../harness/procs.ts';
 import { guestExec, qmp, type GuestResult } from './qemu.ts';
 
 export const BRIDGE_ADDRESS = '10.77.0.1';
@@ -174,11 +174,6 @@ export class Lab {
     return this.cluster.kubectl(args, opts);
   }
 
-  async bootId(name: string): Promise<string> {
-    const n = await this.cluster.core.readNode({ name });
-    return n.status?.nodeInfo?.bootID ?? '';
-  }
-
   async stop(): Promise<void> {
     await stopLab(this.state);
   }
@@ -186,14 +181,6 @@ export class Lab {
 
 /** Stops the VMs, the control plane and the namespace; safe to call twice, or from another process. */
 export async function stopLab(s: LabState): Promise<void> {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   for (const v of s.nodes) if (v.pid && alive(v.pid)) process.kill(v.pid, 'SIGKILL');
   // The API server may ignore SIGTERM for 10 s or more: stop every process before the namespace.
   const order = ['kube-scheduler', 'kube-controller-manager', 'forward-host', 'forward-ns', 'kube-apiserver', 'etcd'];
@@ -370,13 +357,4 @@ export async function startLab(o: LabOptions): Promise<Lab> {
   }
   writeFileSync(join(dir, 'lab.json'), JSON.stringify(state, null, 2));
   return lab;
-}
-
-/** Reattaches to a lab started by another process (`./dev lab up`). */
-export function attachLab(dir: string): Lab {
-  const s = readState(dir);
-  if (!s) throw new Error(`no lab in ${dir}: run ./dev lab up`);
-  const cp = new ControlPlane(s.cp.dir, true);
-  cp.info = s.cp;
-  return new Lab(new TestCluster(cp, false), s);
 }
