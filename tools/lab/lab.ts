@@ -256,7 +256,7 @@ export function splitRef(ref: string): [string, string] {
 }
 
 /** Waits until the agent DaemonSet has an up-to-date, ready pod on every node, and the hub is ready. */
-export async function waitDeployed(lab: Lab, timeoutMs = 300_000): Promise<void> {
+export async function waitDeployed(lab: Lab, timeoutMs = 600_000): Promise<void> {
   await waitFor('nodemend agents and hub ready', async () => {
     const ds = await lab.cluster.apps.readNamespacedDaemonSet({ namespace: 'nodemend', name: 'nodemend-agent' });
     const hub = await lab.cluster.apps.readNamespacedDeployment({ namespace: 'nodemend', name: 'nodemend-hub' });
