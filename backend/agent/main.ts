@@ -10,6 +10,7 @@ import { jsonLogger, type JsonLogger, type LogWrite } from '../shared/log.ts';
 import { parseConfig, type AgentConfig } from './config/config.ts';
 import { usage } from './config/flags.ts';
 import { wireAdapters, type KubeAdapters } from './kube/wire.ts';
+import { pooled } from '../shared/pool.ts';
 import { startMetricsServer, type RunningServer } from './metrics/server.ts';
 import type { Host, Random } from './ports.ts';
 import { AgentRuntime } from './runtime/agent.ts';
@@ -43,7 +44,7 @@ export interface AgentHandle {
 /** Starts one agent on a validated configuration. */
 export async function startAgent(config: AgentConfig, kc: k8s.KubeConfig, o: AgentOptions = {}): Promise<AgentHandle> {
   const log = (o.log ?? jsonLogger('agent', config.logLevel)).with({ node: config.nodeId });
-  const adapters = wireAdapters(kc, config, log, { host: o.host, evictionRetryMs: o.evictionRetryMs });
+  const adapters = wireAdapters(pooled(kc), config, log, { host: o.host, evictionRetryMs: o.evictionRetryMs });
   const runtime = new AgentRuntime({
     config,
     node: adapters.node,

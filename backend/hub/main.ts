@@ -11,6 +11,7 @@ import type { FlowLimits } from './flow.ts';
 import { Hub } from './hub.ts';
 import { apiServerAddresses, reviewPort, startInformers } from './informers.ts';
 import { errMsg, jsonLogger, type JsonLogger } from '../shared/log.ts';
+import { pooled } from '../shared/pool.ts';
 import { HubMetrics } from './metrics.ts';
 import { listen, type Door } from './server.ts';
 
@@ -44,6 +45,7 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
   const kc = new k8s.KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromCluster();
+  pooled(kc);
 
   const metrics = new HubMetrics(!opts.embedded);
   const hub = new Hub({ hubName: env.POD_NAME ?? hostname(), heartbeatMs: config.heartbeatMs, metrics });

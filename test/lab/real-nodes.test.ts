@@ -45,7 +45,7 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
     // A real workload behind a PodDisruptionBudget: three replicas on three nodes, at least two
     // Ready at all times. Its pods run the pause image, imported into each node's containerd.
     await lab.cluster.ensureNamespace(APP_NS);
-    await lab.cluster.addDeployment({ namespace: APP_NS, name: 'web', replicas: 3, image: PAUSE, terminationGracePeriodSeconds: 5, pdb: { minAvailable: 2 } });
+    await lab.cluster.addDeployment({ namespace: APP_NS, name: 'web', replicas: 3, image: PAUSE, terminationGracePeriodSeconds: 5, pdb: { minAvailable: 2 }, spreadOverNodes: true, readyTimeoutMs: 300_000 });
   });
 
   after(async () => {

@@ -45,6 +45,10 @@ export interface DeploymentSpec {
   image?: string;
   terminationGracePeriodSeconds?: number;
   pdb?: { minAvailable?: number | string; maxUnavailable?: number | string };
+  /** Prefer one pod per node (a topology spread the scheduler may break when nodes are cordoned). */
+  spreadOverNodes?: boolean;
+  /** How long the pods may take to run: real kubelets in emulated VMs need minutes, KWOK none. */
+  readyTimeoutMs?: number;
 }
 
 export class ClusterObjects {
@@ -165,13 +169,16 @@ export class ClusterObjects {
               containers: [{ name: 'main', image: d.image ?? IMAGE, imagePullPolicy: d.image ? 'Never' : undefined }],
               terminationGracePeriodSeconds: d.terminationGracePeriodSeconds ?? 1,
               nodeSelector: d.nodeSelector,
+              ...(d.spreadOverNodes
+                ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } }] }
+                : {}),
             },
           },
         },
       },
     });
     if (d.pdb) await this.addPdb({ namespace, name: d.name, selector: labels, ...d.pdb });
-    await this.waitPodsRunning(namespace, `app=${d.name}`, d.replicas);
+    await this.waitPodsRunning(namespace, `app=${d.name}`, d.replicas, d.readyTimeoutMs);
   }
 
   async addPdb(p: { namespace?: string; name: string; selector: Record<string, string>; minAvailable?: number | string; maxUnavailable?: number | string }): Promise<void> {

@@ -1,0 +1,90 @@
+// `./dev bench:lab`: the reboot timings on real nodes. Runs the lab's end-to-end tests
+// (test/lab/real-nodes.test.ts: three qemu VMs, the image and manifests as shipped, real kernels
+// rebooting), which record when each step became visible on the API server, and adds a
+// `realNodes` section to bench/results.json: per reboot, the VM's own reboot (reboot issued to node
+// Ready) and nodemend's overhead around it (sentinel to lock, lock to cordon, Ready to uncordon,
+// uncordon to release, lock handoffs). The drain is reported apart: it is the workload's time
+// (evictions, grace periods, the budget), not nodemend's.
+//   ./dev bench:lab [--results FILE]      (default bench/results.json)
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { median } from './stats.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+
+export interface LabReboot {
+  node: string;
+  method: string;
+  spans: Record<string, number | undefined>;
+}
+
+export interface LabRun {
+  at: string;
+  accel?: string;
+  lab?: Record<string, number>;
+  reboots: LabReboot[];
+  handoffsMs: number[];
+}
+
+/** The parts of a reboot that are nodemend's own work, in seconds (undefined when a mark was missed). */
+export const OVERHEAD_SPANS = ['sentinelToLock', 'lockToCordon', 'readyToUncordon', 'uncordonToRelease'] as const;
+
+export interface LabSummary {
+  reboots: number;
+  /** Medians over the reboots, seconds. */
+  median: Record<string, number | undefined>;
+  /** Median of the sum of OVERHEAD_SPANS per reboot, seconds. */
+  overheadMedian: number | undefined;
+  /** Median release-to-take between two nodes of the rolling reboot, seconds. */
+  handoffMedian: number | undefined;
+}
+
+const round = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 10) / 10);
+
+export function summarizeLab(run: LabRun): LabSummary {
+  const keys = [...new Set(run.reboots.flatMap((r) => Object.keys(r.spans)))];
+  const med: Record<string, number | undefined> = {};
+  for (const k of keys) {
+    const xs = run.reboots.map((r) => r.spans[k]).filter((x): x is number => x !== undefined);
+    med[k] = xs.length ? round(median(xs)) : undefined;
+  }
+  const overheads = run.reboots
+    .map((r) => OVERHEAD_SPANS.map((k) => r.spans[k]))
+    .filter((xs): xs is number[] => xs.every((x) => x !== undefined))
+    .map((xs) => xs.reduce((a, b) => a + b, 0));
+  return {
+    reboots: run.reboots.length,
+    median: med,
+    overheadMedian: overheads.length ? round(median(overheads)) : undefined,
+    handoffMedian: run.handoffsMs.length ? round(median(run.handoffsMs) / 1000) : undefined,
+  };
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const i = process.argv.indexOf('--results');
+  const file = resolve(i > 0 ? process.argv[i + 1]! : join(REPO, 'bench/results.json'));
+  const tmp = mkdtempSync(join(tmpdir(), 'nodemend-bench-lab-'));
+  const out = join(tmp, 'lab.json');
+  // Through the test runner script, so the image, the guest disk and the kubelet are built first.
+  const r = spawnSync('node', [join(REPO, 'scripts/test.ts'), 'test/lab/real-nodes.test.ts'], {
+    cwd: REPO,
+    stdio: 'inherit',
+    env: { ...process.env, NODEMEND_LAB_RESULTS: out },
+  });
+  if (!existsSync(out)) {
+    console.error(`bench:lab: the lab run wrote no results (exit ${r.status})`);
+    process.exit(1);
+  }
+  const run = JSON.parse(readFileSync(out, 'utf8')) as LabRun;
+  rmSync(tmp, { recursive: true, force: true });
+  const summary = summarizeLab(run);
+  const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  results.realNodes = { ...run, testsPassed: r.status === 0, cores: cpus().length, summary };
+  writeFileSync(file, JSON.stringify(results, null, 1) + '\n');
+  console.log(JSON.stringify(summary, null, 1));
+  console.log(`bench:lab: wrote realNodes to ${file}${r.status === 0 ? '' : ' (some lab tests failed: see above)'}`);
+  process.exit(r.status ?? 1);
+}
