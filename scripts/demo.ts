@@ -2,6 +2,7 @@
 // zones running realistic workloads, the nodemend manifests applied, the agents on a simulated
 // host, the hub, and a real VS Code (code-server) with the extension installed and connected.
 // Some nodes need a reboot at start, so a rolling reboot begins at once. Ctrl-C stops everything.
+// `./dev demo --real` runs it on real nodes instead (scripts/demo-real.ts).
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -14,6 +15,7 @@ import { runHub, type HubHandle } from '../backend/hub/main.ts';
 import { SimFleet } from '../backend/agent/sim/fleet.ts';
 import { packageVsix } from '../test/e2e/support/package.ts';
 import { codeServerDir, startCodeServer, type CodeServer } from '../test/e2e/support/code-server.ts';
+import { demoReal } from './demo-real.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +25,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     // Keeps the demo alive: every so often another node's patch lands and it needs a reboot.
     'trickle-seconds': { type: 'string', default: '60' },
+    // Real nodes instead of simulated ones: three qemu VMs whose kernels reboot (scripts/demo-real.ts).
+    real: { type: 'boolean', default: false },
   },
 });
 
@@ -39,6 +43,13 @@ const needs = whole('needs-reboot', values['needs-reboot'], 0, nodeCount);
 const rebootSeconds = whole('reboot-seconds', values['reboot-seconds'], 1, 600);
 const concurrency = whole('concurrency', values.concurrency, 1, 10);
 const trickleSeconds = whole('trickle-seconds', values['trickle-seconds'], 0, 3600);
+
+if (values.real) {
+  // A real reboot takes minutes under emulation: a new patch every 5 min unless told otherwise.
+  const trickle = process.argv.some((a) => a.startsWith('--trickle-seconds')) ? trickleSeconds : 300;
+  await demoReal({ trickleSeconds: trickle });
+  await new Promise(() => undefined);
+}
 
 const cache = process.env.NODEMEND_CACHE ?? join(homedir(), '.cache/nodemend');
 const dir = join(cache, 'demo');

@@ -11,11 +11,12 @@ import { alive } from '../harness/procs.ts';
 import { readState, startLab, stopLab } from './lab.ts';
 import { rmSync } from 'node:fs';
 
-const USAGE = `usage: ./dev lab up|down|status [--nodes N] [--overlay default|signal-reboot|dry-run|...|none] [--dir DIR]
+const USAGE = `usage: ./dev lab up|down|status|exec [--nodes N] [--overlay default|signal-reboot|dry-run|...|none] [--dir DIR]
   up      boot N Debian VMs (default 3) as real nodes, join them, apply deploy/overlays/<overlay>
           with the image built from this checkout; leaves them running
   down    stop the VMs and the control plane, delete the network namespace and the lab folder
-  status  what runs, the nodes and the kubeconfig`;
+  status  what runs, the nodes and the kubeconfig
+  exec    ./dev lab exec NODE 'SCRIPT': run a shell script as root in a VM (through its guest agent)`;
 
 async function main(): Promise<void> {
   let parsed;
