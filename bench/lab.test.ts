@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summarizeLab, type LabRun } from './lab.ts';
+import { runFromLog, summarizeLab, type LabRun } from './lab.ts';
 
 const reboot = (node: string, s: Record<string, number | undefined>) => ({ node, method: 'command', spans: s });
 
@@ -29,4 +29,20 @@ test('summarizeLab: a reboot with a missed mark is left out of the overhead, not
   assert.equal(s.handoffMedian, undefined);
   assert.equal(s.detection, undefined);
   assert.equal(s.median.readyToUncordon, undefined);
+});
+
+test('runFromLog: the lines the lab test prints, and nothing else', () => {
+  const log = [
+    'test: 112 test files (1 on the real-node lab, run after the others)',
+    'lab up: {"artifacts":0.2,"nodesReady":132.8}',
+    '  ✔ the shipped manifests run the image built here as a pod on every real kubelet (434ms)',
+    'lab-3 (command): {"sentinelToLock":25.5,"lockToCordon":21}',
+    'lab-2 (signal): {"sentinelToLock":21.9}',
+    'handoffs (ms): [812,1093]',
+    'lab-x (command): not json',
+  ].join('\n');
+  const run = runFromLog(log, 'now');
+  assert.deepEqual(run.lab, { artifacts: 0.2, nodesReady: 132.8 });
+  assert.deepEqual(run.reboots.map((r) => `${r.node} ${r.method} ${r.spans.sentinelToLock}`), ['lab-3 command 25.5', 'lab-2 signal 21.9']);
+  assert.deepEqual(run.handoffsMs, [812, 1093]);
 });

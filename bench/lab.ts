@@ -6,6 +6,8 @@
 // release; detection and lock handoffs apart). The drain is reported apart: it is the workload's time
 // (evictions, grace periods, the budget), not nodemend's.
 //   ./dev bench:lab [--results FILE]      (default bench/results.json)
+//   node bench/lab.ts --log FILE [--results FILE]   the same from the output of a lab run already
+//                                                   made (./dev test's log: the lines it prints)
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,9 +74,46 @@ export function summarizeLab(run: LabRun): LabSummary {
   };
 }
 
+/** The run from the lines the lab test prints: `lab up: {...}`, `lab-N (method): {...}`, `handoffs (ms): [...]`. */
+export function runFromLog(text: string, at: string): LabRun {
+  const run: LabRun = { at, reboots: [], handoffsMs: [] };
+  for (const line of text.split('\n')) {
+    const up = /^lab up: (\{.*\})$/.exec(line.trim());
+    if (up) run.lab = JSON.parse(up[1]!) as Record<string, number>;
+    const r = /^(lab-\d+) \(([\w, ]+)\): (\{.*\})$/.exec(line.trim());
+    if (r) run.reboots.push({ node: r[1]!, method: r[2]!, spans: JSON.parse(r[3]!) as Record<string, number> });
+    const h = /^handoffs \(ms\): (\[.*\])$/.exec(line.trim());
+    if (h) run.handoffsMs = JSON.parse(h[1]!) as number[];
+  }
+  return run;
+}
+
+function save(file: string, run: LabRun, passed: boolean): void {
+  const summary = summarizeLab(run);
+  const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  results.realNodes = { ...run, testsPassed: passed, cores: cpus().length, summary };
+  writeFileSync(file, JSON.stringify(results, null, 1) + '\n');
+  console.log(JSON.stringify(summary, null, 1));
+  console.log(`bench:lab: wrote realNodes to ${file}${passed ? '' : ' (some lab tests failed: see above)'}`);
+}
+
 if (import.meta.filename === process.argv[1]) {
-  const i = process.argv.indexOf('--results');
-  const file = resolve(i > 0 ? process.argv[i + 1]! : join(REPO, 'bench/results.json'));
+  const arg = (k: string) => {
+    const i = process.argv.indexOf(k);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const file = resolve(arg('--results') ?? join(REPO, 'bench/results.json'));
+  const log = arg('--log');
+  if (log) {
+    const text = readFileSync(log, 'utf8');
+    const run = runFromLog(text, new Date().toISOString());
+    if (!run.reboots.length) {
+      console.error(`bench:lab: ${log} has no reboot lines ("lab-N (method): {...}")`);
+      process.exit(1);
+    }
+    save(file, run, !/^\s*✖ /m.test(text));
+    process.exit(0);
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'nodemend-bench-lab-'));
   const out = join(tmp, 'lab.json');
   // Through the test runner script, so the image, the guest disk and the kubelet are built first.
@@ -89,11 +128,6 @@ if (import.meta.filename === process.argv[1]) {
   }
   const run = JSON.parse(readFileSync(out, 'utf8')) as LabRun;
   rmSync(tmp, { recursive: true, force: true });
-  const summary = summarizeLab(run);
-  const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  results.realNodes = { ...run, testsPassed: r.status === 0, cores: cpus().length, summary };
-  writeFileSync(file, JSON.stringify(results, null, 1) + '\n');
-  console.log(JSON.stringify(summary, null, 1));
-  console.log(`bench:lab: wrote realNodes to ${file}${r.status === 0 ? '' : ' (some lab tests failed: see above)'}`);
+  save(file, run, r.status === 0);
   process.exit(r.status ?? 1);
 }

@@ -210,6 +210,7 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
       for (const v of lab.nodes) await touchSentinel(v.name);
       await Promise.all(lab.nodes.map((v, i) => rebooted(v.name, befores[i]!, 'command', 1_500_000)));
       handoffs.push(...tl.handoffs.slice(mark));
+      console.log(`handoffs (ms): ${JSON.stringify(handoffs)}`);
       await waitSettled('settled after the rolling reboot', 120_000);
       const violations = watcher.finish();
       assert.deepEqual(violations, [], 'the independent watcher saw no broken promise');

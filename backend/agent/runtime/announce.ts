@@ -39,6 +39,8 @@ export class Announcer {
   private published: { phase: Phase; reason: string; since: number; json: string } | undefined;
   private waiting: boolean | undefined;
   private readonly warned = new Set<string>();
+  /** Events sent and not answered yet (most are not waited for: see execute.ts). */
+  private readonly inflight = new Set<Promise<void>>();
   drain: DrainProgress | undefined;
 
   constructor(deps: AgentDeps) {
@@ -110,12 +112,25 @@ export class Announcer {
     this.d.log.info('state', { phase: dec.phase, reason: dec.reason });
   }
 
-  async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    try {
-      await this.d.node.event(type, reason, message);
-    } catch (e) {
+  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const p = this.d.node.event(type, reason, message).catch((e: unknown) => {
       this.d.log.warn('cannot record an Event', { reason, error: errMsg(e) });
-    }
+    });
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+    return p;
+  }
+
+  /**
+   * Waits, at most `ms`, for the Events still on their way. Called right before the host goes
+   * down: the Cordoned and Drained Events are sent without waiting, and one still in flight
+   * when the kernel restarts is lost.
+   */
+  async settle(ms: number): Promise<void> {
+    if (this.inflight.size === 0) return;
+    const ac = new AbortController();
+    await Promise.race([Promise.allSettled([...this.inflight]), this.d.clock.sleep(ms, ac.signal)]);
+    ac.abort();
   }
 
   async notify(kind: 'drain' | 'reboot' | 'uncordon' | 'failure', message: string): Promise<void> {

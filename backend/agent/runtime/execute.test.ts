@@ -22,7 +22,7 @@ interface World {
   order: string[];
 }
 
-function world(o: { cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn'] } = {}): World {
+function world(o: { cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn']; drainedEvent?: Promise<void>; sleep?: (ms: number) => Promise<void> } = {}): World {
   const calls: string[] = [];
   const events: string[] = [];
   const order: string[] = [];
@@ -65,6 +65,7 @@ function world(o: { cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock)
     },
     event: (type, reason, message) => {
       events.push(`${type} ${reason}: ${message}`);
+      if (reason === 'Drained' && o.drainedEvent) return o.drainedEvent;
       return o.slowSideChannels ? new Promise<void>(() => {}) : Promise.resolve();
     },
     setLabels: async () => {},
@@ -78,7 +79,7 @@ function world(o: { cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock)
     blockers: [{ name: 'prometheus-alerts', check: async () => (o.blockerThrows ? Promise.reject(new Error('socket hang up')) : { blocked: false }) }],
     healthGate: { check: async () => (o.gateThrows ? Promise.reject(new Error('etcd timeout')) : { healthy: true }) },
     notifier: { notify: () => (o.slowSideChannels ? new Promise<void>(() => {}) : Promise.resolve()) },
-    clock: { now: () => NOW, sleep: async () => {} },
+    clock: { now: () => NOW, sleep: o.sleep ?? (async () => {}) },
     random: () => 0.5,
     log: { info() {}, warn() {}, error() {} },
     agent: 'test',
@@ -96,6 +97,27 @@ test('reboot: stage stored in the Lease first, then the reboot', async () => {
   await execute(w.rt, dec({ kind: 'reboot' }), signal);
   assert.deepEqual(w.calls, ['update', 'REBOOT']);
   assert.equal(w.rt.held()?.stage, 'rebooting');
+});
+
+test('reboot: an Event still on its way (Drained, sent without waiting) leaves before the host goes down', async () => {
+  let answer!: () => void;
+  const w = world({ drainedEvent: new Promise<void>((r) => (answer = r)), sleep: () => new Promise<void>(() => {}) });
+  void w.rt.announcer.event('Normal', 'Drained', 'drained in 3s');
+  const rebooting = execute(w.rt, dec({ kind: 'reboot' }), signal);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(!w.calls.includes('REBOOT'), 'the reboot waits for the Event');
+  answer();
+  await rebooting;
+  assert.deepEqual(w.calls, ['update', 'REBOOT']);
+});
+
+test('reboot: an Events API that never answers delays the reboot by the bound only', async () => {
+  const slept: number[] = [];
+  const w = world({ drainedEvent: new Promise<void>(() => {}), sleep: async (ms) => void slept.push(ms) });
+  void w.rt.announcer.event('Normal', 'Drained', 'drained in 3s');
+  await execute(w.rt, dec({ kind: 'reboot' }), signal);
+  assert.deepEqual(w.calls, ['update', 'REBOOT']);
+  assert.deepEqual(slept, [10_000]);
 });
 
 test('reboot: the stage write fails (API down) -> no reboot, the error reaches the loop', async () => {

@@ -9,6 +9,8 @@ import type { AgentRuntime } from './agent.ts';
 
 /** After a write to the Node, give the informer this long to deliver it before deciding again. */
 const SETTLE_MS = 2000;
+/** How long the reboot waits for Events still on their way (an Events API that hangs is not waited for longer). */
+const SETTLE_EVENTS_MS = 10_000;
 
 export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSignal): Promise<number | undefined> {
   const { node, lock, drain, host, clock, config, log, metrics, blockers, healthGate } = rt.deps;
@@ -98,6 +100,7 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
       await say.publish({ ...dec, phase: 'rebooting' }, f.node!, held, clock.now());
       await say.event('Normal', 'Rebooting', `rebooting (boot ID ${f.node!.bootId})`);
       await say.notify('reboot', dec.reason);
+      await say.settle(SETTLE_EVENTS_MS);
       try {
         await host.reboot();
       } catch (e) {
