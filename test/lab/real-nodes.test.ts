@@ -16,7 +16,7 @@ import { applyOverlay, startLab, waitDeployed, type Lab } from '../../tools/lab/
 import { waitFor } from '../../tools/harness/procs.ts';
 import { Watcher } from '../chaos/watcher.ts';
 import { StreamClient } from '../integration/hub-support.ts';
-import { Availability, LOCK_PREFIX, span, Timeline, type Mark } from './support.ts';
+import { Availability, extensionStream, LOCK_PREFIX, span, Timeline, type Mark } from './support.ts';
 
 const PAUSE = 'registry.k8s.io/pause:3.10';
 const APP_NS = 'shop';
@@ -247,6 +247,10 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
     } finally {
       again.close();
     }
+    // The VS Code extension's own connection code in its default mode (the service proxy), with
+    // the kubeconfig file as a user has it (its CA, the name on the certificate, the token).
+    const ext = await extensionStream(lab.state.cp.kubeconfigPath, (st) => st.live() && (st.snapshot()?.nodes ?? []).filter((n) => n.state?.phase === 'healthy').length === 3, 120_000);
+    assert.deepEqual(ext.stream.snapshot()?.nodes.map((n) => n.name).sort(), ['lab-1', 'lab-2', 'lab-3']);
   });
 
   test('a hard reset mid-drain and a SIGKILLed agent mid-drain: the rollout finishes, nothing left cordoned, no lock leaked', async () => {

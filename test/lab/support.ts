@@ -4,8 +4,15 @@
 // checks a PodDisruptionBudget was honoured throughout. Both read only what an operator's kubectl
 // could, never the agent's internals.
 
+import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { A, parseState } from '../../protocol/annotations.ts';
+import type { ConnState } from '../../extension/connection/failures.ts';
+import { HubClient } from '../../extension/connection/hub-client.ts';
+import { readSettings } from '../../extension/connection/settings.ts';
+import { resolveTarget } from '../../extension/connection/targets.ts';
+import { loadKubeconfig } from '../../extension/kube/kubeconfig.ts';
+import { StreamState } from '../../extension/state/stream.ts';
 
 export const LOCK_PREFIX = 'nodemend-lock-';
 
@@ -185,4 +192,55 @@ export class Availability {
   async stop(): Promise<void> {
     await this.lw?.stop();
   }
+}
+
+/**
+ * The VS Code extension's own connection code, outside VS Code, in its default mode (the API
+ * server's service proxy to the hub pod) with a kubeconfig as a user has it: resolves the target,
+ * connects, follows the stream, and resolves once `until` holds. (The same modules run in the
+ * extension host; test/e2e runs them inside code-server against simulated nodes.)
+ */
+export async function extensionStream(kubeconfig: string, until: (s: StreamState) => boolean, timeoutMs: number): Promise<{ states: ConnState[]; details: string[]; stream: StreamState }> {
+  const loaded = loadKubeconfig(kubeconfig, undefined);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const { settings } = readSettings(() => undefined);
+  assert.equal(settings.hubMode, 'proxy', 'the default connection mode');
+  const stream = new StreamState();
+  const states: ConnState[] = [];
+  const details: string[] = [];
+  const quiet = { info: () => {}, warn: () => {}, error: () => {}, show: () => {} };
+  let wake = () => {};
+  const client = new HubClient({
+    target: () => resolveTarget(settings, loaded, quiet),
+    hello: () => stream.hello('lab'),
+    onFrame: (m) => {
+      const out = stream.handle(m);
+      wake();
+      if (out.kind === 'resync') {
+        stream.forgetResume();
+        return 'resync';
+      }
+      return out.kind === 'error' && out.fatal ? 'fatal' : 'ok';
+    },
+    onState: (s, d) => {
+      states.push(s);
+      if (d) details.push(d);
+      wake();
+    },
+    log: quiet,
+  });
+  client.start();
+  try {
+    const end = Date.now() + timeoutMs;
+    while (!until(stream)) {
+      if (Date.now() > end) throw new Error(`the extension's stream: timed out; states ${states.join(' > ')}; details ${details.join(' | ')}`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 200);
+      });
+    }
+  } finally {
+    client.stop();
+  }
+  return { states, details, stream };
 }
