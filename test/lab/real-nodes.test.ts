@@ -205,19 +205,22 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
     }, 200);
     try {
       const befores = await Promise.all(lab.nodes.map((v) => snapshotOf(v.name)));
-      tl.forgetRelease();
-      const mark = tl.handoffs.length;
       for (const v of lab.nodes) await touchSentinel(v.name);
       await Promise.all(lab.nodes.map((v, i) => rebooted(v.name, befores[i]!, 'command', 1_500_000)));
-      handoffs.push(...tl.handoffs.slice(mark));
+      // The handoffs, from the marks: in the order the nodes took the lock, each one's take
+      // after the previous one's release (never before it: one slot, one holder).
+      const order = lab.nodes.map((v) => ({ node: v.name, ...tl.marks(v.name) })).sort((a, b) => a.lock! - b.lock!);
+      for (let i = 1; i < order.length; i++) handoffs.push(order[i]!.lock! - order[i - 1]!.released!);
       console.log(`handoffs (ms): ${JSON.stringify(handoffs)}`);
       await waitSettled('settled after the rolling reboot', 120_000);
       const violations = watcher.finish();
+      console.log(`rolling: peak disrupted ${watcher.inv.peak.cluster}, reboots seen ${watcher.inv.reboots}, lowest Ready web pods ${avail.lowest}`);
       assert.deepEqual(violations, [], 'the independent watcher saw no broken promise');
       assert.equal(watcher.inv.peak.cluster, 1, 'exactly one node disrupted at a time');
-      assert.equal(watcher.inv.reboots, 3);
+      assert.equal(watcher.inv.reboots, 3, 'the watcher saw three reboots');
       assert.ok(avail.lowest >= 2, `the budget (minAvailable 2) held: lowest Ready ${avail.lowest}`);
       assert.equal(handoffs.length, 2, 'two handoffs between three nodes');
+      for (const h of handoffs) assert.ok(h >= 0, `a node took the lock ${-h} ms before the previous one released it`);
     } finally {
       clearInterval(noted);
       stream.close();
@@ -286,7 +289,8 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
     };
     await waitFor(`${node} draining, held by a pod that will not stop`, draining, 300_000);
     // The agent killed outright: its container restarts and the agent resumes the drain.
-    const k = await lab.exec(node, "pkill -KILL -f 'backend.mjs agent' && echo killed");
+    // The bracket keeps pkill from matching the shell that runs it (its command line holds the pattern).
+    const k = await lab.exec(node, "pkill -KILL -f '[b]ackend.mjs agent' && echo killed");
     assert.match(k.stdout, /killed/);
     await waitFor(`${node}'s agent back and still draining`, async () => {
       const pods = await lab.cluster.core.listNamespacedPod({ namespace: 'nodemend', fieldSelector: `spec.nodeName=${node}`, labelSelector: 'app.kubernetes.io/component=agent' });
