@@ -152,15 +152,27 @@ export function span(m: Partial<Record<Mark, number>>, from: Mark, to: Mark): nu
 }
 
 /**
- * Watches a Deployment's pods and records the fewest Ready ones seen at any moment after `start`:
- * with a PodDisruptionBudget of minAvailable M, a drain that honours it never takes that below M
- * (the replacement must be Ready before the next eviction is allowed).
+ * The Ready pods of one app, followed through a watch, with the lowest count seen. A
+ * PodDisruptionBudget governs voluntary disruptions (evictions); a pod marked not Ready by the
+ * node lifecycle controller because its node's kubelet stopped reporting (an involuntary
+ * disruption: Ready False while ContainersReady stays True) on a node nodemend is not disrupting
+ * (schedulable) is counted apart, and every such episode is kept, so a test can tell a drain that
+ * broke the budget from an emulated host that starved a neighbour's kubelet.
  */
 export class Availability {
+  /** The fewest Ready pods at any moment, whatever the cause. */
   lowest = Number.POSITIVE_INFINITY;
-  private readonly pods = new Map<string, boolean>();
-  private lw: k8s.ListWatch<k8s.V1Pod> | undefined;
+  /** The fewest pods Ready or only out through a lost node (what evictions alone left). */
+  lowestVoluntary = Number.POSITIVE_INFINITY;
+  /** Each time the count fell to a new low, or a pod was lost with its node: what was not Ready. */
+  readonly episodes: string[] = [];
+  private readonly pods = new Map<string, { ready: boolean; node?: string; lost: boolean; deleting: boolean }>();
+  private readonly cordoned = new Map<string, boolean>();
+  private readonly lws: k8s.ListWatch<k8s.KubernetesObject>[] = [];
   private readonly kc: k8s.KubeConfig;
+  private readonly t0 = Date.now();
+  /** False while the initial lists replay as one ADD per object: a half-filled map is no count. */
+  private listed = false;
 
   constructor(kc: k8s.KubeConfig) {
     this.kc = kc;
@@ -168,29 +180,58 @@ export class Availability {
 
   async start(namespace: string, app: string): Promise<void> {
     const core = this.kc.makeApiClient(k8s.CoreV1Api);
-    const sel = `app=${app}`;
-    this.lw = new k8s.ListWatch<k8s.V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new k8s.Watch(this.kc), () => core.listNamespacedPod({ namespace, labelSelector: sel }), false, sel);
-    const up = (p: k8s.V1Pod) => {
-      const ready = !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-      this.pods.set(p.metadata?.name ?? '', ready);
+    const nodes = new k8s.ListWatch<k8s.V1Node>('/api/v1/nodes', new k8s.Watch(this.kc), () => core.listNode(), false);
+    const node = (n: k8s.V1Node) => {
+      this.cordoned.set(n.metadata?.name ?? '', n.spec?.unschedulable === true);
       this.note();
     };
-    this.lw.on(k8s.ADD, up);
-    this.lw.on(k8s.UPDATE, up);
-    this.lw.on(k8s.DELETE, (p) => {
+    nodes.on(k8s.ADD, node);
+    nodes.on(k8s.UPDATE, node);
+    const sel = `app=${app}`;
+    const pods = new k8s.ListWatch<k8s.V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new k8s.Watch(this.kc), () => core.listNamespacedPod({ namespace, labelSelector: sel }), false, sel);
+    const up = (p: k8s.V1Pod) => {
+      const cond = (t: string) => (p.status?.conditions ?? []).find((c) => c.type === t)?.status;
+      const name = p.metadata?.name ?? '';
+      const was = this.pods.get(name);
+      const deleting = p.metadata?.deletionTimestamp !== undefined;
+      const ready = !deleting && cond('Ready') === 'True';
+      const lost = !ready && !deleting && cond('ContainersReady') === 'True';
+      this.pods.set(name, { ready, node: p.spec?.nodeName, lost, deleting });
+      if (lost && !was?.lost) this.episodes.push(`${this.at()} ${name} on ${p.spec?.nodeName}: not Ready, its containers still ready (its node stopped reporting)`);
+      this.note();
+    };
+    pods.on(k8s.ADD, up);
+    pods.on(k8s.UPDATE, up);
+    pods.on(k8s.DELETE, (p) => {
       this.pods.delete(p.metadata?.name ?? '');
       this.note();
     });
-    await this.lw.start();
+    this.lws.push(nodes as unknown as k8s.ListWatch<k8s.KubernetesObject>, pods as unknown as k8s.ListWatch<k8s.KubernetesObject>);
+    await nodes.start();
+    await pods.start();
+    this.listed = true;
+    this.note();
+  }
+
+  private at(): string {
+    return `+${((Date.now() - this.t0) / 1000).toFixed(1)}s`;
   }
 
   private note(): void {
-    const ready = [...this.pods.values()].filter(Boolean).length;
+    if (!this.listed) return;
+    const all = [...this.pods.entries()];
+    const ready = all.filter(([, p]) => p.ready).length;
+    const excused = all.filter(([, p]) => p.lost && p.node !== undefined && this.cordoned.get(p.node) === false).length;
+    if (ready < this.lowest) {
+      const out = all.filter(([, p]) => !p.ready).map(([n, p]) => `${n}@${p.node ?? 'unscheduled'}${p.deleting ? ' deleting' : p.lost ? ' node lost' : ' starting'}`);
+      this.episodes.push(`${this.at()} ${ready} Ready; not Ready: ${out.join(', ') || 'none'}`);
+    }
     this.lowest = Math.min(this.lowest, ready);
+    this.lowestVoluntary = Math.min(this.lowestVoluntary, ready + excused);
   }
 
   async stop(): Promise<void> {
-    await this.lw?.stop();
+    for (const lw of this.lws) await lw.stop();
   }
 }
 
