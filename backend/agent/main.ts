@@ -10,7 +10,7 @@ import { jsonLogger, type JsonLogger, type LogWrite } from '../shared/log.ts';
 import { parseConfig, type AgentConfig } from './config/config.ts';
 import { usage } from './config/flags.ts';
 import { wireAdapters, type KubeAdapters } from './kube/wire.ts';
-import { pooled } from '../shared/pool.ts';
+import { pooled } from '../../protocol/pool.ts';
 import { startMetricsServer, type RunningServer } from './metrics/server.ts';
 import type { Host, Random } from './ports.ts';
 import { AgentRuntime } from './runtime/agent.ts';

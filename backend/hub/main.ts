@@ -11,7 +11,7 @@ import type { FlowLimits } from './flow.ts';
 import { Hub } from './hub.ts';
 import { apiServerAddresses, reviewPort, startInformers } from './informers.ts';
 import { errMsg, jsonLogger, type JsonLogger } from '../shared/log.ts';
-import { pooled } from '../shared/pool.ts';
+import { pooled } from '../../protocol/pool.ts';
 import { HubMetrics } from './metrics.ts';
 import { listen, type Door } from './server.ts';
 

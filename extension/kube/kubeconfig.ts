@@ -8,6 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { pooled } from '../../protocol/pool.ts';
 
 export interface KubeconfigSource {
   paths: string[];
@@ -52,7 +53,8 @@ export function loadKubeconfig(setting: string | undefined, contextSetting: stri
   const context = kc.getCurrentContext();
   const server = kc.getCurrentCluster()?.server;
   if (!context || !server) return { ok: false, error: `The kubeconfig has no current context with a cluster; pick one with "nodemend: Switch Context".` };
-  return { ok: true, kc, context, server, source };
+  // One kept-alive connection per identity for every request the extension makes (see pool.ts).
+  return { ok: true, kc: pooled(kc), context, server, source };
 }
 
 /**

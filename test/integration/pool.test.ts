@@ -1,4 +1,4 @@
-// One kept-alive connection pool per process (backend/shared/pool.ts), counted against the real
+// One kept-alive connection pool per process (protocol/pool.ts), counted against the real
 // API server: a TCP relay on 127.0.0.1 in front of it counts the connections, each of which is one
 // TLS handshake (TLS passes through the relay untouched). client-node alone opens one per request;
 // pooled, a burst of sequential requests shares one, and a watch holds one of its own.
@@ -8,8 +8,12 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startCluster, waitFor, type TestCluster } from '../../tools/harness/index.ts';
-import { pooled } from '../../backend/shared/pool.ts';
+import { pooled } from '../../protocol/pool.ts';
+import { loadKubeconfig } from '../../extension/kube/kubeconfig.ts';
 
 let c: TestCluster;
 let relay: Server;
@@ -98,4 +102,17 @@ test('pooled: ten requests in parallel open at most ten connections, and the nex
   assert.ok(first >= 1 && first <= 10, `${first}`);
   await Promise.all(Array.from({ length: 10 }, () => core.listNamespace()));
   assert.equal(connections - before, first, 'the second burst reused the first burst\'s connections');
+});
+
+test('the extension\'s kubeconfig loader hands out a pooled KubeConfig: its requests share one connection', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nodemend-pool-'));
+  try {
+    const file = join(dir, 'config');
+    writeFileSync(file, viaRelay().exportConfig());
+    const loaded = loadKubeconfig(file, undefined);
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    assert.equal(await burst(loaded.kc, 20), 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
