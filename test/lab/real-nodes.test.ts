@@ -1,7 +1,8 @@
 // nodemend as it ships, on real Linux nodes that really reboot: the image built from the
 // Dockerfile, the manifests applied as shipped (only the image changed), the agent as a pod on real
 // kubelets in qemu VMs, and reboots of real kernels through the command and the signal methods.
-// One lab of three nodes serves every test in this file, in order; each test leaves the cluster
+// The packaged extension in code-server reaches the hub pod through the API server's service
+// proxy. One lab of three nodes serves every test in this file, in order; each test leaves the cluster
 // settled (every node healthy, schedulable, no lock held) for the next.
 
 import assert from 'node:assert/strict';
@@ -16,6 +17,10 @@ import { applyOverlay, startLab, waitDeployed, type Lab } from '../../tools/lab/
 import { waitFor } from '../../tools/harness/procs.ts';
 import { Watcher } from '../chaos/watcher.ts';
 import { StreamClient } from '../integration/hub-support.ts';
+import { startCodeServer } from '../e2e/support/code-server.ts';
+import { packageVsix } from '../e2e/support/package.ts';
+import { eventually, shot } from '../e2e/support/shots.ts';
+import { Workbench } from '../e2e/support/workbench.ts';
 import { Availability, extensionStream, LOCK_PREFIX, span, Timeline, type Mark } from './support.ts';
 
 const PAUSE = 'registry.k8s.io/pause:3.10';
@@ -134,6 +139,8 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
       rebootToNotReady: span(m, 'rebooting', 'notReady'),
       rebootToReady: span(m, 'rebooting', 'ready'),
       readyToUncordon: span(m, 'ready', 'uncordon'),
+      readyToAgentReady: span(m, 'ready', 'agentReady'),
+      agentReadyToUncordon: span(m, 'agentReady', 'uncordon'),
       uncordonToRelease: span(m, 'uncordon', 'released'),
       total: span(m, 'sentinel', 'released'),
     };
@@ -255,6 +262,29 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
     // the kubeconfig file as a user has it (its CA, the name on the certificate, the token).
     const ext = await extensionStream(lab.state.cp.kubeconfigPath, (st) => st.live() && (st.snapshot()?.nodes ?? []).filter((n) => n.state?.phase === 'healthy').length === 3, 120_000);
     assert.deepEqual(ext.stream.snapshot()?.nodes.map((n) => n.name).sort(), ['lab-1', 'lab-2', 'lab-3']);
+  });
+
+  test('VS Code (code-server) with the packaged extension, in its default connection mode (the service proxy to the hub pod), shows the real nodes', async () => {
+    const vsix = await packageVsix();
+    // No hub setting: what a user gets after installing the extension, with the lab's kubeconfig.
+    const cs = await startCodeServer({ vsix, settings: { 'nodemend.kubeconfig': lab.state.cp.kubeconfigPath } });
+    let wb: Workbench | undefined;
+    try {
+      wb = await Workbench.open(cs.url);
+      await wb.openView('nodemend');
+      await wb.widenSidebar(520);
+      await eventually('the status bar: connected to the hub pod, three healthy nodes', async () => (await wb!.status()) === 'nodemend, context lab, 3 healthy', 180_000);
+      await wb.expand('Healthy,');
+      for (const v of lab.nodes) await wb.waitRow(`${v.name},`, new RegExp(`^${v.name}, healthy`), 60_000);
+      await wb.screenshot(shot('lab-tree.png'));
+    } catch (e) {
+      await wb?.screenshot(shot('lab-tree-failed.png')).catch(() => undefined);
+      console.log(cs.extensionLog());
+      throw e;
+    } finally {
+      await wb?.close();
+      await cs.stop();
+    }
   });
 
   test('a hard reset mid-drain and a SIGKILLed agent mid-drain: the rollout finishes, nothing left cordoned, no lock leaked', async () => {
