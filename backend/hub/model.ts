@@ -5,24 +5,18 @@
 // protocol/annotations.ts):
 //   Node annotations  nodemend.dev/state (JSON AgentNodeState), nodemend.dev/history (JSON array),
 //                     nodemend.dev/cordoned-by, request annotations.
-//   Lock Leases       `nodemend-lock-<i>` (cluster slots) and `nodemend-lock-<scope slug>-<i>`
-//                     (per zone/pool slots, backend/agent/lock/slots.ts) in the agent namespace;
-//                     holderIdentity = node name; annotation nodemend.dev/stage; the scope is
-//                     read from nodemend.dev/scope when present, else derived from the name.
-//   Waiting markers   Leases `nodemend-wait-<node>` (holderIdentity = node, acquireTime = since when
-//                     it waits); a node whose state says waiting-lock without a marker queues last,
-//                     ordered by the state's `since`, so the queue never hides a waiting node.
+//   Lock slots and waiting markers (protocol/leases.ts): a slot's scope is read from its
+//                     annotation when present, else derived from the name; a node whose state says
+//                     waiting-lock without a marker queues last, ordered by the state's `since`, so
+//                     the queue never hides a waiting node.
 
 import type { CoreV1Event, V1DaemonSet, V1Lease, V1Node } from '@kubernetes/client-node';
 import { A, parseHistory, parseRequests, parseState } from '../../protocol/annotations.ts';
+import { LEASE_ANNOTATIONS, LOCK_PREFIX, scopeOf, WAIT_PREFIX } from '../../protocol/leases.ts';
 import type { ClusterEvent, LockSlot, LockView, NodeView } from '../../protocol/messages.ts';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const POOL_LABEL = 'nodemend.dev/pool';
-export const LOCK_PREFIX = 'nodemend-lock-';
-export const WAIT_PREFIX = 'nodemend-wait-';
-export const STAGE_ANNOTATION = 'nodemend.dev/stage';
-export const SCOPE_ANNOTATION = 'nodemend.dev/scope';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -74,13 +68,13 @@ export function lockView(leases: V1Lease[], nodes: NodeView[]): LockView {
     const name = l.metadata?.name ?? '';
     const ann = l.metadata?.annotations ?? {};
     if (name.startsWith(LOCK_PREFIX)) {
-      const slot: LockSlot = { name, scope: ann[SCOPE_ANNOTATION] || scopeOf(name) };
+      const slot: LockSlot = { name, scope: ann[LEASE_ANNOTATIONS.scope] || scopeOf(name) };
       const holder = l.spec?.holderIdentity;
       if (holder) {
         slot.holder = holder;
         const acquired = leaseTime(l.spec?.acquireTime);
         if (acquired !== undefined) slot.since = iso(acquired);
-        if (ann[STAGE_ANNOTATION]) slot.stage = ann[STAGE_ANNOTATION];
+        if (ann[LEASE_ANNOTATIONS.stage]) slot.stage = ann[LEASE_ANNOTATIONS.stage];
         const renew = leaseTime(l.spec?.renewTime) ?? acquired;
         const dur = l.spec?.leaseDurationSeconds;
         if (renew !== undefined && dur !== undefined && dur > 0) slot.expiresAt = iso(renew + dur * 1000);
@@ -102,14 +96,6 @@ export function lockView(leases: V1Lease[], nodes: NodeView[]): LockView {
   const byTime = (a: { node: string; at: number }, b: { node: string; at: number }) => a.at - b.at || a.node.localeCompare(b.node);
   const waiting = [...markers.sort(byTime), ...unmarked.sort(byTime)].map((m) => m.node).filter((n) => !holders.has(n));
   return { slots, waiting };
-}
-
-/** "cluster" for `nodemend-lock-<i>`, else the slot group's slug, e.g. "zone-a" for nodemend-lock-zone-a-0. */
-export function scopeOf(leaseName: string): string {
-  const rest = leaseName.slice(LOCK_PREFIX.length);
-  if (/^\d+$/.test(rest)) return 'cluster';
-  const m = /^(.*)-\d+$/.exec(rest);
-  return m ? m[1] : rest;
 }
 
 /** The cluster-wide manual block on the agent DaemonSet, or null. */

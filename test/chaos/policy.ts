@@ -4,7 +4,7 @@
 
 import type { Phase } from '../../protocol/model.ts';
 
-export const LOCK_PREFIX = 'nodemend-lock-';
+export { LOCK_PREFIX } from '../../protocol/leases.ts';
 
 export interface Policy {
   /** M: nodes disrupted at once in the whole cluster. */

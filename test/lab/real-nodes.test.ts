@@ -21,7 +21,8 @@ import { startCodeServer } from '../e2e/support/code-server.ts';
 import { packageVsix } from '../e2e/support/package.ts';
 import { eventually, shot } from '../e2e/support/shots.ts';
 import { Workbench } from '../e2e/support/workbench.ts';
-import { Availability, extensionStream, LOCK_PREFIX, span, Timeline, type Mark } from './support.ts';
+import { LOCK_PREFIX } from '../../protocol/leases.ts';
+import { Availability, extensionStream, span, Timeline, type Mark } from './support.ts';
 
 const PAUSE = 'registry.k8s.io/pause:3.10';
 const APP_NS = 'shop';

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { A, parseState } from '../../protocol/annotations.ts';
+import { LOCK_PREFIX } from '../../protocol/leases.ts';
 import type { ConnState } from '../../extension/connection/failures.ts';
 import { HubClient } from '../../extension/connection/hub-client.ts';
 import { readSettings } from '../../extension/connection/settings.ts';
@@ -14,7 +15,6 @@ import { resolveTarget } from '../../extension/connection/targets.ts';
 import { loadKubeconfig } from '../../extension/kube/kubeconfig.ts';
 import { StreamState } from '../../extension/state/stream.ts';
 
-export const LOCK_PREFIX = 'nodemend-lock-';
 const AGENT_PODS = 'app.kubernetes.io/component=agent';
 
 export type Mark =

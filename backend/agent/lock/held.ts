@@ -7,7 +7,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { LockLostError, type Disposable, type HeldLock, type LockLost, type Logger } from '../ports.ts';
 import { code, microTime } from '../../shared/kube.ts';
 import { errMsg } from '../../shared/log.ts';
-import { K, metaAnnotations } from './meta.ts';
+import { LEASE_ANNOTATIONS as K } from '../../../protocol/leases.ts';
+import { metaAnnotations } from './meta.ts';
 
 export const RETRIES = 6;
 

@@ -11,9 +11,10 @@ import { apiMessage, code, isNodeReady, microTime, timeMs, withTimeout } from '.
 import { errMsg } from '../../shared/log.ts';
 import { A, parseState } from '../../../protocol/annotations.ts';
 import { DISRUPTED_PHASES } from '../../../protocol/model.ts';
-import { choose, clusterSlotName, freeSlots, leaseCallTimeoutMs, LOCK_PREFIX, Observations, scopeSlotName, slotIndex, turnDelay, verdict, type HolderStatus, type StaleRules } from './slots.ts';
+import { clusterSlotName, LEASE_ANNOTATIONS as K, LOCK_PREFIX, scopeSlotName, slotIndex } from '../../../protocol/leases.ts';
+import { choose, freeSlots, leaseCallTimeoutMs, Observations, turnDelay, verdict, type HolderStatus, type StaleRules } from './slots.ts';
 import { WaitingMarkers } from './waiting.ts';
-import { K, heldFromAnnotations, metaAnnotations, slotRecord } from './meta.ts';
+import { heldFromAnnotations, metaAnnotations, slotRecord } from './meta.ts';
 import { HeldLeases, RETRIES, type Call } from './held.ts';
 
 export interface LeaseLockOptions extends StaleRules {
@@ -81,7 +82,7 @@ export class LeaseLock implements LockPort {
     const leases = await this.listFresh();
     // Labels unknown (informer not synced): the scope slot cannot be judged, the cluster slot can.
     const groups = this.groups() ?? [this.clusterGroup()];
-    const mine = leases.filter((l) => l.spec?.holderIdentity === this.o.node && l.metadata?.name?.startsWith('nodemend-lock-'));
+    const mine = leases.filter((l) => l.spec?.holderIdentity === this.o.node && l.metadata?.name?.startsWith(LOCK_PREFIX));
     if (mine.length === 0) return this.mine.keep(undefined);
     const cluster = mine.find((l) => slotIndex(l.metadata!.name!) !== undefined);
     const lock = heldFromAnnotations((cluster ?? mine[0]).metadata?.annotations ?? {}, mine.map((l) => l.metadata!.name!), timeMs(cluster?.spec?.acquireTime) ?? this.now());

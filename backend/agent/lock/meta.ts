@@ -4,17 +4,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { HeldLock } from '../ports.ts';
 import { timeMs } from '../../shared/kube.ts';
+import { LEASE_ANNOTATIONS as K } from '../../../protocol/leases.ts';
 import type { SlotRecord } from './slots.ts';
-
-export const K = {
-  stage: 'nodemend.dev/stage',
-  stageAt: 'nodemend.dev/stage-at',
-  scope: 'nodemend.dev/scope',
-  acquiredAt: 'nodemend.dev/acquired-at',
-  bootIdBefore: 'nodemend.dev/boot-id-before',
-  wasUnschedulable: 'nodemend.dev/was-unschedulable',
-  forced: 'nodemend.dev/forced',
-} as const;
 
 const STAGES: readonly HeldLock['stage'][] = ['acquired', 'cordoned', 'drained', 'rebooting'];
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choose, clusterSlotName, freeSlots, leaseCallTimeoutMs, MIN_LEASE_CALL_MS, MIN_STALE_LOCK_GRACE_MS, Observations, scopeSlotName, slotIndex, slug, turnDelay, TURN_MAX_STEPS, TURN_STEP_MS, verdict, waitMarkerName, type HolderStatus, type SlotLease, type SlotView } from './slots.ts';
+import { clusterSlotName } from '../../../protocol/leases.ts';
+import { choose, freeSlots, leaseCallTimeoutMs, MIN_LEASE_CALL_MS, MIN_STALE_LOCK_GRACE_MS, Observations, turnDelay, TURN_MAX_STEPS, TURN_STEP_MS, verdict, type HolderStatus, type SlotLease, type SlotView } from './slots.ts';
 
 const rules = { graceMs: 60_000, maxRebootMs: 600_000 };
 const NOW = 10_000_000;
@@ -73,28 +74,6 @@ test('choose: a full group\'s summary stays the same while holders change; the d
   assert.equal(a.summary, c.summary, 'unchanged when another node takes a slot over');
   assert.match(b.reason, /held by y \(NotReady, rebooting for 4s\); held by x/);
 });
-
-const nameCases: { name: string; slotName: string; scope?: string; want: number | undefined }[] = [
-  { name: 'cluster slot', slotName: 'nodemend-lock-3', want: 3 },
-  { name: 'scope slot is not a cluster slot', slotName: 'nodemend-lock-a-3', want: undefined },
-  { name: 'numeric scope value is not a cluster slot', slotName: scopeSlotName('1', 0), want: undefined },
-  { name: 'scope slot of its group', slotName: scopeSlotName('eu-west-1a', 2), scope: 'eu-west-1a', want: 2 },
-  { name: 'prefix-sharing scope values do not mix', slotName: scopeSlotName('a-1', 0), scope: 'a', want: undefined },
-  { name: 'waiting marker is no slot', slotName: waitMarkerName('n-1'), want: undefined },
-  { name: 'leading zero is no slot', slotName: 'nodemend-lock-01', want: undefined },
-];
-for (const c of nameCases) {
-  test(`slotIndex: ${c.name}`, () => assert.equal(slotIndex(c.slotName, c.scope), c.want));
-}
-
-const slugCases: [string, RegExp][] = [
-  ['eu-west-1a', /^eu-west-1a$/],
-  ['Zone_A', /^zone-a-[0-9a-f]{8}$/],
-  ['', /^none-[0-9a-f]{8}$/],
-  ['x'.repeat(63), /^x{40}-[0-9a-f]{8}$/],
-];
-for (const [v, re] of slugCases) test(`slug(${JSON.stringify(v.slice(0, 10))}) is DNS-safe and distinct`, () => assert.match(slug(v), re));
-test('slug keeps case-different values apart', () => assert.notEqual(slug('A'), slug('a')));
 
 const turnCases: { name: string; free: number; position: number | undefined; want: number | undefined }[] = [
   { name: 'no free slot: nothing to try', free: 0, position: 1, want: undefined },

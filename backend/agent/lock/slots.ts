@@ -1,50 +1,8 @@
 // Pure lock-slot arithmetic: which Lease names form a group (the cluster's M slots, or the N slots
 // of one scope value such as a zone), whether a held slot may be taken over, and which slot this
 // node should try. No I/O: the adapter (lease.ts) reads Leases and holder Nodes and feeds them in.
+// The names themselves are protocol/leases.ts.
 
-export const LOCK_PREFIX = 'nodemend-lock-';
-export const WAIT_PREFIX = 'nodemend-wait-';
-
-export function clusterSlotName(i: number): string {
-  return `${LOCK_PREFIX}${i}`;
-}
-
-export function scopeSlotName(value: string, i: number): string {
-  return `${LOCK_PREFIX}${slug(value)}-${i}`;
-}
-
-/** The slot index if `name` belongs to the group (cluster when scopeValue is undefined). */
-export function slotIndex(name: string, scopeValue?: string): number | undefined {
-  const head = scopeValue === undefined ? LOCK_PREFIX : `${LOCK_PREFIX}${slug(scopeValue)}-`;
-  if (!name.startsWith(head)) return undefined;
-  const rest = name.slice(head.length);
-  return /^(0|[1-9]\d{0,5})$/.test(rest) ? Number(rest) : undefined;
-}
-
-/**
- * A DNS-label-safe form of a label value. Label values allow upper case, '_' and '.', Lease names
- * do not; when the value had to change, a hash of the original keeps two values (say "A" and
- * "a") from sharing slots. An empty value (node without the label) gets a group of its own.
- */
-export function slug(value: string): string {
-  const s = value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
-  if (s === value && s !== '') return s;
-  return `${s || 'none'}-${fnv1a(value)}`;
-}
-
-export function waitMarkerName(node: string): string {
-  const n = `${WAIT_PREFIX}${node}`;
-  return n.length <= 253 ? n : `${n.slice(0, 240)}-${fnv1a(node)}`;
-}
-
-function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (const ch of new TextEncoder().encode(s)) {
-    h ^= ch;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 /**
  * One slot Lease as this process has seen it. The times are this process's own clock: when it saw

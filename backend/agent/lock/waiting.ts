@@ -4,7 +4,7 @@
 
 import type * as k8s from '@kubernetes/client-node';
 import { code, microTime, timeMs } from '../../shared/kube.ts';
-import { waitMarkerName, WAIT_PREFIX } from './slots.ts';
+import { waitMarkerName, WAIT_PREFIX } from '../../../protocol/leases.ts';
 
 export class WaitingMarkers {
   private readonly coord: k8s.CoordinationV1Api;
