@@ -59,6 +59,17 @@ test('blockActive honours expiry', () => {
   assert.equal(blockActive({ reason: 'x', until: T }, T), false);
 });
 
+test('parseState keeps well-formed lock limits and drops malformed ones (never half-trusted)', () => {
+  const base = { v: 1, phase: 'healthy', reason: '', since: '2026-11-24T10:00:00Z', rebootRequired: false, agent: 'a' };
+  const ok = { ...base, limits: { concurrency: 2, scope: { label: 'topology.kubernetes.io/zone', limit: 1 } } };
+  assert.deepEqual(parseState(JSON.stringify(ok))?.limits, ok.limits);
+  for (const limits of [{ concurrency: 0 }, { concurrency: 1.5 }, { concurrency: '2' }, null, { concurrency: 2, scope: { label: 'z' } }, { concurrency: 2, scope: { label: 1, limit: 1 } }]) {
+    const st = parseState(JSON.stringify({ ...base, limits }));
+    assert.equal(st?.phase, 'healthy', JSON.stringify(limits));
+    assert.equal(st?.limits, undefined, JSON.stringify(limits));
+  }
+});
+
 test('parseState rejects anything that is not a v1 state', () => {
   const good = { v: 1, phase: 'draining', reason: 'r', since: '2026-11-24T22:00:00Z', rebootRequired: true, agent: 'a' };
   assert.deepEqual(parseState(JSON.stringify(good)), good);

@@ -105,12 +105,21 @@ export function parseState(raw: string | undefined): AgentNodeState | undefined 
   try {
     const v = JSON.parse(raw) as Partial<AgentNodeState>;
     if (v && v.v === 1 && isPhase(v.phase) && typeof v.reason === 'string' && typeof v.since === 'string') {
+      // Limits that do not read as limits are dropped, never half-trusted.
+      if (v.limits !== undefined && !limitsValid(v.limits)) delete v.limits;
       return v as AgentNodeState;
     }
   } catch {
     // fall through: unreadable state is shown as unknown, never trusted
   }
   return undefined;
+}
+
+function limitsValid(l: unknown): boolean {
+  const count = (n: unknown) => Number.isInteger(n) && (n as number) >= 1;
+  const o = l as { concurrency?: unknown; scope?: { label?: unknown; limit?: unknown } } | null;
+  if (!o || typeof o !== 'object' || !count(o.concurrency)) return false;
+  return o.scope === undefined || (typeof o.scope === 'object' && o.scope !== null && typeof o.scope.label === 'string' && count(o.scope.limit));
 }
 
 export function parseHistory(raw: string | undefined): RebootRecord[] {

@@ -65,6 +65,18 @@ export interface AgentNodeState {
   readySince?: string;
   /** RFC3339 of when the --lock-release-delay began (a restarted agent does not start it again). */
   lockReleaseDelaySince?: string;
+  /** The lock limits this agent runs with, so readers never guess them from the Leases that exist. */
+  limits?: LockLimits;
+}
+
+/**
+ * The configured lock limits (--concurrency, --concurrency-scope and --concurrency-per-scope). Slot
+ * Leases are created on first use, so counting them says how many were ever needed, not how many
+ * are allowed: the hub's forecast reads these instead.
+ */
+export interface LockLimits {
+  concurrency: number;
+  scope?: { label: string; limit: number };
 }
 
 /** The instants after a reboot that a restarted agent takes over from the published state. */

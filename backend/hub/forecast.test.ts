@@ -7,9 +7,9 @@ import type { Phase, RebootRecord } from '../../protocol/model.ts';
 const NOW = Date.parse('2026-11-24T10:00:00Z');
 const MIN = 60_000;
 const rec = (ms: number, end = '2026-11-24T09:00:00Z', outcome: RebootRecord['outcome'] = 'succeeded'): RebootRecord => ({ start: new Date(Date.parse(end) - ms).toISOString(), end, outcome });
-const n = (name: string, phase: Phase | undefined, opts: { history?: RebootRecord[]; since?: number; nextWindow?: string; required?: boolean } = {}): NodeView => ({
+const n = (name: string, phase: Phase | undefined, opts: { history?: RebootRecord[]; since?: number; nextWindow?: string; required?: boolean; concurrency?: number } = {}): NodeView => ({
   name, ready: true, unschedulable: false, cordonedByUs: false, requests: {}, requestErrors: [], history: opts.history ?? [],
-  ...(phase ? { state: { v: 1, phase, reason: '', since: new Date(opts.since ?? NOW).toISOString(), rebootRequired: opts.required ?? phase !== 'healthy', agent: 'a', ...(opts.nextWindow ? { nextWindow: opts.nextWindow } : {}) } } : {}),
+  ...(phase ? { state: { v: 1, phase, reason: '', since: new Date(opts.since ?? NOW).toISOString(), rebootRequired: opts.required ?? phase !== 'healthy', agent: 'a', ...(opts.nextWindow ? { nextWindow: opts.nextWindow } : {}), ...(opts.concurrency ? { limits: { concurrency: opts.concurrency } } : {}) } } : {}),
 });
 const slots = (k: number, held: Record<number, [string, number]> = {}): LockView => ({
   slots: Array.from({ length: k }, (_, i) => ({ name: `nodemend-lock-${i}`, scope: 'cluster', ...(held[i] ? { holder: held[i][0], since: new Date(held[i][1]).toISOString() } : {}) })),
@@ -29,7 +29,10 @@ const cases: { name: string; nodes: NodeView[]; locks?: LockView; windowClosesAt
   { name: 'closed window: starts at the next opening, fit unknown', nodes: [...measured, n('a', 'waiting-window', { nextWindow: '2026-11-24T22:00:00Z' })], locks: slots(1), want: { finishAt: new Date(Date.parse('2026-11-24T22:00:00Z') + 11 * MIN).toISOString(), fitsWindow: undefined } },
   { name: 'fits the open window', nodes: [...measured, n('a', 'reboot-required')], locks: slots(1), windowClosesAt: NOW + 12 * MIN, want: { fitsWindow: true } },
   { name: 'does not fit the open window', nodes: [...measured, n('a', 'reboot-required'), n('b', 'reboot-required')], locks: slots(1), windowClosesAt: NOW + 12 * MIN, want: { fitsWindow: false } },
-  { name: 'window end unknown: fit unknown and said so', nodes: [...measured, n('a', 'reboot-required')], locks: slots(1), want: { fitsWindow: undefined, basis: 'median of 3 recent reboots, 1 at a time; window end not published, fit unknown' } },
+  { name: 'window end unknown: fit unknown and said so', nodes: [...measured, n('a', 'reboot-required')], locks: slots(1), want: { fitsWindow: undefined, basis: 'median of 3 recent reboots, 1 at a time (no agent publishes its limit: counted from the lock Leases); window end not published, fit unknown' } },
+  // Slot Leases are made on first use: one Lease exists, but the agents run with --concurrency=2.
+  { name: 'the published concurrency, not the Leases that exist', nodes: [...measured, n('a', 'reboot-required', { concurrency: 2 }), n('b', 'reboot-required', { concurrency: 2 })], locks: slots(1), want: { finishAt: new Date(NOW + 11 * MIN).toISOString(), basis: 'median of 3 recent reboots, 2 at a time; window end not published, fit unknown' } },
+  { name: 'agents that disagree (mid-upgrade): the most common limit, the smaller on a tie', nodes: [...measured, n('a', 'reboot-required', { concurrency: 3 }), n('b', 'reboot-required', { concurrency: 1 })], locks: slots(3), want: { finishAt: new Date(NOW + 22 * MIN).toISOString() } },
 ];
 
 for (const c of cases) {

@@ -58,6 +58,22 @@ export function isPending(n: NodeView): boolean {
   return n.state.rebootRequired || !QUIET.includes(n.state.phase);
 }
 
+/**
+ * The cluster concurrency the agents publish (--concurrency): the most common value, the smaller
+ * on a tie (agents mid-upgrade may differ; the slower forecast is the one not to be surprised by).
+ * Undefined when no agent publishes one (an older agent): the forecast then counts slot Leases.
+ */
+export function publishedConcurrency(nodes: readonly NodeView[]): number | undefined {
+  const count = new Map<number, number>();
+  for (const n of nodes) {
+    const c = n.state?.limits?.concurrency;
+    if (c !== undefined) count.set(c, (count.get(c) ?? 0) + 1);
+  }
+  let best: [number, number] | undefined;
+  for (const [c, k] of count) if (!best || k > best[1] || (k === best[1] && c < best[0])) best = [c, k];
+  return best?.[0];
+}
+
 export function forecast(inp: ForecastInput): Forecast {
   const pendingNodes = inp.nodes.filter(isPending);
   const pending = pendingNodes.length;
@@ -72,8 +88,8 @@ export function forecast(inp: ForecastInput): Forecast {
     };
   }
   const per = median(samples);
-  const clusterSlots = inp.locks.slots.filter((s) => s.scope === 'cluster').length;
-  const concurrency = Math.max(1, clusterSlots);
+  const published = publishedConcurrency(inp.nodes);
+  const concurrency = published ?? Math.max(1, inp.locks.slots.filter((s) => s.scope === 'cluster').length);
 
   // Work already under way: what is left of each disrupted node's reboot (at least 0).
   const running = pendingNodes.filter((n) => DISRUPTED_PHASES.includes(n.state!.phase));
@@ -105,7 +121,7 @@ export function forecast(inp: ForecastInput): Forecast {
     enoughData: true,
     perNodeMs: per,
     finishAt: new Date(finish).toISOString(),
-    basis: `median of ${samples.length} recent reboots, ${concurrency} at a time` + (windowClosed ? ', from the next window opening' : ''),
+    basis: `median of ${samples.length} recent reboots, ${concurrency} at a time${published === undefined ? ' (no agent publishes its limit: counted from the lock Leases)' : ''}` + (windowClosed ? ', from the next window opening' : ''),
   };
   if (windowClosed) {
     out.basis += '; window length unknown, fit unknown';

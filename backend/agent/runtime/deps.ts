@@ -6,7 +6,7 @@ import type { AgentConfig } from '../config/config.ts';
 import type { BlockKind, CoreConfig } from '../core/types.ts';
 import type { Blocker, Clock, Disposable, DrainPort, HealthGate, Host, LockPort, Logger, NodePort, Notifier, Random } from '../ports.ts';
 
-export type RuntimeConfig = CoreConfig & Pick<AgentConfig, 'nodeId' | 'drain' | 'preRebootLabels' | 'postRebootLabels' | 'preferNoScheduleTaint'>;
+export type RuntimeConfig = CoreConfig & Pick<AgentConfig, 'nodeId' | 'drain' | 'preRebootLabels' | 'postRebootLabels' | 'preferNoScheduleTaint' | 'concurrency' | 'scope'>;
 
 /** The metrics the runtime reports (backend/agent/metrics/metrics.ts implements them). */
 export interface RuntimeMetrics {

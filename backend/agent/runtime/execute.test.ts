@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../config/config.ts';
 import type { Decision } from '../core/types.ts';
 import { LockLostError, type DrainPort, type HeldLock, type LockPort, type NodeFacts, type NodePort } from '../ports.ts';
+import type { AgentNodeState } from '../../../protocol/model.ts';
 import { AgentRuntime } from './agent.ts';
 import { execute } from './execute.ts';
 
@@ -20,13 +21,15 @@ interface World {
   events: string[];
   /** uncordon, publish <phase> and release, in order. */
   order: string[];
+  published: AgentNodeState[];
 }
 
-function world(o: { cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn']; drainedEvent?: Promise<void>; sleep?: (ms: number) => Promise<void> } = {}): World {
+function world(o: { args?: string[]; cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn']; drainedEvent?: Promise<void>; sleep?: (ms: number) => Promise<void> } = {}): World {
   const calls: string[] = [];
   const events: string[] = [];
   const order: string[] = [];
-  const parsed = parseConfig(['--node-id=n1', '--health-gate=true'], {});
+  const published: AgentNodeState[] = [];
+  const parsed = parseConfig(['--node-id=n1', '--health-gate=true', ...(o.args ?? [])], {});
   assert.ok(parsed.ok);
   const lock: LockPort = {
     held: async () => HELD,
@@ -62,6 +65,7 @@ function world(o: { cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock)
     publishState: async (st) => {
       if (o.publishFails) throw new Error('connection refused');
       order.push(`publish ${st.phase}`);
+      published.push(st);
     },
     event: (type, reason, message) => {
       events.push(`${type} ${reason}: ${message}`);
@@ -86,7 +90,7 @@ function world(o: { cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock)
   });
   rt.facts.node = FACTS;
   rt.facts.lock = { read: true, held: HELD };
-  return { rt, calls, events, order };
+  return { rt, calls, events, order, published };
 }
 
 const dec = (action: Decision['action']): Decision => ({ action, phase: 'rebooting', reason: 'test', rebootRequired: true, forced: false, waiting: false, warnings: [], blockedBy: [] });
@@ -176,6 +180,15 @@ test('finish: uncordon, then the outcome is published, then the slots are releas
     await execute(w.rt, { ...dec({ kind: 'finish', outcome, reason: 'done', clear: [], postLabels: true }), phase: 'verifying' }, signal);
     assert.deepEqual(w.order, ['uncordon', `publish ${phase}`, 'release'], outcome);
   }
+});
+
+test('the published state carries the lock limits the agent runs with (the hub reads them, never guesses)', async () => {
+  const w = world({ args: ['--concurrency=3', '--concurrency-scope=topology.kubernetes.io/zone', '--concurrency-per-scope=2'] });
+  await execute(w.rt, { ...dec({ kind: 'finish', outcome: 'succeeded', reason: 'done', clear: [], postLabels: true }), phase: 'verifying' }, signal);
+  assert.deepEqual(w.published.at(-1)?.limits, { concurrency: 3, scope: { label: 'topology.kubernetes.io/zone', limit: 2 } });
+  const plain = world();
+  await execute(plain.rt, { ...dec({ kind: 'finish', outcome: 'succeeded', reason: 'done', clear: [], postLabels: true }), phase: 'verifying' }, signal);
+  assert.deepEqual(plain.published.at(-1)?.limits, { concurrency: 1 });
 });
 
 test('finish: a failed publish of the outcome never holds the release back (finding 5)', async () => {
