@@ -7,6 +7,7 @@
 // at a time. Nodes already disrupted finish their remaining share first. When the window is
 // closed (nodes wait for it), work starts at the earliest published next opening.
 
+import { publishedConcurrency } from './model.ts';
 import type { Forecast, LockView, NodeView } from '../../protocol/messages.ts';
 import { DISRUPTED_PHASES, type Phase, type RebootRecord } from '../../protocol/model.ts';
 
@@ -56,22 +57,6 @@ export function median(xs: number[]): number {
 export function isPending(n: NodeView): boolean {
   if (!n.state) return false;
   return n.state.rebootRequired || !QUIET.includes(n.state.phase);
-}
-
-/**
- * The cluster concurrency the agents publish (--concurrency): the most common value, the smaller
- * on a tie (agents mid-upgrade may differ; the slower forecast is the one not to be surprised by).
- * Undefined when no agent publishes one (an older agent): the forecast then counts slot Leases.
- */
-export function publishedConcurrency(nodes: readonly NodeView[]): number | undefined {
-  const count = new Map<number, number>();
-  for (const n of nodes) {
-    const c = n.state?.limits?.concurrency;
-    if (c !== undefined) count.set(c, (count.get(c) ?? 0) + 1);
-  }
-  let best: [number, number] | undefined;
-  for (const [c, k] of count) if (!best || k > best[1] || (k === best[1] && c < best[0])) best = [c, k];
-  return best?.[0];
 }
 
 export function forecast(inp: ForecastInput): Forecast {

@@ -47,6 +47,12 @@ const nv = (name: string, phase?: string, since?: string): NodeView => ({
   ...(phase ? { state: JSON.parse(state(phase, since)) } : {}),
 });
 
+const limited = (name: string, concurrency: number): NodeView => {
+  const v = nv(name, 'healthy');
+  v.state!.limits = { concurrency };
+  return v;
+};
+
 const lockCases: { name: string; leases: V1Lease[]; nodes: NodeView[]; slots: unknown[]; waiting: string[] }[] = [
   { name: 'no leases', leases: [], nodes: [], slots: [], waiting: [] },
   { name: 'held and free slots sorted by name, other leases ignored', leases: [lease('nodemend-lock-1'), lease('nodemend-lock-0', 'n1', '2026-11-24T10:00:00.000000Z', { 'nodemend.dev/stage': 'cordoned' }), lease('other')], nodes: [],
@@ -55,6 +61,8 @@ const lockCases: { name: string; leases: V1Lease[]; nodes: NodeView[]; slots: un
   { name: 'scoped slot', leases: [lease('nodemend-lock-zone-a-0', undefined, undefined, { 'nodemend.dev/scope': 'topology.kubernetes.io/zone=a' })], nodes: [], slots: [{ name: 'nodemend-lock-zone-a-0', scope: 'topology.kubernetes.io/zone=a' }], waiting: [] },
   { name: 'waiting markers in order of acquireTime', leases: [lease('nodemend-wait-n3', 'n3', '2026-11-24T10:00:02Z'), lease('nodemend-wait-n2', 'n2', '2026-11-24T10:00:01Z')], nodes: [], slots: [], waiting: ['n2', 'n3'] },
   { name: 'waiting-lock state without marker queues after the marked, by since', leases: [lease('nodemend-wait-n9', 'n9', '2026-11-24T11:00:00Z')], nodes: [nv('n5', 'waiting-lock', '2026-11-24T10:00:05Z'), nv('n4', 'waiting-lock', '2026-11-24T10:00:04Z'), nv('n6', 'draining')], slots: [], waiting: ['n9', 'n4', 'n5'] },
+  { name: 'slots the published limit allows but no Lease stands for yet are free', leases: [lease('nodemend-lock-0', 'n1', '2026-11-24T10:00:00Z')], nodes: [limited('n1', 3), limited('n2', 3)],
+    slots: [{ name: 'nodemend-lock-0', scope: 'cluster', holder: 'n1', since: '2026-11-24T10:00:00.000Z', expiresAt: '2026-11-24T10:01:00.000Z' }, { name: 'nodemend-lock-1', scope: 'cluster' }, { name: 'nodemend-lock-2', scope: 'cluster' }], waiting: [] },
   { name: 'a holder is never listed as waiting', leases: [lease('nodemend-lock-0', 'n1', '2026-11-24T10:00:00Z'), lease('nodemend-wait-n1', 'n1', '2026-11-24T09:00:00Z')], nodes: [], slots: [{ name: 'nodemend-lock-0', scope: 'cluster', holder: 'n1', since: '2026-11-24T10:00:00.000Z', expiresAt: '2026-11-24T10:01:00.000Z' }], waiting: [] },
 ];
 for (const c of lockCases) {

@@ -12,7 +12,7 @@
 
 import type { CoreV1Event, V1DaemonSet, V1Lease, V1Node } from '@kubernetes/client-node';
 import { A, parseHistory, parseRequests, parseState } from '../../protocol/annotations.ts';
-import { LEASE_ANNOTATIONS, LOCK_PREFIX, scopeOf, WAIT_PREFIX } from '../../protocol/leases.ts';
+import { clusterSlotName, LEASE_ANNOTATIONS, LOCK_PREFIX, scopeOf, WAIT_PREFIX } from '../../protocol/leases.ts';
 import type { ClusterEvent, LockSlot, LockView, NodeView } from '../../protocol/messages.ts';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -60,6 +60,22 @@ function leaseTime(t: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * The cluster concurrency the agents publish (--concurrency): the most common value, the smaller
+ * on a tie (agents mid-upgrade may differ; the slower forecast is the one not to be surprised by).
+ * Undefined when no agent publishes one (an older agent): the forecast then counts slot Leases.
+ */
+export function publishedConcurrency(nodes: readonly NodeView[]): number | undefined {
+  const count = new Map<number, number>();
+  for (const n of nodes) {
+    const c = n.state?.limits?.concurrency;
+    if (c !== undefined) count.set(c, (count.get(c) ?? 0) + 1);
+  }
+  let best: [number, number] | undefined;
+  for (const [c, k] of count) if (!best || k > best[1] || (k === best[1] && c < best[0])) best = [c, k];
+  return best?.[0];
+}
+
 /** Lock slots and the waiting queue, from the Leases in the agent namespace and the node views. */
 export function lockView(leases: V1Lease[], nodes: NodeView[]): LockView {
   const slots: LockSlot[] = [];
@@ -85,6 +101,13 @@ export function lockView(leases: V1Lease[], nodes: NodeView[]): LockView {
       const at = leaseTime(l.spec?.acquireTime) ?? leaseTime(l.metadata?.creationTimestamp) ?? Number.MAX_SAFE_INTEGER;
       markers.push({ node, at });
     }
+  }
+  // Slot Leases are made on first use: the cluster slots the agents' published limit allows that
+  // no Lease stands for yet are free, so the view says "2 of 3 free" before a third was needed.
+  const limit = publishedConcurrency(nodes) ?? 0;
+  for (let i = 0; i < limit; i++) {
+    const name = clusterSlotName(i);
+    if (!slots.some((s) => s.name === name)) slots.push({ name, scope: 'cluster' });
   }
   slots.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   const holders = new Set(slots.map((s) => s.holder).filter((h) => h !== undefined));
