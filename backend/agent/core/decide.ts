@@ -64,7 +64,11 @@ function idle(c: Ctx): Decision {
   }
   const extra = windowCloses === undefined ? {} : { windowCloses };
   if (cfg.drainPrecheck && !cfg.forceReboot) {
-    if (!f.precheck || f.precheck.at + cfg.periodMs <= now) return decision(c, 'reboot-required', `${why(c)}; checking that the drain can finish`, { kind: 'precheck' }, extra);
+    // Quiet waiters: a node behind the front of the queue keeps its last answer until it reaches
+    // the front (every waiter listing every pod each period cost O(N) per period). Safe: the
+    // holder prechecks again once it has the lock (holding.ts), before any cordon.
+    const behind = f.acquireFailure?.value.behind === true;
+    if (!f.precheck || (f.precheck.at + cfg.periodMs <= now && !behind)) return decision(c, 'reboot-required', `${why(c)}; checking that the drain can finish`, { kind: 'precheck' }, extra);
     if (f.precheck.value.length) {
       return decision(c, 'blocked', `drain would be refused, so no lock is taken: ${pdbText(f.precheck.value)}`, wait(f.precheck.at + cfg.periodMs), { ...extra, blockedBy: ['pdb'] });
     }

@@ -33,9 +33,10 @@ export interface Facts {
    * Why the last acquire attempt got no slot (a stable text: who holds the slots, never the queue
    * position or how long a holder has been down). `retryAt` is set by the runtime when a slot
    * frees up: try again then (after the waiters ahead in the queue had their turn) instead of a
-   * period later, while the published reason stays the same.
+   * period later, while the published reason stays the same. `behind`: more nodes wait ahead of
+   * this one than there are cluster slots, so it is not at the front of the queue.
    */
-  acquireFailure?: Timed<{ reason: string; retryAt?: number }>;
+  acquireFailure?: Timed<{ reason: string; retryAt?: number; behind?: boolean }>;
   /** The last attempt that ended in failure, for the retry back-off. */
   lastFailure?: Timed<string>;
   /** When this process last rehearsed a reboot in dry-run mode. */

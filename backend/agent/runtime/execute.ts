@@ -60,7 +60,9 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
         // Published: the summary (who holds the slots), never the live detail or the queue position.
         const reason = r.summary ?? r.reason;
         if (f.acquireFailure?.value.reason !== reason) log.info('no lock slot free', { reason: r.reason, position: r.position });
-        f.acquireFailure = { at: clock.now(), value: { reason } };
+        // Behind the front: more waiters ahead than cluster slots (the markers' order).
+        const behind = r.position !== undefined && r.position > config.concurrency;
+        f.acquireFailure = { at: clock.now(), value: { reason, ...(behind ? { behind } : {}) } };
         return undefined;
       }
       f.lock = { read: true, held: r.lock };
