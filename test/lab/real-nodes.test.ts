@@ -274,7 +274,14 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
       wb = await Workbench.open(cs.url);
       await wb.openView('nodemend');
       await wb.widenSidebar(520);
-      await eventually('the status bar: connected to the hub pod, three healthy nodes', async () => (await wb!.status()) === 'nodemend, context lab, 3 healthy', 180_000);
+      // The status bar names the kubeconfig's current context.
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(lab.state.cp.kubeconfigPath);
+      const want = `nodemend, context ${kc.getCurrentContext()}, 3 healthy`;
+      let last = '';
+      await eventually(`the status bar says "${want}"`, async () => (last = await wb!.status()) === want, 180_000).catch((e) => {
+        throw new Error(`${(e as Error).message}; last: "${last}"`);
+      });
       await wb.expand('Healthy,');
       for (const v of lab.nodes) await wb.waitRow(`${v.name},`, new RegExp(`^${v.name}, healthy`), 60_000);
       await wb.screenshot(shot('lab-tree.png'));
