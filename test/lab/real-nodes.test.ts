@@ -140,8 +140,6 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
       rebootToNotReady: span(m, 'rebooting', 'notReady'),
       rebootToReady: span(m, 'rebooting', 'ready'),
       readyToUncordon: span(m, 'ready', 'uncordon'),
-      readyToAgentReady: span(m, 'ready', 'agentReady'),
-      agentReadyToUncordon: span(m, 'agentReady', 'uncordon'),
       uncordonToRelease: span(m, 'uncordon', 'released'),
       total: span(m, 'sentinel', 'released'),
     };

@@ -15,18 +15,15 @@ import { resolveTarget } from '../../extension/connection/targets.ts';
 import { loadKubeconfig } from '../../extension/kube/kubeconfig.ts';
 import { StreamState } from '../../extension/state/stream.ts';
 
-const AGENT_PODS = 'app.kubernetes.io/component=agent';
 
 export type Mark =
-  | 'sentinel' | 'lock' | 'cordon' | 'draining' | 'rebooting' | 'notReady' | 'newBoot' | 'ready' | 'agentReady' | 'uncordon' | 'released' | 'healthy';
+  | 'sentinel' | 'lock' | 'cordon' | 'draining' | 'rebooting' | 'notReady' | 'newBoot' | 'ready' | 'uncordon' | 'released' | 'healthy';
 
 interface NodeTrack {
   bootId?: string;
   ready?: boolean;
   cordoned?: boolean;
   holds: boolean;
-  /** Whether the node's agent pod was last seen Ready. */
-  agentReady?: boolean;
   /** First time each mark was seen in the current cycle (since `arm`). */
   marks: Partial<Record<Mark, number>>;
 }
@@ -85,17 +82,6 @@ export class Timeline {
     if (bootId) t.bootId = bootId;
   }
 
-  /** The agent pod Ready again after the new boot: the kubelet restarted it and it synced. What
-   *  follows, up to the uncordon, is the agent's own verification. */
-  private onAgentPod(p: k8s.V1Pod): void {
-    const node = p.spec?.nodeName;
-    if (!node || p.metadata?.deletionTimestamp) return;
-    const t = this.track(node);
-    const ready = (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-    if (ready && t.agentReady === false && t.marks.newBoot !== undefined) this.mark(t, 'agentReady', Date.now());
-    t.agentReady = ready;
-  }
-
   private onLeases(all: Map<string, k8s.V1Lease>): void {
     const now = Date.now();
     const holders = new Set([...all.values()].filter((l) => l.metadata?.name?.startsWith(LOCK_PREFIX)).map((l) => l.spec?.holderIdentity).filter((h): h is string => !!h));
@@ -125,13 +111,6 @@ export class Timeline {
     const leases = new Map<string, k8s.V1Lease>();
     await Promise.all([
       this.watch<k8s.V1Node>('/api/v1/nodes', () => core.listNode(), (n) => this.onNode(n), () => undefined),
-      this.watch<k8s.V1Pod>(
-        `/api/v1/namespaces/${namespace}/pods`,
-        () => core.listNamespacedPod({ namespace, labelSelector: AGENT_PODS }),
-        (p) => this.onAgentPod(p),
-        () => undefined,
-        AGENT_PODS,
-      ),
       this.watch<k8s.V1Lease>(
         `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
         () => coord.listNamespacedLease({ namespace }),
@@ -147,8 +126,8 @@ export class Timeline {
     ]);
   }
 
-  private async watch<T extends k8s.KubernetesObject>(path: string, list: () => Promise<k8s.KubernetesListObject<T>>, up: (o: T) => void, gone: (o: T) => void, labelSelector?: string): Promise<void> {
-    const lw = new k8s.ListWatch<T>(path, new k8s.Watch(this.kc), list, false, labelSelector);
+  private async watch<T extends k8s.KubernetesObject>(path: string, list: () => Promise<k8s.KubernetesListObject<T>>, up: (o: T) => void, gone: (o: T) => void): Promise<void> {
+    const lw = new k8s.ListWatch<T>(path, new k8s.Watch(this.kc), list, false);
     lw.on(k8s.ADD, up);
     lw.on(k8s.UPDATE, up);
     lw.on(k8s.DELETE, gone);
