@@ -84,7 +84,7 @@ export class Announcer {
       since: new Date(since).toISOString(),
       rebootRequired: dec.rebootRequired,
       agent: this.d.agent,
-      limits: { concurrency: this.d.config.concurrency, ...(this.d.config.scope ? { scope: { ...this.d.config.scope } } : {}) },
+      limits: { concurrency: this.d.config.concurrency, ...(this.d.config.scope ? { scope: this.d.config.scope } : {}) },
     };
     if (held) state.lock = held.leases.join(', ');
     if (dec.forced) state.forced = true;
