@@ -133,6 +133,10 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
     for (const p of before.pods) assert.ok(!now.includes(p), `pod ${p} was evicted from ${node}`);
     const m = tl.marks(node);
     for (const k of ['lock', 'cordon', 'rebooting', 'newBoot', 'ready', 'uncordon', 'released'] as Mark[]) assert.ok(m[k] !== undefined, `${node}: saw ${k}`);
+    // Ready to uncordon splits at the agent container's start on the new boot (the kubelet's
+    // status, second precision): before it, the kubelet and containerd bring the pod back; after
+    // it, the agent starts, sees the new boot and uncordons.
+    const agentStart = await agentStartedAt(node);
     const spans = {
       sentinelToLock: span(m, 'sentinel', 'lock'),
       lockToCordon: span(m, 'lock', 'cordon'),
@@ -140,11 +144,20 @@ describe('nodemend on real nodes (lab: 3 qemu VMs)', { concurrency: 1 }, () => {
       rebootToNotReady: span(m, 'rebooting', 'notReady'),
       rebootToReady: span(m, 'rebooting', 'ready'),
       readyToUncordon: span(m, 'ready', 'uncordon'),
+      readyToAgentStart: agentStart === undefined || m.ready === undefined ? undefined : (agentStart - m.ready) / 1000,
+      agentStartToUncordon: agentStart === undefined || m.uncordon === undefined ? undefined : (m.uncordon - agentStart) / 1000,
       uncordonToRelease: span(m, 'uncordon', 'released'),
       total: span(m, 'sentinel', 'released'),
     };
     console.log(`${node} (${method}): ${JSON.stringify(spans)}`);
     measured.push({ node, method, marks: m, spans });
+  }
+
+  /** When the agent container on `node` last started (epoch ms), from the pod's status. */
+  async function agentStartedAt(node: string): Promise<number | undefined> {
+    const pods = await lab.cluster.core.listNamespacedPod({ namespace: 'nodemend', fieldSelector: `spec.nodeName=${node}`, labelSelector: 'app.kubernetes.io/component=agent' });
+    const at = pods.items[0]?.status?.containerStatuses?.find((c) => c.name === 'agent')?.state?.running?.startedAt;
+    return at ? new Date(at).getTime() : undefined;
   }
 
   async function snapshotOf(node: string) {
