@@ -40,37 +40,59 @@ export const runCommand: Exec = (argv, timeoutMs) =>
   });
 
 /**
- * Splits a command line into argv: whitespace separates, single and double quotes group, a
- * backslash escapes the next character (outside single quotes). Throws on an unclosed quote so a
- * typo in a flag stops start-up instead of running something else.
+ * Splits a command line into argv exactly as Kured does (its --reboot-command and
+ * --reboot-sentinel-command go through github.com/google/shlex), so a Kured value such as
+ * `sh -c "! needs-restarting --reboothint"` gives the same argv here as there:
+ * - blanks (space, tab, CR, LF) separate words; other characters, quotes included, join them;
+ * - '...' keeps everything literally; "..." too, except that a backslash takes the next character
+ *   as it is (so \" and \\);
+ * - outside quotes a backslash takes the next character as it is (a\ b is one word);
+ * - a # at the start of a word begins a comment up to the end of the line; inside a word it is a
+ *   plain character.
+ * Throws on an unclosed quote or a trailing backslash (shlex fails there too), so a typo in a flag
+ * stops start-up instead of running something else. No shell is involved.
  */
 export function splitCommand(line: string): string[] {
   const out: string[] = [];
-  let cur = '';
-  let has = false;
-  let quote: '"' | "'" | undefined;
+  const blank = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+  let word: string | undefined; // undefined between words
+  let state: 'word' | "'" | '"' | 'comment' = 'word';
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (ch === '\\' && i + 1 < line.length) {
-      cur += line[++i];
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has || cur) out.push(cur);
-      cur = '';
-      has = false;
+    if (state === 'comment') {
+      if (ch === '\n') state = 'word';
+      continue;
+    }
+    if (state === "'") {
+      if (ch === "'") state = 'word';
+      else word += ch;
+      continue;
+    }
+    if (state === '"') {
+      if (ch === '"') state = 'word';
+      else if (ch === '\\') {
+        if (++i >= line.length) break;
+        word += line[i];
+      } else word += ch;
+      continue;
+    }
+    if (blank(ch)) {
+      if (word !== undefined) out.push(word);
+      word = undefined;
+    } else if (ch === '#' && word === undefined) {
+      state = 'comment';
+    } else if (ch === "'" || ch === '"') {
+      word ??= '';
+      state = ch;
+    } else if (ch === '\\') {
+      if (++i >= line.length) throw new Error(`trailing backslash in command: ${line}`);
+      word = (word ?? '') + line[i];
     } else {
-      cur += ch;
+      word = (word ?? '') + ch;
     }
   }
-  if (quote) throw new Error(`unclosed ${quote} quote in command: ${line}`);
-  if (has || cur) out.push(cur);
+  if (state === "'" || state === '"') throw new Error(`unclosed ${state} quote in command: ${line}`);
+  if (word !== undefined) out.push(word);
   return out;
 }
 
