@@ -39,6 +39,8 @@ step('type check (webview)', 'npx', ['tsc', '-p', 'webview/tsconfig.json']);
 step('bundle', 'node', ['scripts/build.ts']);
 // The control plane's cold build (first run on a machine) happens here, outside any test timeout.
 step('control plane binaries', 'bash', ['scripts/controlplane-build.sh']);
+// Helm for the chart tests (test/integration/helm.test.ts), likewise (first run ~3 min, cached).
+step('helm', 'bash', ['scripts/helm-build.sh']);
 // Likewise code-server and Debian's Chromium for the end-to-end tests (first run ~7 min, cached).
 step('code-server and Chromium', 'bash', ['scripts/code-server.sh']);
 

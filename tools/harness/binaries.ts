@@ -18,3 +18,16 @@ export function controlPlaneBin(): string {
   }).trim();
   return cached;
 }
+
+let helmCached: string | undefined;
+
+/** Directory holding helm, built from tools/helm on first use (scripts/helm-build.sh, cached). */
+export function helmBin(): string {
+  if (process.env.NODEMEND_HELM_BIN) return process.env.NODEMEND_HELM_BIN;
+  helmCached ??= execFileSync('bash', [join(repoRoot, 'scripts/helm-build.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  }).trim().split('\n').pop();
+  return helmCached!;
+}
