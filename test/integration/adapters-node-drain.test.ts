@@ -252,7 +252,7 @@ test('health gate: a PDB below its desired healthy count or a firing alert is un
   await c.policy.deleteNamespacedPodDisruptionBudget({ name: 'too-strict', namespace: 'default' });
   assert.deepEqual(await gate.check(), { healthy: true });
   // A stand-in Prometheus with one firing alert.
-  const prom = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { alerts: [{ labels: { alertname: 'KubeNodeNotReady' }, state: 'firing' }] } })));
+  const prom = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'ALERTS', alertname: 'KubeNodeNotReady', alertstate: 'firing' }, value: [0, '1'] }] } })));
   await new Promise<void>((res) => prom.listen(0, '127.0.0.1', res));
   try {
     const withAlerts = new ClusterHealthGate(c.kc, new AlertsBlocker({ url: `http://127.0.0.1:${(prom.address() as AddressInfo).port}` }));

@@ -1,5 +1,7 @@
 // Automatic blockers through the real runtime (simulated hosts, real API server): a small HTTP
-// server on 127.0.0.1 stands in for Prometheus's /api/v1/alerts. A firing alert blocks (no lock
+// server on 127.0.0.1 stands in for a Prometheus-compatible backend that serves only the query
+// API (/api/v1/query, the ALERTS metric; /api/v1/alerts answers 404, as on vmselect or a Thanos
+// Querier without it). Prometheus itself cannot be installed here. A firing alert blocks (no lock
 // taken, the reason names the alert); once cleared the reboot goes ahead. A Prometheus that cannot
 // be reached blocks too (fail closed), saying why. A pod matching --blocking-pod-selector on the
 // node blocks until it is gone.
@@ -13,22 +15,26 @@ import { AgentEnv, sleep } from './agent-support.ts';
 
 let env: AgentEnv;
 let prometheus: Server;
-let alerts: { labels: Record<string, string>; state: string }[] = [];
+/** The ALERTS series the stand-in answers with (name -> alertstate). */
+let alerts: { alertname: string; alertstate: string }[] = [];
 let queries = 0;
+let nowhere = '';
 
 before(async () => {
   prometheus = createServer((req, res) => {
     queries++;
-    if (req.url !== '/api/v1/alerts') {
+    const u = new URL(req.url ?? '/', 'http://x');
+    if (u.pathname !== '/api/v1/query' || u.searchParams.get('query') !== 'ALERTS') {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { alerts } }));
+    const result = alerts.map((a) => ({ metric: { __name__: 'ALERTS', ...a }, value: [Date.now() / 1000, '1'] }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
   });
   await new Promise<void>((r) => prometheus.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
   // Nothing listens there: the port was free a moment ago and is not used again.
-  const nowhere = `http://127.0.0.1:${await freePort()}`;
+  nowhere = `http://127.0.0.1:${await freePort()}`;
   const perNode: Record<string, string[]> = {
     'b-0': [`--prometheus-url=${url}`, '--alert-firing-only=true'],
     'b-1': [`--prometheus-url=${nowhere}`],
@@ -65,14 +71,14 @@ async function assertBlocked(n: string, reason: RegExp): Promise<void> {
 test('a firing alert blocks with its name; a pending one does not count (--alert-firing-only); cleared, the reboot goes ahead', { timeout: 90_000 }, async () => {
   const n = 'b-0';
   alerts = [
-    { labels: { alertname: 'NodeDiskPressure' }, state: 'firing' },
-    { labels: { alertname: 'SlowDisk' }, state: 'pending' },
+    { alertname: 'NodeDiskPressure', alertstate: 'firing' },
+    { alertname: 'SlowDisk', alertstate: 'pending' },
   ];
   const before = queries;
   env.fleet.requireReboot([n]);
   await assertBlocked(n, /^blocked: prometheus-alerts: active alerts: NodeDiskPressure$/);
   assert.ok(queries - before >= 2, `Prometheus asked again each period (${queries - before} queries)`);
-  alerts = [{ labels: { alertname: 'SlowDisk' }, state: 'pending' }];
+  alerts = [{ alertname: 'SlowDisk', alertstate: 'pending' }];
   await waitFor(`${n} rebooted once the alert cleared`, async () => (await env.history(n))[0]?.outcome === 'succeeded', 40_000);
   assert.equal(rebootsOf(n), 1);
 });
@@ -80,7 +86,8 @@ test('a firing alert blocks with its name; a pending one does not count (--alert
 test('Prometheus unreachable: blocked (fail closed), the reason says why', { timeout: 60_000 }, async () => {
   const n = 'b-1';
   env.fleet.requireReboot([n]);
-  await assertBlocked(n, /^blocked: prometheus-alerts: cannot query Prometheus alerts: .+ \(blocking until it answers\)$/);
+  const where = `${nowhere}/api/v1/query`.replace(/[.]/g, '\\.');
+  await assertBlocked(n, new RegExp(`^blocked: prometheus-alerts: cannot query Prometheus alerts \\(ALERTS at ${where}\\): .+ \\(blocking until it answers\\)$`));
   env.fleet.clearReboot([n]);
 });
 

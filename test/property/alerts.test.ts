@@ -11,8 +11,15 @@ import { AlertsBlocker, blockingAlerts } from '../../backend/agent/blockers/aler
 import { check, checkAsync, json, nasty } from './support.ts';
 
 const o = { noNullPrototype: true } as const;
+// An ALERTS sample of /api/v1/query's instant vector, or anything else.
 const alert = fc.oneof(
-  fc.record({ labels: fc.record({ alertname: fc.oneof(fc.string(), fc.constantFrom('Watchdog', 'KubeNodeNotReady', 'DiskFull')) }, o), state: fc.constantFrom('firing', 'pending', 'inactive') }, o),
+  fc.record(
+    {
+      metric: fc.record({ alertname: fc.oneof(fc.string(), fc.constantFrom('Watchdog', 'KubeNodeNotReady', 'DiskFull')), alertstate: fc.constantFrom('firing', 'pending', 'inactive') }, o),
+      value: fc.tuple(fc.double({ noNaN: true }), fc.constantFrom('1', '0', 'NaN', '2.5')),
+    },
+    o,
+  ),
   json,
 );
 const options = fc.record({ filter: fc.option(fc.constantFrom(/^Watchdog$/, /Disk/, /.*/, /$^/), { nil: undefined }), matchOnly: fc.boolean(), firingOnly: fc.boolean() }, o);
@@ -24,8 +31,9 @@ test('blockingAlerts: never throws; names are sorted, unique, and obey the filte
     for (const n of names) if (opt.filter) assert.equal(opt.filter.test(String(n)), !!opt.matchOnly, `${n} should have been filtered`);
     // Without filters every firing alert with a name blocks: nothing is lost on the way.
     if (!opt.filter) {
-      for (const a of alerts as { labels?: { alertname?: unknown }; state?: string }[]) {
-        if (a && typeof a === 'object' && typeof a.labels?.alertname === 'string' && a.state === 'firing') assert.ok(names.includes(a.labels.alertname));
+      for (const a of alerts as { metric?: { alertname?: unknown; alertstate?: string }; value?: [number, string] }[]) {
+        const firing = a && typeof a === 'object' && typeof a.metric?.alertname === 'string' && a.metric.alertstate === 'firing';
+        if (firing && Array.isArray(a.value) && a.value[1] !== '0') assert.ok(names.includes(a.metric!.alertname as string));
       }
     }
   }), 3000);
@@ -48,8 +56,9 @@ test('AlertsBlocker: any HTTP answer blocks with a reason or yields names; never
   const body = fc.oneof(
     nasty.map((s) => s.slice(0, 5000)),
     json.map((v) => JSON.stringify(v)),
-    fc.array(alert, { maxLength: 10 }).map((alerts) => JSON.stringify({ status: 'success', data: { alerts } })),
-    fc.array(alert, { maxLength: 10 }).map((alerts) => JSON.stringify({ status: 'error', data: { alerts } })),
+    fc.array(alert, { maxLength: 10 }).map((result) => JSON.stringify({ status: 'success', data: { resultType: 'vector', result } })),
+    fc.array(alert, { maxLength: 10 }).map((result) => JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } })),
+    fc.array(alert, { maxLength: 10 }).map((result) => JSON.stringify({ status: 'error', data: { resultType: 'vector', result } })),
   );
   await checkAsync(t, fc.asyncProperty(fc.constantFrom(200, 200, 200, 404, 500, 503), body, async (status, b) => {
     answer = { status, body: b };
@@ -61,8 +70,8 @@ test('AlertsBlocker: any HTTP answer blocks with a reason or yields names; never
     } catch {
       parsed = undefined;
     }
-    const p = parsed as { status?: unknown; data?: { alerts?: unknown } } | null | undefined;
-    const valid = status === 200 && p?.status === 'success' && Array.isArray(p?.data?.alerts);
+    const p = parsed as { status?: unknown; data?: { resultType?: unknown; result?: unknown } } | null | undefined;
+    const valid = status === 200 && p?.status === 'success' && p?.data?.resultType === 'vector' && Array.isArray(p?.data?.result);
     assert.equal(r.ok, valid, JSON.stringify(r));
     const c = await blocker.check();
     if (!valid) assert.equal(c.blocked, true, 'an unreadable answer blocks (fail closed)');

@@ -1,7 +1,14 @@
-// The Prometheus alerts blocker (Kured's --prometheus-url): GET <url>/api/v1/alerts, drop the
-// alerts the filter says to ignore (or keep only those it matches, with match-only), optionally
-// ignore pending ones, and block while any is left. Anything that prevents a clear answer (network
-// error, timeout, HTTP error, a body that is not the alerts API) blocks, with the reason.
+// The Prometheus alerts blocker (Kured's --prometheus-url), asked the way Kured asks: an instant
+// query of the ALERTS metric, GET <url>/api/v1/query?query=ALERTS. Every Prometheus-compatible
+// backend serves the query API (Thanos Querier, VictoriaMetrics vmselect, Mimir, Cortex), while
+// several lack /api/v1/alerts; asking that one blocked every reboot forever on them. GET rather
+// than Kured's POST-with-GET-fallback: every backend accepts it and a read-only proxy does too.
+//
+// Kured's rules (pkg/blockers/prometheus.go): a sample counts when it has an alertname label and
+// a value other than 0; --alert-filter-regexp drops the names it matches (with match-only it
+// keeps only those); --alert-firing-only keeps alertstate="firing". Anything that prevents a
+// clear answer (network error, timeout, HTTP error, Prometheus' own error, a result that is not
+// an instant vector) blocks, with a reason naming the URL asked.
 
 import type { Blocker } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
@@ -15,10 +22,13 @@ export interface AlertsOptions {
   timeoutMs?: number;
 }
 
-interface Alert {
-  labels?: Record<string, string>;
-  state?: string;
+/** One sample of the instant vector ALERTS: its labels and [time, "value"]. */
+export interface AlertSample {
+  metric?: Record<string, string>;
+  value?: [number, string];
 }
+
+export const ALERTS_QUERY = 'ALERTS';
 
 export type AlertsCheck = { ok: true; names: string[] } | { ok: false; error: string };
 
@@ -26,6 +36,8 @@ export class AlertsBlocker implements Blocker {
   readonly name = 'prometheus-alerts';
   private readonly o: AlertsOptions;
   private readonly endpoint: string;
+  /** The endpoint as shown in reasons: never the credentials (they are not in it). */
+  readonly where: string;
   /** Basic auth from user:password in the URL (as Kured accepts it), sent as a header: fetch refuses credentials in a URL, and its error quoted them. */
   private readonly auth: string | undefined;
 
@@ -41,24 +53,38 @@ export class AlertsBlocker implements Blocker {
     this.auth = u.username || u.password ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined;
     u.username = '';
     u.password = '';
-    this.endpoint = `${u.toString().replace(/\/+$/, '')}/api/v1/alerts`;
+    u.search = '';
+    u.hash = '';
+    this.where = `${u.toString().replace(/\/+$/, '')}/api/v1/query`;
+    this.endpoint = `${this.where}?query=${encodeURIComponent(ALERTS_QUERY)}`;
   }
 
   /** Names of the alerts that block now, sorted and unique; or why they could not be read. */
   async active(): Promise<AlertsCheck> {
+    const fail = (why: string): AlertsCheck => ({ ok: false, error: `cannot query Prometheus alerts (${ALERTS_QUERY} at ${this.where}): ${why}` });
+    let res: Response;
     let body: unknown;
     try {
-      const res = await fetch(this.endpoint, { signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000), headers: { accept: 'application/json', ...(this.auth ? { authorization: this.auth } : {}) } });
-      if (!res.ok) return { ok: false, error: `Prometheus answered HTTP ${res.status}` };
-      body = await res.json();
+      res = await fetch(this.endpoint, { signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000), headers: { accept: 'application/json', ...(this.auth ? { authorization: this.auth } : {}) } });
+      const text = await res.text();
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
     } catch (e) {
-      return { ok: false, error: `cannot query Prometheus alerts: ${errMsg(e)}` };
+      return fail(errMsg(e));
     }
-    const alerts = (body as { status?: string; data?: { alerts?: unknown } })?.data?.alerts;
-    if ((body as { status?: string })?.status !== 'success' || !Array.isArray(alerts)) {
-      return { ok: false, error: 'Prometheus answer is not an alerts list (status success, data.alerts)' };
+    const b = body as { status?: unknown; error?: unknown; data?: { resultType?: unknown; result?: unknown } } | null | undefined;
+    // Prometheus' own error text (bad_data, timeout, ...) says more than the status code.
+    const promError = typeof b?.error === 'string' ? `: ${b.error.slice(0, 200)}` : '';
+    if (!res.ok) return fail(`HTTP ${res.status}${promError}`);
+    if (!b || typeof b !== 'object') return fail('the answer is not JSON');
+    if (b.status !== 'success') return fail(`status ${JSON.stringify(b.status ?? null)?.slice(0, 40)}${promError}`);
+    if (b.data?.resultType !== 'vector' || !Array.isArray(b.data.result)) {
+      return fail(`expected an instant vector (data.resultType "vector"), got ${JSON.stringify(b.data?.resultType ?? null)?.slice(0, 40)}`);
     }
-    return { ok: true, names: blockingAlerts(alerts as Alert[], this.o) };
+    return { ok: true, names: blockingAlerts(b.data.result as AlertSample[], this.o) };
   }
 
   async check(): Promise<{ blocked: false } | { blocked: true; reason: string }> {
@@ -69,12 +95,16 @@ export class AlertsBlocker implements Blocker {
   }
 }
 
-/** Pure: the alert names that block, after Kured's filter, match-only and firing-only rules. */
-export function blockingAlerts(alerts: Alert[], o: Pick<AlertsOptions, 'filter' | 'matchOnly' | 'firingOnly'>): string[] {
+/** Pure: the alert names that block, from the ALERTS samples, after Kured's filter, match-only and firing-only rules. */
+export function blockingAlerts(samples: readonly AlertSample[], o: Pick<AlertsOptions, 'filter' | 'matchOnly' | 'firingOnly'>): string[] {
   const names = new Set<string>();
-  for (const a of alerts) {
-    const name = a?.labels?.alertname ?? '(unnamed)';
-    if (o.firingOnly && a?.state !== 'firing') continue;
+  for (const s of samples) {
+    const name = s?.metric?.alertname;
+    // Kured: a sample without an alertname, or with the value 0, is no alert. A value that is not
+    // a number counts (fail closed), as Kured fails the whole query on it.
+    if (typeof name !== 'string') continue;
+    if (isZero(s.value)) continue;
+    if (o.firingOnly && s.metric?.alertstate !== 'firing') continue;
     if (o.filter) {
       const m = o.filter.test(name);
       if (o.matchOnly ? !m : m) continue;
@@ -82,4 +112,9 @@ export function blockingAlerts(alerts: Alert[], o: Pick<AlertsOptions, 'filter' 
     names.add(name);
   }
   return [...names].sort();
+}
+
+function isZero(v: unknown): boolean {
+  const x = Array.isArray(v) ? v[1] : undefined;
+  return typeof x === 'string' && x.trim() !== '' && Number(x) === 0;
 }
