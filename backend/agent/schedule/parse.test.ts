@@ -56,6 +56,31 @@ for (const c of times) {
   });
 }
 
+// Kured's --start-time/--end-time (pkg/timewindow parseTime) try the Go layouts 15:04, 15:04:05,
+// 03:04pm, 15, 03pm and 3pm: a lone hour is a time there, and nodemend takes it the same way.
+const kuredTimes: [string, number][] = [
+  ['22', 79_200],
+  ['6', 21_600],
+  ['0', 0],
+  ['23', 82_800],
+  ['6:00', 21_600],
+  ['22:30:15', 81_015],
+  ['10:30pm', 81_000],
+  ['03pm', 54_000],
+  ['3pm', 54_000],
+  ['12am', 0],
+];
+for (const [raw, want] of kuredTimes) {
+  test(`Kured time of day ${raw}`, () => assert.deepEqual(parseTimeOfDay('--start-time', raw, false, true), { ok: true, value: want }));
+}
+test('Kured time of day: a lone hour out of range or a word is still refused, naming the flag', () => {
+  for (const raw of ['25', '99', 'noon', '', '22h']) {
+    const r = parseTimeOfDay('--end-time', raw, true, true);
+    assert.ok(!r.ok, raw);
+    assert.match(r.error, /^--end-time: .* is not a time of day; expected HH:MM .*a lone hour such as 22/);
+  }
+});
+
 test('zones', () => {
   assert.deepEqual(parseZone('--time-zone', 'Europe/Berlin'), { ok: true, value: 'Europe/Berlin' });
   const r = parseZone('--time-zone', 'Mars/Olympus');

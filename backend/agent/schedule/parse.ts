@@ -58,13 +58,15 @@ export function parseDays(flag: string, raw: string): Result<Set<number>> {
 
 /**
  * A time of day as seconds after midnight: 22:00, 6:00, 22:00:30, 10pm, 10:30pm. `end` allows
- * 24:00 (the end of the day, i.e. up to 23:59:59 inclusive).
+ * 24:00 (the end of the day, i.e. up to 23:59:59 inclusive). `bareHour` also takes a lone hour
+ * (22 = 22:00), as Kured's --start-time/--end-time do (Go layouts 15:04, 15:04:05, 03:04pm, 15,
+ * 03pm, 3pm); in a --window a lone number would read as a weekday.
  */
-export function parseTimeOfDay(flag: string, raw: string, end = false): Result<number> {
+export function parseTimeOfDay(flag: string, raw: string, end = false, bareHour = false): Result<number> {
   const s = raw.trim().toLowerCase();
   const m = /^(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(am|pm)?$/.exec(s);
-  const bad = { ok: false as const, error: `${flag}: ${JSON.stringify(raw)} is not a time of day; expected HH:MM or HH:MM:SS (24 h, e.g. 22:00) or 10pm` };
-  if (!m || (m[2] === undefined && m[4] === undefined)) return bad;
+  const bad = { ok: false as const, error: `${flag}: ${JSON.stringify(raw)} is not a time of day; expected HH:MM or HH:MM:SS (24 h, e.g. 22:00)${bareHour ? ', a lone hour such as 22' : ''} or 10pm` };
+  if (!m || (m[2] === undefined && m[4] === undefined && !bareHour)) return bad;
   let h = Number(m[1]);
   const min = Number(m[2] ?? 0);
   const sec = Number(m[3] ?? 0);
