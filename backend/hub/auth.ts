@@ -10,8 +10,12 @@
 //     `create pods/portforward`) before it forwards anything, but it strips the user's credentials
 //     and sends no client certificate, so the hub cannot re-check the user. It trusts the
 //     connection's source address instead: loopback (port-forward enters the pod's own network
-//     namespace), the API server's own addresses (the endpoints of default/kubernetes), and
-//     operator-given CIDRs (for konnectivity or other egress proxies). Anything else: 403.
+//     namespace), the API server's own addresses (the EndpointSlice the API server itself writes
+//     for default/kubernetes, see apiServerAddressesOf), and operator-given CIDRs (for konnectivity
+//     or other egress proxies). Anything else: 403.
+// On both, an upgrade that carries an Origin header comes from a web page, never from the
+// extension (its Node WebSocket sends none): refused with 403, so a browser tab cannot read the
+// stream through a port-forward on the viewer's machine.
 
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -19,7 +23,7 @@ import { BlockList, isIP } from 'node:net';
 import { BEARER_SUBPROTOCOL_PREFIX } from '../../protocol/messages.ts';
 
 export type AuthDecision =
-  | { ok: true; user: string; via: 'token' | 'trusted-source' | 'auth-disabled' }
+  | { ok: true; user: string; via: 'token' | 'trusted-source' | 'auth-disabled'; /** Whom the per-user cap counts. */ key?: string }
   | { ok: false; status: 401 | 403 | 503; reason: string };
 
 export interface Identity {
@@ -80,12 +84,14 @@ export class TokenAuth {
     this.maxEntries = maxEntries;
   }
 
-  async check(token: string | undefined): Promise<AuthDecision> {
+  /** `fresh`: ask the API server even if a cached decision exists (the periodic re-check of an
+   *  open session, which must see a revoked binding within its interval, not the cache's). */
+  async check(token: string | undefined, opts: { fresh?: boolean } = {}): Promise<AuthDecision> {
     if (!token) return { ok: false, status: 401, reason: 'no bearer token: send Authorization: Bearer <token>' };
     const key = createHash('sha256').update(token).digest('hex');
     const hit = this.cache.get(key);
     const ttl = hit?.decision.ok ? this.ttlMs : this.ttlMs / 6;
-    if (hit && this.now() - hit.at < ttl) return hit.decision;
+    if (hit && !opts.fresh && this.now() - hit.at < ttl) return hit.decision;
     // Bounded: a flood of made-up tokens must not turn into a flood of reviews on the API server.
     if (this.pending >= this.maxPending) return { ok: false, status: 503, reason: 'too many connections being authenticated; retry shortly' };
     this.pending++;
@@ -107,7 +113,7 @@ export class TokenAuth {
       if (!sar.allowed) {
         return { ok: false, status: 403, reason: `${tr.user.username} may not list nodes${sar.reason ? ` (${sar.reason})` : ''}; grant it get/list/watch on nodes` };
       }
-      return { ok: true, user: tr.user.username, via: 'token' };
+      return { ok: true, user: tr.user.username, via: 'token', key: `user ${tr.user.username}` };
     } catch (e) {
       return { ok: false, status: 503, reason: `could not check the token with the API server: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -142,6 +148,67 @@ export class TrustedSources {
     if (fam === 0) return false;
     return this.api.has(a) || this.fixed.check(a, fam === 6 ? 'ipv6' : 'ipv4');
   }
+}
+
+/**
+ * Whom the per-user cap counts on the trusted listener, where the person is unknown. Through the
+ * service proxy, the API server appends the address it received the request from to
+ * X-Forwarded-For (apimachinery's upgrade-aware proxy): its last entry, the only one the client
+ * cannot forge, groups the connections of one client machine (or of one NAT or load balancer in
+ * front of the API server). Port-forward and other sources: the source address itself, so every
+ * port-forward (loopback) shares one group.
+ */
+export function trustedClientKey(remote: string, forwardedFor: string | string[] | undefined, loopback: boolean): string {
+  if (loopback) return 'port-forward';
+  const raw = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
+  const last = raw?.split(',').map((s) => s.trim()).filter(Boolean).pop();
+  return last ? `client ${normalize(last)}` : `source ${normalize(remote)}`;
+}
+
+export function isLoopback(remote: string | undefined): boolean {
+  return remote !== undefined && LOOPBACK.includes(normalize(remote));
+}
+
+/** What a web page's WebSocket carries and the extension's never does; undefined when absent. */
+export function browserOrigin(headers: IncomingHttpHeaders): string | undefined {
+  const o = headers.origin ?? headers['sec-websocket-origin'];
+  return typeof o === 'string' && o !== '' ? o : undefined;
+}
+
+/** The parts of an EndpointSlice that say whose addresses it lists. */
+export interface SliceLike {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  addressType?: string;
+  endpoints?: { addresses?: string[] }[];
+}
+
+/**
+ * The API server's own addresses, from the EndpointSlices of default/kubernetes, keeping only the
+ * slices the API server's endpoint reconciler writes (k8s.io/kubernetes
+ * pkg/controlplane/reconcilers/endpointsadapter.go): the one named "kubernetes" (its primary IP
+ * family) and, on dual-stack control planes, "kubernetes-v4" or "kubernetes-v6" for the other
+ * family. Whoever may create EndpointSlices in "default" can label one for that Service; a slice
+ * of another name is never trusted. Changing these ones takes update rights on the API server's
+ * own slice, which the API server resets to its real addresses when it next reconciles.
+ */
+export function apiServerAddressesOf(slices: readonly SliceLike[]): string[] {
+  const ours = slices.filter((s) => s.metadata?.namespace === 'default' && s.metadata?.labels?.['kubernetes.io/service-name'] === 'kubernetes');
+  const primary = ours.find((s) => s.metadata?.name === 'kubernetes');
+  if (!primary) return [];
+  const other = primary.addressType === 'IPv4' ? 'IPv6' : 'IPv4';
+  const secondary = ours.find((s) => s.metadata?.name === `kubernetes-${other === 'IPv4' ? 'v4' : 'v6'}` && s.addressType === other);
+  return [primary, ...(secondary ? [secondary] : [])].flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses ?? []));
+}
+
+/**
+ * Why a TokenReview asked for `wanted` audiences did not vouch for one of them, or undefined.
+ * The API server returns the audiences the token is valid for among those asked; an empty answer
+ * means it is not a token for this hub (authentication.k8s.io/v1 TokenReviewStatus.audiences).
+ */
+export function audienceError(wanted: readonly string[], got: readonly string[] | undefined): string | undefined {
+  if (wanted.length === 0) return undefined;
+  if (got?.some((a) => wanted.includes(a))) return undefined;
+  return `the token is not issued for this hub's audience (${wanted.join(', ')}); get one with kubectl create token <serviceaccount> --audience=${wanted[0]}`;
 }
 
 /** IPv4-mapped IPv6 (::ffff:10.0.0.1), as dual-stack sockets report IPv4 peers, to plain IPv4. */

@@ -18,15 +18,28 @@ export interface HubConfig {
   /** Extra source ranges trusted on the trusted listener (e.g. a konnectivity agent). */
   trustedCidrs: string[];
   auth: 'tokenreview' | 'none';
+  /** TokenReview spec.audiences: tokens must be made for one of these; empty = the API server's. */
+  tokenAudiences: string[];
   kubeconfig?: string;
   heartbeatMs: number;
   maxClients: number;
+  /** Open streams per user (token door) or per client address (trusted door). */
+  maxClientsPerUser: number;
+  /** Bytes waiting in all clients' send buffers together before the slowest is cut off. */
+  maxBuffered: number;
+  /** Token sessions: TokenReview + SubjectAccessReview again this often. */
+  reauthMs: number;
+  /** Sessions of the trusted door (which the hub cannot re-check) are closed after this long. */
+  maxSessionAgeMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
 export type ConfigResult = { ok: true; config: HubConfig } | { ok: false; error: string };
 
-const FLAGS = ['namespace', 'daemonset', 'listen', 'listen-trusted', 'trusted-proxy-cidrs', 'auth', 'kubeconfig', 'heartbeat', 'max-clients', 'log-level'] as const;
+const FLAGS = [
+  'namespace', 'daemonset', 'listen', 'listen-trusted', 'trusted-proxy-cidrs', 'auth', 'token-audiences', 'kubeconfig', 'heartbeat',
+  'max-clients', 'max-clients-per-user', 'max-buffered', 'reauth-interval', 'max-session-age', 'log-level',
+] as const;
 type Flag = (typeof FLAGS)[number];
 
 export const USAGE = `usage: nodemend hub [flags]
@@ -36,9 +49,18 @@ export const USAGE = `usage: nodemend hub [flags]
   --listen-trusted=0.0.0.0:8081   listener for the API server service proxy and port-forward; "off" disables
   --trusted-proxy-cidrs=          extra trusted sources for --listen-trusted, comma separated CIDRs
   --auth=tokenreview              tokenreview | none (none: anyone who reaches --listen reads everything)
+  --token-audiences=              comma separated; tokens on --listen must be made for one of them
+                                  (kubectl create token --audience=...); empty: the API server's own
   --kubeconfig=PATH               default: in-cluster service account
   --heartbeat=15s                 heartbeat interval (ms, s or m)
   --max-clients=1000              connections beyond this are refused with 503
+  --max-clients-per-user=32       streams per user (per client address through the service proxy,
+                                  all port-forwards together); beyond it: 429
+  --max-buffered=192Mi            unsent bytes of all clients together; above it the slowest is cut off
+  --reauth-interval=5m            token sessions are checked again (TokenReview + SubjectAccessReview)
+                                  this often and closed when access is gone
+  --max-session-age=1h            service proxy and port-forward sessions are closed after this long,
+                                  so the API server checks the person again when they reconnect
   --log-level=info                debug | info | warn | error`;
 
 export function parseListen(flag: string, v: string): Listen | string {
@@ -56,6 +78,24 @@ export function parseDuration(flag: string, v: string): number | string {
   if (!m) return `--${flag}: expected a duration such as 500ms, 15s or 1m, got ${JSON.stringify(v)}`;
   const n = Number(m[1]) * (m[2] === 'm' ? 60_000 : m[2] === 's' ? 1000 : 1);
   if (n < 100 || n > 600_000) return `--${flag}: must be between 100ms and 10m`;
+  return n;
+}
+
+/** A byte size: 512Ki, 192Mi, 1Gi or plain bytes. */
+export function parseBytes(flag: string, v: string, min: number, max: number): number | string {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(v.trim());
+  if (!m) return `--${flag}: expected a size such as 512Ki, 192Mi or 1Gi, got ${JSON.stringify(v)}`;
+  const n = Number(m[1]) * (m[2] === 'Gi' ? 1 << 30 : m[2] === 'Mi' ? 1 << 20 : m[2] === 'Ki' ? 1 << 10 : 1);
+  if (n < min || n > max) return `--${flag}: must be between ${min / 2 ** 20}Mi and ${max / 2 ** 30}Gi`;
+  return n;
+}
+
+/** A duration of seconds, minutes or hours, within [min, max] ms. */
+export function parseLongDuration(flag: string, v: string, min: number, max: number): number | string {
+  const m = /^(\d+)(s|m|h)$/.exec(v.trim());
+  if (!m) return `--${flag}: expected a duration such as 30s, 5m or 1h, got ${JSON.stringify(v)}`;
+  const n = Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : 1000);
+  if (n < min || n > max) return `--${flag}: must be between ${min / 1000}s and ${max / 3_600_000}h`;
   return n;
 }
 
@@ -104,6 +144,18 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   if (typeof heartbeatMs === 'string') return { ok: false, error: heartbeatMs };
   const maxClients = Number(get('max-clients', '1000'));
   if (!Number.isInteger(maxClients) || maxClients < 1 || maxClients > 100_000) return { ok: false, error: '--max-clients: expected an integer from 1 to 100000' };
+  const perUser = Number(get('max-clients-per-user', '32'));
+  if (!Number.isInteger(perUser) || perUser < 1 || perUser > 100_000) return { ok: false, error: '--max-clients-per-user: expected an integer from 1 to 100000' };
+  const maxBuffered = parseBytes('max-buffered', get('max-buffered', '192Mi'), 16 << 20, 16 * (1 << 30));
+  if (typeof maxBuffered === 'string') return { ok: false, error: maxBuffered };
+  const reauthMs = parseLongDuration('reauth-interval', get('reauth-interval', '5m'), 1000, 3_600_000);
+  if (typeof reauthMs === 'string') return { ok: false, error: reauthMs };
+  const maxSessionAgeMs = parseLongDuration('max-session-age', get('max-session-age', '1h'), 1000, 24 * 3_600_000);
+  if (typeof maxSessionAgeMs === 'string') return { ok: false, error: maxSessionAgeMs };
+  const tokenAudiences = get('token-audiences', '').split(',').map((a) => a.trim()).filter(Boolean);
+  const badAud = tokenAudiences.find((a) => /\s/.test(a) || a.length > 253);
+  if (badAud !== undefined) return { ok: false, error: `--token-audiences: ${JSON.stringify(badAud)} is not an audience (no spaces, at most 253 characters), e.g. nodemend-hub` };
+  if (tokenAudiences.length && auth === 'none') return { ok: false, error: '--token-audiences: has no effect with --auth=none; drop one of the two' };
   const logLevel = get('log-level', 'info');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) return { ok: false, error: '--log-level: expected debug, info, warn or error' };
   const dns = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -117,8 +169,13 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     listen,
     trustedCidrs: cidrs,
     auth,
+    tokenAudiences,
     heartbeatMs,
     maxClients,
+    maxClientsPerUser: perUser,
+    maxBuffered,
+    reauthMs,
+    maxSessionAgeMs,
     logLevel: logLevel as HubConfig['logLevel'],
   };
   if (listenTrusted) config.listenTrusted = listenTrusted;

@@ -57,3 +57,22 @@ export class Flow {
     return now - this.behindSince > this.limits.maxBehindMs ? 'disconnect' : 'none';
   }
 }
+
+/**
+ * The hub-wide budget: per-client limits bound each client, not how many there are. When the
+ * clients' send buffers together exceed `budget` bytes, the ones furthest behind (most bytes
+ * waiting) are cut first until the rest fit; a client that reads keeps its stream. Returns the
+ * clients to cut, largest first.
+ */
+export function toShed<T extends { buffered: number }>(clients: Iterable<T>, budget: number): T[] {
+  const all = [...clients];
+  let total = all.reduce((n, c) => n + c.buffered, 0);
+  if (total <= budget) return [];
+  const out: T[] = [];
+  for (const c of all.sort((a, b) => b.buffered - a.buffered)) {
+    if (total <= budget || c.buffered === 0) break;
+    out.push(c);
+    total -= c.buffered;
+  }
+  return out;
+}

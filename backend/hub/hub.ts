@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreV1Event, V1DaemonSet, V1Lease, V1Node } from '@kubernetes/client-node';
 import type { DeltaOp } from '../../protocol/messages.ts';
+import { toShed } from './flow.ts';
 import { Journal, type JournalLimits, type ResumePlan } from './journal.ts';
 import type { HubMetrics } from './metrics.ts';
 import type { Session, SessionHost } from './session.ts';
@@ -21,6 +22,8 @@ export class Hub implements SessionHost {
   private readonly now: () => number;
   private snap: { seq: number; frame: string } | undefined;
   private timers: NodeJS.Timeout[] = [];
+  /** Bytes waiting in all sessions' send buffers together before the slowest is cut off. */
+  maxBuffered = Infinity;
   /** Called after a delta was written to every live session (benchmark, tests). */
   onPublished: ((seq: number) => void) | undefined;
 
@@ -119,6 +122,10 @@ export class Hub implements SessionHost {
       setInterval(() => {
         const now = this.now();
         for (const s of this.sessions) if (s.flow.behind) s.tick(now);
+        for (const s of toShed(this.sessions, this.maxBuffered)) {
+          this.metrics.shed.inc();
+          s.shed();
+        }
       }, flowTickMs),
     );
     for (const t of this.timers) t.unref();

@@ -1,10 +1,12 @@
 // Kubernetes adapters of the hub: informers (list + watch + cache, 410 Gone relists) for Nodes,
-// the lock Leases and the agent DaemonSet in the agent namespace, and Events about Nodes in all
-// namespaces; the TokenReview/SubjectAccessReview port; the API server's own addresses.
+// the lock Leases and the agent DaemonSet in the agent namespace, and the agent's Events about
+// Nodes (protocol/events.ts); the TokenReview/SubjectAccessReview port; the API server's own
+// addresses.
 // The hub only reads (and creates reviews, which change nothing).
 
 import * as k8s from '@kubernetes/client-node';
-import type { Identity, ReviewPort } from './auth.ts';
+import { apiServerAddressesOf, audienceError, type Identity, type ReviewPort } from './auth.ts';
+import { AGENT_EVENT_COMPONENT, NODE_EVENTS_NAMESPACE } from '../../protocol/events.ts';
 import type { JsonLogger } from '../shared/log.ts';
 import { acceptedWatch, informer, type Watcher } from '../shared/informer.ts';
 import { slimDaemonSet, slimEvent, slimLease, slimNode, type Slim } from './slim.ts';
@@ -85,7 +87,11 @@ export function startInformers(kc: k8s.KubeConfig, namespace: string, dsName: st
     sinks.daemonset,
     `metadata.name=${dsName}`,
   );
-  add('events', '/api/v1/events', (p) => core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Node', ...p }), slimEvent, sinks.events, 'involvedObject.kind=Node');
+  // Only the agent's Events, in the one namespace it writes them to: selected by the API server,
+  // so nothing else is listed, cached or shown ("source" is source.component).
+  const evNs = NODE_EVENTS_NAMESPACE;
+  const evSel = `involvedObject.kind=Node,source=${AGENT_EVENT_COMPONENT}`;
+  add('events', `/api/v1/namespaces/${evNs}/events`, (p) => core.listNamespacedEvent({ namespace: evNs, fieldSelector: evSel, ...p }), slimEvent, sinks.events, evSel);
 
   return {
     synced: () => all.every((w) => w.synced()),
@@ -102,14 +108,23 @@ export function slimmingWatch<T extends k8s.KubernetesObject>(w: k8s.Watch, slim
   return acceptedWatch(w, () => undefined, slim);
 }
 
-export function reviewPort(kc: k8s.KubeConfig): ReviewPort {
+/** `audiences`: the hub's own token audiences (--token-audiences); empty = the API server's. */
+export function reviewPort(kc: k8s.KubeConfig, audiences: readonly string[] = []): ReviewPort {
   const authn = kc.makeApiClient(k8s.AuthenticationV1Api);
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   return {
     async tokenReview(token) {
-      const r = await authn.createTokenReview({ body: { spec: { token } } });
+      const spec: k8s.V1TokenReviewSpec = { token };
+      if (audiences.length) spec.audiences = [...audiences];
+      const r = await authn.createTokenReview({ body: { spec } });
       const u = r.status?.user;
-      if (!r.status?.authenticated || !u?.username) return { authenticated: false, error: r.status?.error ?? '' };
+      if (!r.status?.authenticated || !u?.username) {
+        const why = r.status?.error ?? '';
+        // With an audience, the usual cause is a token made for the API server: say how to get one.
+        return { authenticated: false, error: audiences.length ? [why, audienceError(audiences, [])].filter(Boolean).join('; ') : why };
+      }
+      const wrong = audienceError(audiences, r.status.audiences);
+      if (wrong) return { authenticated: false, error: wrong };
       const user: Identity = { username: u.username };
       if (u.uid) user.uid = u.uid;
       if (u.groups) user.groups = u.groups;
@@ -133,9 +148,9 @@ export function reviewPort(kc: k8s.KubeConfig): ReviewPort {
   };
 }
 
-/** Addresses of the API server: the endpoints of the default/kubernetes Service. */
+/** Addresses of the API server: the EndpointSlices it writes itself for default/kubernetes. */
 export async function apiServerAddresses(kc: k8s.KubeConfig): Promise<string[]> {
   const disc = kc.makeApiClient(k8s.DiscoveryV1Api);
   const l = await disc.listNamespacedEndpointSlice({ namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' });
-  return l.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses));
+  return apiServerAddressesOf(l.items);
 }

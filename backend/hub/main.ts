@@ -5,7 +5,7 @@
 
 import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
-import { TokenAuth, TrustedSources, type ReviewPort } from './auth.ts';
+import { isLoopback, TokenAuth, trustedClientKey, TrustedSources, type ReviewPort } from './auth.ts';
 import { parseConfig, type HubConfig } from './config.ts';
 import type { FlowLimits } from './flow.ts';
 import { Hub } from './hub.ts';
@@ -13,6 +13,7 @@ import { apiServerAddresses, reviewPort, startInformers } from './informers.ts';
 import { errMsg, jsonLogger, type JsonLogger } from '../shared/log.ts';
 import { pooled } from '../../protocol/pool.ts';
 import { HubMetrics } from './metrics.ts';
+import { Reauth } from './reauth.ts';
 import { listen, type Door } from './server.ts';
 
 export interface HubOptions {
@@ -55,17 +56,19 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
     daemonset: { upsert: (d) => hub.daemonSet(d), remove: () => hub.daemonSet(undefined) },
     events: { upsert: (e) => hub.event(e), remove: () => {} },
   }, log);
+  hub.maxBuffered = config.maxBuffered;
   hub.startTimers();
   const watchTimer = setInterval(() => metrics.watchesHealthy.set(watched.healthy() ? 1 : 0), 1000);
   watchTimer.unref();
 
-  const tokens = new TokenAuth(opts.reviews ?? reviewPort(kc));
+  const tokens = new TokenAuth(opts.reviews ?? reviewPort(kc, config.tokenAudiences));
   const direct: Door = {
     name: 'direct',
     host: config.listen.host,
     port: config.listen.port,
     authorize: async (_req, token) =>
       config.auth === 'none' ? { ok: true, user: 'anonymous', via: 'auth-disabled' } : tokens.check(token),
+    recheck: (token) => tokens.check(token, { fresh: true }),
   };
   if (config.auth === 'none') {
     log.warn('AUTHENTICATION DISABLED (--auth=none): anyone who reaches the direct listener reads the reboot state of every node', { listen: config.listen });
@@ -78,9 +81,16 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
     }
     return live;
   };
-  const deps = { hub, metrics, log, ready, healthy: () => watched.healthy(), maxClients: config.maxClients, flow: opts.flow };
+  const deps = { hub, metrics, log, ready, healthy: () => watched.healthy(), maxClients: config.maxClients, maxClientsPerUser: config.maxClientsPerUser, flow: opts.flow };
   const closers: (() => Promise<void>)[] = [];
-  const timers: NodeJS.Timeout[] = [watchTimer];
+  const reauth = new Reauth({ intervalMs: config.reauthMs, maxAgeMs: config.maxSessionAgeMs });
+  const onRevoked = (s: unknown, reason: string) => {
+    metrics.revoked.inc();
+    log.warn('access revoked; session closed', { session: (s as { id?: string }).id, user: (s as { user?: string }).user, reason });
+  };
+  const reauthTimer = setInterval(() => void reauth.walk(hub.sessions, onRevoked), reauth.tickMs);
+  reauthTimer.unref();
+  const timers: NodeJS.Timeout[] = [watchTimer, reauthTimer];
   let trustedPort: number | undefined;
   try {
     const d = await listen(direct, deps);
@@ -101,9 +111,11 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
         port: config.listenTrusted.port,
         authorize: async (req) => {
           const remote = req.socket.remoteAddress;
-          return sources.trusts(remote)
-            ? { ok: true, user: `via ${remote}`, via: 'trusted-source' }
-            : { ok: false, status: 403, reason: `source ${remote} is not the API server or a trusted proxy; use the service proxy, port-forward, or the direct port with a token` };
+          if (!remote || !sources.trusts(remote)) {
+            return { ok: false, status: 403, reason: `source ${remote} is not the API server or a trusted proxy; use the service proxy, port-forward, or the direct port with a token` };
+          }
+          const key = trustedClientKey(remote, req.headers['x-forwarded-for'], isLoopback(remote));
+          return { ok: true, user: key === 'port-forward' ? 'port-forward' : `service proxy ${key}`, via: 'trusted-source', key };
         },
       };
       const t = await listen(trusted, deps);

@@ -12,6 +12,8 @@ export class HubMetrics {
   readonly disconnects: Counter;
   readonly badFrames: Counter;
   readonly authDenied: Counter;
+  readonly shed: Counter;
+  readonly revoked: Counter;
   readonly journalSeq: Gauge;
   /** Time from the cluster change reaching the hub (informer callback) to the frame being written. */
   readonly lag: Histogram;
@@ -28,6 +30,8 @@ export class HubMetrics {
     this.disconnects = new Counter({ name: 'nodemend_hub_disconnects_total', help: 'Connections closed by the hub', labelNames: ['reason'], registers });
     this.badFrames = new Counter({ name: 'nodemend_hub_bad_frames_total', help: 'Invalid frames received', registers });
     this.authDenied = new Counter({ name: 'nodemend_hub_auth_denied_total', help: 'Connections refused by authentication or authorization', labelNames: ['status'], registers });
+    this.shed = new Counter({ name: 'nodemend_hub_shed_total', help: 'Clients cut off because all send buffers together exceeded --max-buffered', registers });
+    this.revoked = new Counter({ name: 'nodemend_hub_sessions_revoked_total', help: 'Open sessions closed because a re-check found their access gone', registers });
     this.journalSeq = new Gauge({ name: 'nodemend_hub_stream_seq', help: 'Sequence number of the newest delta', registers });
     this.lag = new Histogram({
       name: 'nodemend_hub_delivery_lag_seconds',

@@ -143,6 +143,11 @@ export function eventTime(e: CoreV1Event): number {
   );
 }
 
+/** Longest Event reason and message shown (and cached, slim.ts): Kubernetes allows a message of
+ *  up to 1 MiB, and the event log holds 200 of them for every client. */
+export const EVENT_REASON_MAX = 128;
+export const EVENT_MESSAGE_MAX = 1024;
+
 /** The stream's view of a Kubernetes Event about a Node, or undefined for other Events. */
 export function clusterEvent(e: CoreV1Event): ClusterEvent | undefined {
   if (e.involvedObject?.kind !== 'Node') return undefined;
@@ -151,8 +156,8 @@ export function clusterEvent(e: CoreV1Event): ClusterEvent | undefined {
     id: `${e.metadata?.uid ?? e.metadata?.name ?? ''}:${count}`,
     time: new Date(eventTime(e)).toISOString(),
     type: e.type === 'Warning' ? 'Warning' : 'Normal',
-    reason: (e.reason ?? '').slice(0, 128),
-    message: (e.message ?? '').slice(0, 1024),
+    reason: (e.reason ?? '').slice(0, EVENT_REASON_MAX),
+    message: (e.message ?? '').slice(0, EVENT_MESSAGE_MAX),
   };
   if (e.involvedObject.name) ev.node = e.involvedObject.name;
   return ev;

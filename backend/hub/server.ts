@@ -1,19 +1,21 @@
 // HTTP front doors of the hub: /healthz, /readyz, /metrics, and the WebSocket stream at /stream
 // (also at /, for clients that connect to the bare service proxy URL). Authentication happens on
 // the upgrade request, before any WebSocket exists: a refused client gets a plain HTTP status and
-// a JSON reason, and costs the hub nothing more.
+// a JSON reason, and costs the hub nothing more. In order: a web page (Origin header) 403, not
+// synced 503, too many clients 503, the door's decision (401/403/503), too many streams of this
+// user 429.
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, SUBPROTOCOL } from '../../protocol/messages.ts';
-import { bearerToken, type AuthDecision } from './auth.ts';
+import { bearerToken, browserOrigin, type AuthDecision } from './auth.ts';
 import type { FlowLimits } from './flow.ts';
 import type { Hub } from './hub.ts';
 import type { JsonLogger } from '../shared/log.ts';
 import type { HubMetrics } from './metrics.ts';
-import { Session } from './session.ts';
+import { Session, type Grant } from './session.ts';
 
 export interface Door {
   name: 'direct' | 'trusted';
@@ -21,6 +23,8 @@ export interface Door {
   port: number;
   /** Decides on the upgrade request. */
   authorize(req: IncomingMessage, token: string | undefined): Promise<AuthDecision>;
+  /** Decides again for an open token session, without the cache (reauth.ts). */
+  recheck?(token: string): Promise<AuthDecision>;
 }
 
 export interface ServerDeps {
@@ -30,7 +34,10 @@ export interface ServerDeps {
   ready: () => boolean;
   healthy: () => boolean;
   maxClients: number;
+  /** Streams per Grant.key (a user, a client address, all port-forwards); default no limit. */
+  maxClientsPerUser?: number;
   flow?: FlowLimits;
+  now?: () => number;
 }
 
 const STREAM_PATHS = new Set(['/', '/stream']);
@@ -78,6 +85,14 @@ export async function listen(door: Door, deps: ServerDeps): Promise<{ server: Se
   async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (!STREAM_PATHS.has(path)) return refuse(socket, 404, 'no such path; the stream is at /stream');
+    // A browser always sends Origin on a WebSocket; the extension (Node's ws) never does. Without
+    // this, any web page could read the stream through a port-forward on the viewer's machine.
+    const origin = browserOrigin(req.headers);
+    if (origin !== undefined) {
+      deps.metrics.authDenied.inc({ status: '403' });
+      deps.log.warn('connection refused', { door: door.name, status: 403, reason: 'web page origin', origin: origin.slice(0, 200), remote: req.socket.remoteAddress });
+      return refuse(socket, 403, `WebSocket from a web page (Origin ${JSON.stringify(origin.slice(0, 200))}) refused: the stream is for the nodemend extension and other non-browser clients`);
+    }
     if (!deps.ready()) return refuse(socket, 503, 'cluster state not synced yet; retry shortly');
     if (deps.hub.sessions.size >= deps.maxClients) return refuse(socket, 503, `too many clients (${deps.maxClients}); retry later`);
     const d = await door.authorize(req, bearerToken(req.headers));
@@ -87,8 +102,23 @@ export async function listen(door: Door, deps: ServerDeps): Promise<{ server: Se
       return refuse(socket, d.status, d.reason);
     }
     if (socket.destroyed) return;
+    const key = d.key ?? `user ${d.user}`;
+    let mine = 0;
+    for (const s of deps.hub.sessions) if (s.grant.key === key) mine++;
+    const cap = deps.maxClientsPerUser ?? Infinity;
+    if (mine >= cap) {
+      deps.metrics.authDenied.inc({ status: '429' });
+      deps.log.warn('connection refused', { door: door.name, status: 429, reason: 'per-user limit', key, remote: req.socket.remoteAddress });
+      return refuse(socket, 429, `${key} already has ${mine} streams open (--max-clients-per-user=${cap}); close one, or raise the limit`);
+    }
+    const now = (deps.now ?? Date.now)();
+    const token = bearerToken(req.headers);
+    const grant: Grant = { kind: d.via === 'token' ? 'token' : d.via === 'trusted-source' ? 'trusted' : 'open', key, openedAt: now, confirmedAt: now };
+    if (d.via === 'token' && token && door.recheck) grant.recheck = () => door.recheck!(token);
+    // handleUpgrade completes synchronously here (no verifyClient), so the count above and the
+    // add below happen in one turn: two upgrades of one user cannot both pass a full cap.
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const s = new Session(randomUUID().slice(0, 8), d.user, ws, deps.hub, deps.flow);
+      const s = new Session(randomUUID().slice(0, 8), d.user, ws, deps.hub, deps.flow, grant);
       deps.hub.add(s);
       deps.log.info('client connected', { door: door.name, session: s.id, user: d.user, via: d.via, remote: req.socket.remoteAddress });
       ws.on('close', (code) => deps.log.info('client disconnected', { session: s.id, code }));
@@ -112,7 +142,7 @@ export async function listen(door: Door, deps: ServerDeps): Promise<{ server: Se
   };
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 function refuse(socket: Socket, status: number, reason: string): void {
   if (socket.destroyed) return;

@@ -9,8 +9,23 @@ import {
   SUPPORTED_VERSIONS,
   type ServerMessage,
 } from '../../protocol/messages.ts';
+import type { AuthDecision } from './auth.ts';
 import { Flow, type FlowLimits } from './flow.ts';
 import type { JournalEntry, ResumePlan } from './journal.ts';
+
+/** Why a connection was let in, and how its access is checked again while it stays open. */
+export interface Grant {
+  /** token: re-reviewed (reauth.ts); trusted: the hub cannot re-check, it closes it at an age
+   *  limit so the API server checks the person on reconnect; open: --auth=none. */
+  kind: 'token' | 'trusted' | 'open';
+  /** Whom the per-user cap counts: `user <name>`, `client <address>`, `port-forward`. */
+  key: string;
+  /** Asks the API server again (token sessions only). Holds the token in its closure. */
+  recheck?: () => Promise<AuthDecision>;
+  openedAt: number;
+  /** When access was last confirmed (ms). */
+  confirmedAt: number;
+}
 
 /** What a session needs from the hub. */
 export interface SessionHost {
@@ -29,11 +44,14 @@ export const HELLO_TIMEOUT_MS = 10_000;
 const CLOSE_GRACE_MS = 10_000;
 /** WebSocket close codes used by the hub. */
 export const CLOSE = { policy: 1008, tryAgainLater: 1013, goingAway: 1001 } as const;
+/** WebSocket close reasons are at most 123 bytes: the full text goes in a frame before. */
+const REASON_MAX = 120;
 
 export class Session {
   readonly id: string;
   readonly user: string;
   readonly flow: Flow;
+  readonly grant: Grant;
   private readonly ws: WebSocket;
   private readonly host: SessionHost;
   private live = false;
@@ -43,9 +61,10 @@ export class Session {
   client = '';
   alive = true;
 
-  constructor(id: string, user: string, ws: WebSocket, host: SessionHost, limits?: FlowLimits) {
+  constructor(id: string, user: string, ws: WebSocket, host: SessionHost, limits?: FlowLimits, grant?: Grant) {
     this.id = id;
     this.user = user;
+    this.grant = grant ?? { kind: 'open', key: `user ${user}`, openedAt: Date.now(), confirmedAt: Date.now() };
     this.ws = ws;
     this.host = host;
     this.flow = new Flow(limits);
@@ -119,6 +138,28 @@ export class Session {
       this.write({ type: 'notice', code: 'slow-client', message: 'disconnecting: you did not read the stream for too long; reconnect with resume' }, 'notice');
       this.close(CLOSE.tryAgainLater, 'slow client');
     }
+  }
+
+  /** Bytes written to this client and not yet handed to the kernel. */
+  get buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Access is gone (a re-check refused it): says why in an error frame, then closes (1008). */
+  revoke(reason: string): void {
+    this.write({ type: 'error', code: 'unauthorized', message: `access revoked: ${reason}` }, 'error');
+    this.close(CLOSE.policy, `access revoked: ${reason}`.slice(0, REASON_MAX));
+  }
+
+  /** Closed so the client reconnects (and resumes): the API server then checks the person again. */
+  expire(reason: string): void {
+    this.close(CLOSE.goingAway, reason.slice(0, REASON_MAX));
+  }
+
+  /** Cut at once (the hub's send-buffer budget is exceeded and this client is the furthest behind):
+   *  a close frame would only queue behind what it has not read. */
+  shed(): void {
+    this.close(CLOSE.tryAgainLater, 'send budget exceeded', true);
   }
 
   ping(): void {

@@ -8,6 +8,7 @@
 // tables run through it too, so a field the model starts reading is not cut away unnoticed.
 
 import type { CoreV1Event, KubernetesObject, V1DaemonSet, V1Lease, V1Node, V1ObjectMeta } from '@kubernetes/client-node';
+import { EVENT_MESSAGE_MAX, EVENT_REASON_MAX } from './model.ts';
 
 /** Metadata without managedFields (and ownerReferences, finalizers: nothing here reads them). */
 function meta(m: V1ObjectMeta | undefined): V1ObjectMeta {
@@ -42,12 +43,14 @@ export function slimDaemonSet(d: V1DaemonSet): V1DaemonSet {
   return { metadata: meta(d.metadata) };
 }
 
-/** An Event: who, what and when. */
+/** An Event: who, what and when; reason and message cut to what the stream shows (model.ts). */
 export function slimEvent(e: CoreV1Event): CoreV1Event {
   const out: CoreV1Event = { metadata: meta(e.metadata), involvedObject: { kind: e.involvedObject?.kind, name: e.involvedObject?.name } };
-  for (const k of ['reason', 'message', 'type', 'count', 'eventTime', 'firstTimestamp', 'lastTimestamp'] as const) {
+  for (const k of ['type', 'count', 'eventTime', 'firstTimestamp', 'lastTimestamp'] as const) {
     if (e[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = e[k];
   }
+  if (e.reason !== undefined) out.reason = e.reason.slice(0, EVENT_REASON_MAX);
+  if (e.message !== undefined) out.message = e.message.slice(0, EVENT_MESSAGE_MAX);
   if (e.series) out.series = { count: e.series.count, lastObservedTime: e.series.lastObservedTime };
   return out;
 }
