@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bearerToken, normalize, TokenAuth, TrustedSources, type Identity, type ReviewPort } from './auth.ts';
+import { apiServerAddressesOf, audienceError, bearerToken, browserOrigin, normalize, TokenAuth, trustedClientKey, TrustedSources, type Identity, type ReviewPort } from './auth.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 const tokenCases: { name: string; headers: Record<string, string>; want: string | undefined }[] = [
@@ -109,4 +109,56 @@ test('TokenAuth: at most maxPending reviews at once; the rest get 503 without an
   for (const d of await Promise.all(first)) assert.equal(!d.ok && d.status, 401);
   assert.equal((await a.check('t4')).ok, false);
   assert.equal(calls, 3, 'capacity is given back');
+});
+
+const slice = (name: string, addrs: string[], o: { ns?: string; type?: string; label?: string | null } = {}) => ({
+  metadata: { name, namespace: o.ns ?? 'default', labels: o.label === null ? {} : { 'kubernetes.io/service-name': o.label ?? 'kubernetes' } },
+  addressType: o.type ?? 'IPv4',
+  endpoints: addrs.map((a) => ({ addresses: [a] })),
+});
+const sliceCases: { name: string; slices: ReturnType<typeof slice>[]; want: string[] }[] = [
+  { name: "the API server's own slice", slices: [slice('kubernetes', ['10.0.0.5', '10.0.0.6'])], want: ['10.0.0.5', '10.0.0.6'] },
+  { name: 'a foreign slice with the same label is ignored', slices: [slice('kubernetes', ['10.0.0.5']), slice('evil', ['10.9.9.9'])], want: ['10.0.0.5'] },
+  { name: 'only a foreign slice: nothing trusted', slices: [slice('kubernetes-abcde', ['10.9.9.9'])], want: [] },
+  { name: 'dual stack: the secondary family slice the API server writes', slices: [slice('kubernetes', ['10.0.0.5']), slice('kubernetes-v6', ['fd00::5'], { type: 'IPv6' })], want: ['10.0.0.5', 'fd00::5'] },
+  { name: 'a "secondary" of the primary family is not the API server\'s', slices: [slice('kubernetes', ['10.0.0.5']), slice('kubernetes-v4', ['10.9.9.9'])], want: ['10.0.0.5'] },
+  { name: 'right name, wrong namespace', slices: [slice('kubernetes', ['10.9.9.9'], { ns: 'tenant' })], want: [] },
+  { name: 'right name, no service label', slices: [slice('kubernetes', ['10.9.9.9'], { label: null })], want: [] },
+];
+for (const c of sliceCases) test(`apiServerAddressesOf: ${c.name}`, () => assert.deepEqual(apiServerAddressesOf(c.slices), c.want));
+
+test('trustedClientKey: the last X-Forwarded-For entry (the one the API server appended), else the source', () => {
+  assert.equal(trustedClientKey('10.0.0.5', '6.6.6.6, 192.0.2.7', false), 'client 192.0.2.7', 'an entry the client wrote itself is ignored');
+  assert.equal(trustedClientKey('10.0.0.5', ['1.1.1.1', '192.0.2.8'], false), 'client 192.0.2.8');
+  assert.equal(trustedClientKey('::ffff:10.0.0.5', undefined, false), 'source 10.0.0.5');
+  assert.equal(trustedClientKey('127.0.0.1', '192.0.2.9', true), 'port-forward', 'a port-forward client can write any header: all share one group');
+});
+
+test('browserOrigin: present only when a web page sent one', () => {
+  assert.equal(browserOrigin({ origin: 'https://evil.example' }), 'https://evil.example');
+  assert.equal(browserOrigin({ 'sec-websocket-origin': 'http://old.example' }), 'http://old.example');
+  assert.equal(browserOrigin({}), undefined);
+});
+
+test('audienceError: none asked, one matching, none matching', () => {
+  assert.equal(audienceError([], undefined), undefined);
+  assert.equal(audienceError(['nodemend-hub'], ['nodemend-hub']), undefined);
+  assert.match(audienceError(['nodemend-hub'], [])!, /not issued for this hub's audience \(nodemend-hub\).*--audience=nodemend-hub/);
+});
+
+test('TokenAuth: a fresh check asks again even with a cached decision, and refreshes the cache', async () => {
+  const calls: string[] = [];
+  const allowed = new Set(['alice']);
+  const a = new TokenAuth(port({ alice: { username: 'alice' } }, allowed, calls), () => 0, 30_000);
+  assert.equal((await a.check('alice')).ok, true);
+  allowed.delete('alice');
+  assert.equal((await a.check('alice')).ok, true, 'cached');
+  const d = await a.check('alice', { fresh: true });
+  assert.deepEqual([d.ok, !d.ok && d.status], [false, 403]);
+  assert.equal((await a.check('alice')).ok, false, 'the refusal replaced the cached allow');
+});
+
+test('TokenAuth: an allowed decision carries the per-user key', async () => {
+  const d = await new TokenAuth(port({ alice: { username: 'alice' } }, new Set(['alice']), [])).check('alice');
+  assert.equal(d.ok && d.key, 'user alice');
 });

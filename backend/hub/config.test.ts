@@ -10,6 +10,12 @@ const ok: { name: string; argv: string[]; env?: Record<string, string>; want: Re
   { name: 'auth none only when asked', argv: ['--auth=none'], want: { auth: 'none' } },
   { name: 'cidrs', argv: ['--trusted-proxy-cidrs=10.0.0.0/8, 192.168.1.7,fd00::/8'], want: { trustedCidrs: ['10.0.0.0/8', '192.168.1.7', 'fd00::/8'] } },
   { name: 'minutes', argv: ['--heartbeat=1m', '--kubeconfig=/tmp/kc'], want: { heartbeatMs: 60_000, kubeconfig: '/tmp/kc' } },
+  { name: 'access defaults', argv: [], want: { tokenAudiences: [], maxClientsPerUser: 32, maxBuffered: 192 << 20, reauthMs: 300_000, maxSessionAgeMs: 3_600_000 } },
+  {
+    name: 'access limits set',
+    argv: ['--token-audiences=nodemend-hub, other', '--max-clients-per-user=4', '--max-buffered=1Gi', '--reauth-interval=30s', '--max-session-age=2h'],
+    want: { tokenAudiences: ['nodemend-hub', 'other'], maxClientsPerUser: 4, maxBuffered: 1 << 30, reauthMs: 30_000, maxSessionAgeMs: 7_200_000 },
+  },
 ];
 for (const c of ok) {
   test(`config ok: ${c.name}`, () => {
@@ -33,6 +39,14 @@ const bad: { argv: string[]; match: RegExp }[] = [
   { argv: ['stray'], match: /unexpected argument "stray"/ },
   { argv: ['--namespace'], match: /--namespace: missing value/ },
   { argv: ['--log-level=loud'], match: /--log-level/ },
+  { argv: ['--max-clients-per-user=0'], match: /--max-clients-per-user: expected an integer/ },
+  { argv: ['--max-buffered=lots'], match: /--max-buffered: expected a size such as 512Ki/ },
+  { argv: ['--max-buffered=1Mi'], match: /--max-buffered: must be between 16Mi and 16Gi/ },
+  { argv: ['--reauth-interval=5'], match: /--reauth-interval: expected a duration such as 30s/ },
+  { argv: ['--reauth-interval=2h'], match: /--reauth-interval: must be between 1s and 1h/ },
+  { argv: ['--max-session-age=0s'], match: /--max-session-age: must be between/ },
+  { argv: ['--token-audiences=a b'], match: /--token-audiences: "a b" is not an audience/ },
+  { argv: ['--token-audiences=x', '--auth=none'], match: /--token-audiences: has no effect with --auth=none/ },
 ];
 for (const c of bad) {
   test(`config refuses ${c.argv.join(' ')}`, () => {

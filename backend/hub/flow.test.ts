@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Flow } from './flow.ts';
+import { Flow, toShed } from './flow.ts';
 
 const L = { highWater: 1000, lowWater: 100, maxBehindMs: 5000 };
 
@@ -33,3 +33,12 @@ test('flow: counts dropped deltas', () => {
   assert.equal(f.dropped, 2);
   assert.equal(f.behind, true);
 });
+
+const shedCases: { name: string; buffered: number[]; budget: number; want: number[] }[] = [
+  { name: 'under the budget: nobody', buffered: [10, 20, 30], budget: 60, want: [] },
+  { name: 'over: the furthest behind first, only as many as needed', buffered: [10, 50, 30, 40], budget: 60, want: [50, 40] },
+  { name: 'clients with nothing waiting are never cut', buffered: [0, 0, 100], budget: 10, want: [100] },
+];
+for (const c of shedCases) {
+  test(`toShed: ${c.name}`, () => assert.deepEqual(toShed(c.buffered.map((buffered) => ({ buffered })), c.budget).map((x) => x.buffered), c.want));
+}

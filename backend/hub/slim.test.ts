@@ -126,3 +126,11 @@ function fullNode2(name: string): k8s.V1Node {
   n.metadata!.name = name;
   return n;
 }
+
+test('slimEvent cuts a long reason and message before the cache keeps them', () => {
+  const e: k8s.CoreV1Event = { metadata: { name: 'e', namespace: 'default' }, involvedObject: { kind: 'Node', name: 'n1' }, reason: 'R'.repeat(10_000), message: 'x'.repeat(1 << 20) };
+  const s = slimEvent(e);
+  assert.equal(s.reason!.length, 128);
+  assert.equal(s.message!.length, 1024);
+  assert.deepEqual(clusterEvent(s), clusterEvent(e));
+});
