@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiServerAddressesOf, audienceError, bearerToken, browserOrigin, normalize, TokenAuth, trustedClientKey, TrustedSources, type Identity, type ReviewPort } from './auth.ts';
+import { apiServerAddressesOf, audienceError, bearerToken, browserOrigin, normalize, TokenAuth, trustedClientKey, TrustedSources, type Identity, type ReviewPort, type SliceLike } from './auth.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 const tokenCases: { name: string; headers: Record<string, string>; want: string | undefined }[] = [
@@ -111,12 +111,12 @@ test('TokenAuth: at most maxPending reviews at once; the rest get 503 without an
   assert.equal(calls, 3, 'capacity is given back');
 });
 
-const slice = (name: string, addrs: string[], o: { ns?: string; type?: string; label?: string | null } = {}) => ({
-  metadata: { name, namespace: o.ns ?? 'default', labels: o.label === null ? {} : { 'kubernetes.io/service-name': o.label ?? 'kubernetes' } },
+const slice = (name: string, addrs: string[], o: { ns?: string; type?: string; label?: string | null } = {}): SliceLike => ({
+  metadata: { name, namespace: o.ns ?? 'default', labels: o.label === null ? {} : { 'kubernetes.io/service-name': o.label ?? 'kubernetes' } as Record<string, string> },
   addressType: o.type ?? 'IPv4',
   endpoints: addrs.map((a) => ({ addresses: [a] })),
 });
-const sliceCases: { name: string; slices: ReturnType<typeof slice>[]; want: string[] }[] = [
+const sliceCases: { name: string; slices: SliceLike[]; want: string[] }[] = [
   { name: "the API server's own slice", slices: [slice('kubernetes', ['10.0.0.5', '10.0.0.6'])], want: ['10.0.0.5', '10.0.0.6'] },
   { name: 'a foreign slice with the same label is ignored', slices: [slice('kubernetes', ['10.0.0.5']), slice('evil', ['10.9.9.9'])], want: ['10.0.0.5'] },
   { name: 'only a foreign slice: nothing trusted', slices: [slice('kubernetes-abcde', ['10.9.9.9'])], want: [] },
