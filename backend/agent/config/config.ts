@@ -1,6 +1,6 @@
 // The agent's configuration, validated once at start-up: the rest of the agent only sees a valid
 // AgentConfig. Every problem is reported at once, each naming its flag (and environment variable)
-// and the fix; Kured flags that nodemend replaces give a warning that says by what.
+// and the fix; Kured flags that nodemend replaces give a warning that says by what (kured.ts).
 
 import type { DrainOptions } from '../ports.ts';
 import type { Window } from '../schedule/window.ts';
@@ -9,6 +9,8 @@ import { parseDuration } from './duration.ts';
 import { MIN_LEASE_CALL_MS, MIN_STALE_LOCK_GRACE_MS } from '../lock/slots.ts';
 import { readFlags, type Env } from './flags.ts';
 import * as v from './validate.ts';
+import { IGNORED, goRegexp, kuredNotify, kuredZone, labelKeysWarning } from './kured.ts';
+import type { NotifyTarget } from '../notify/shoutrrr.ts';
 
 export interface AgentConfig {
   nodeId: string;
@@ -38,7 +40,8 @@ export interface AgentConfig {
   postRebootLabels: Record<string, string>;
   healthGate: boolean;
   healthGateTimeoutMs: number;
-  notify?: { url: string; format: 'json' | 'slack' | 'auto' };
+  /** Where notifications go: nodemend's webhook or a shoutrrr service (Kured's --notify-url). */
+  notify?: NotifyTarget;
   messages: { drain: string; reboot: string; uncordon: string };
   metrics: { host: string; port: number };
   logFormat: 'json' | 'text';
@@ -51,7 +54,7 @@ export type ConfigResult = { ok: true; config: AgentConfig; warnings: string[] }
 export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   const raw = readFlags(argv, env);
   const errors = [...raw.errors];
-  const warnings: string[] = [];
+  const warnings = [...raw.warnings];
   const one = (name: string): string | undefined => raw.values.get(name)?.[0];
   const many = (name: string): string[] => raw.values.get(name) ?? [];
   const label = (name: string) => raw.source.get(name) ?? `--${name}`;
@@ -84,13 +87,15 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     ? { kind: 'command', argv: check('reboot-sentinel-command', v.command(sentinelCmd), []) }
     : { kind: 'file', path: one('reboot-sentinel')! };
   if (sentinel.kind === 'file' && !sentinel.path.startsWith('/')) errors.push(`${label('reboot-sentinel')}: expected an absolute path such as /var/run/reboot-required`);
+  if (sentinel.kind === 'command' && raw.explicit.has('reboot-sentinel')) warnings.push(`${label('reboot-sentinel')} is not used: --reboot-sentinel-command decides instead (as in Kured)`);
 
   const periodMs = dur('period');
   if (periodMs < 1000) errors.push(`${label('period')}: must be at least 1s`);
 
   // Windows: nodemend's --window/--window-cron, or Kured's day/time flags, never both (their
   // union would silently widen what the user meant).
-  const zone = sched('time-zone', parseZone('--time-zone', one('time-zone')!), 'UTC');
+  const zoneRaw = check('time-zone', kuredZone(one('time-zone')!), 'UTC');
+  const zone = sched('time-zone', parseZone('--time-zone', zoneRaw), 'UTC');
   const cronDur = dur('window-cron-duration');
   if (cronDur <= 0) errors.push(`${label('window-cron-duration')}: must be longer than 0`);
   const windows: Window[] = [];
@@ -100,10 +105,19 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (kuredGiven.length && (many('window').length || many('window-cron').length)) {
     errors.push(`--${kuredGiven[0]}: cannot be combined with --window/--window-cron; write the Kured window as --window "<days> <start>-<end>" instead`);
   } else if (!many('window').length && !many('window-cron').length) {
-    const days = sched('reboot-days', parseDays('--reboot-days', many('reboot-days').join(',') || '*'), new Set<number>());
-    const start = sched('start-time', parseTimeOfDay('--start-time', one('start-time') ?? '0:00'), 0);
-    const end = sched('end-time', parseTimeOfDay('--end-time', one('end-time') ?? '23:59:59', true), 86_399);
-    const text = `${many('reboot-days').join(',') || 'every day'} ${one('start-time') ?? '0:00'}-${one('end-time') ?? '23:59:59'} ${zone}`;
+    // Kured's days are a comma list; given but empty (--reboot-days= or KURED_REBOOT_DAYS="") it
+    // is no day at all, Kured's kill switch: nothing reboots.
+    const dayList = many('reboot-days').join(',');
+    const noDay = raw.values.has('reboot-days') && dayList.split(',').every((d) => d.trim() === '');
+    const days = noDay ? new Set<number>() : sched('reboot-days', parseDays('--reboot-days', dayList || '*'), new Set<number>());
+    if (noDay) {
+      warnings.push(
+        `${label('reboot-days')} is empty: no day is a reboot day, so this node never reboots by itself (Kured's kill switch); a person's nodemend.dev/force-reboot still works. Give days, e.g. --reboot-days=mon,tue, to reboot again`,
+      );
+    }
+    const start = sched('start-time', parseTimeOfDay('--start-time', one('start-time') ?? '0:00', false, true), 0);
+    const end = sched('end-time', parseTimeOfDay('--end-time', one('end-time') ?? '23:59:59', true, true), 86_399);
+    const text = `${noDay ? 'no day' : dayList || 'every day'} ${one('start-time') ?? '0:00'}-${one('end-time') ?? '23:59:59'} ${zone}`;
     windows.push(kuredWindow(days, start, end, zone, text));
   }
 
@@ -128,26 +142,29 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
         `may need ${MIN_LEASE_CALL_MS / 1000}s, so a shorter grace makes a live holder look stale; set --stale-lock-grace=${MIN_STALE_LOCK_GRACE_MS / 1000}s or longer (default 5m)`,
     );
   }
-  if (raw.values.has('lock-ttl')) warnings.push('--lock-ttl is ignored: nodemend frees stale lock slots by --max-reboot-duration (holder down) and --stale-lock-grace (holder up, agent gone)');
-  if (raw.values.has('lock-annotation')) warnings.push('--lock-annotation is ignored: nodemend locks with Lease objects in --lock-namespace');
-  if (flag('annotate-nodes')) warnings.push('--annotate-nodes is ignored: nodemend always publishes the node state in the annotation nodemend.dev/state');
+  for (const name of ['lock-ttl', 'lock-annotation', 'slack-username', 'slack-channel']) if (raw.explicit.has(name)) warnings.push(IGNORED[name]);
+  if (flag('annotate-nodes')) warnings.push(IGNORED['annotate-nodes']);
 
   const promUrl = (one('prometheus-url') ?? '').trim();
   const filterRaw = one('alert-filter-regexp') ?? '';
   const prometheus: AgentConfig['prometheus'] = promUrl
     ? {
         url: check('prometheus-url', v.httpUrl(promUrl, 'e.g. http://prometheus.monitoring:9090'), ''),
-        ...(filterRaw ? { filter: check('alert-filter-regexp', v.regexp(filterRaw), /$^/) } : {}),
+        ...(filterRaw ? { filter: check('alert-filter-regexp', goRegexp(filterRaw), /$^/) } : {}),
         matchOnly: flag('alert-filter-match-only'),
         firingOnly: flag('alert-firing-only'),
       }
     : undefined;
   if (!promUrl && filterRaw) errors.push(`${label('alert-filter-regexp')}: has no effect without --prometheus-url; add --prometheus-url=http://prometheus:9090`);
   const blockingPodSelectors = many('blocking-pod-selector').map((s) => check('blocking-pod-selector', v.labelSelector(s), ''));
+  if (env.KURED_BLOCKING_POD_SELECTOR !== undefined) {
+    warnings.push('KURED_BLOCKING_POD_SELECTOR is read as one more --blocking-pod-selector; Kured 1.23 skips this variable, so pods it matches now block reboots');
+  }
 
   const drainSel = (one('drain-pod-selector') ?? '').trim();
   const drain: DrainOptions = {
-    gracePeriodSeconds: check('drain-grace-period', v.int(one('drain-grace-period')!, -1, 86_400), -1),
+    // Kured: any negative value means each pod's own grace period.
+    gracePeriodSeconds: Math.max(-1, check('drain-grace-period', v.int(one('drain-grace-period')!, Number.MIN_SAFE_INTEGER, 86_400), -1)),
     timeoutMs: dur('drain-timeout'),
     skipWaitForDeleteTimeoutSeconds: check('skip-wait-for-delete-timeout', v.int(one('skip-wait-for-delete-timeout')!, 0, 86_400), 0),
     podSelector: drainSel ? check('drain-pod-selector', v.labelSelector(drainSel), '') : '',
@@ -162,10 +179,16 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
       ? { method, signal: check('reboot-signal', v.int(one('reboot-signal')!, 1, 64), 39) }
       : { method, argv: check('reboot-command', v.command(one('reboot-command')!), []) };
 
-  const notifyUrl = (one('notify-url') ?? '').trim();
-  const notify: AgentConfig['notify'] = notifyUrl
-    ? { url: check('notify-url', v.httpUrl(notifyUrl, 'for Slack use its incoming-webhook https URL'), ''), format: check('notify-format', v.oneOf(one('notify-format')!, ['auto', 'json', 'slack'] as const), 'auto') }
-    : undefined;
+  const notified = kuredNotify({
+    notifyUrl: one('notify-url'),
+    notifyLabel: label('notify-url'),
+    slackHookUrl: one('slack-hook-url'),
+    slackLabel: label('slack-hook-url'),
+    format: check('notify-format', v.oneOf(one('notify-format')!, ['auto', 'json', 'slack'] as const), 'auto'),
+  });
+  errors.push(...notified.errors);
+  warnings.push(...notified.warnings);
+  const notify = notified.target;
 
   const config: AgentConfig = {
     nodeId,
@@ -197,6 +220,8 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     logLevel: check('log-level', v.oneOf(one('log-level')!, ['debug', 'info', 'warn', 'error'] as const), 'info'),
     dryRun: flag('dry-run'),
   };
+  const labelKeys = labelKeysWarning(config.preRebootLabels, config.postRebootLabels);
+  if (labelKeys) warnings.push(labelKeys);
   if (config.rebootVerifyTimeoutMs < 30_000) errors.push(`${label('reboot-verify-timeout')}: must be at least 30s (a reboot takes a while to begin)`);
   if (config.healthGate && config.healthGateTimeoutMs <= 0) errors.push(`${label('health-gate-timeout')}: must be longer than 0 when --health-gate is on`);
   if (one('kubeconfig')) config.kubeconfig = one('kubeconfig');

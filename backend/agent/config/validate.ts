@@ -1,3 +1,5 @@
+import { splitCommand } from '../../shared/command.ts';
+
 // Small validators for flag values. Each returns the value or an error text without the flag name;
 // config.ts prefixes the name (and the environment variable, when the value came from there).
 
@@ -12,10 +14,11 @@ export function int(raw: string, min: number, max: number): V<number> {
   return ok(n);
 }
 
+/** Go's strconv.ParseBool words (Kured's booleans) and yes/no, on/off. */
 export function bool(raw: string): V<boolean> {
   const s = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(s)) return ok(true);
-  if (['false', '0', 'no', 'off'].includes(s)) return ok(false);
+  if (['true', 't', '1', 'yes', 'on'].includes(s)) return ok(true);
+  if (['false', 'f', '0', 'no', 'off'].includes(s)) return ok(false);
   return no(`expected true or false, got ${JSON.stringify(raw)}`);
 }
 
@@ -123,8 +126,19 @@ export function labelSelector(raw: string): V<string> {
   return ok(s);
 }
 
-/** A command line split on blanks (no shell: quotes are not interpreted). */
+/**
+ * A command line split into words as Kured splits it (shell quoting, google/shlex), never run
+ * through a shell: `sh -c "! needs-restarting --reboothint"` is sh, -c and the script.
+ */
 export function command(raw: string): V<string[]> {
-  const argv = raw.trim().split(/\s+/).filter(Boolean);
-  return argv.length ? ok(argv) : no('empty command');
+  let argv: string[];
+  try {
+    argv = splitCommand(raw);
+  } catch (e) {
+    return no(`${e instanceof Error ? e.message : String(e)}; quote as a shell would, e.g. sh -c "test -f /var/run/reboot-required"`);
+  }
+  if (!argv.length) return no('empty command');
+  // The whole line quoted once more (a YAML arg such as '"sh -c x"') names a program that does not exist.
+  if (/\s/.test(argv[0])) return no(`the program name ${JSON.stringify(argv[0])} contains blanks: the whole command is quoted as one word; remove the outer quotes`);
+  return ok(argv);
 }

@@ -13,7 +13,8 @@ import { KubeDrain } from '../drain/drain.ts';
 import { AlertsBlocker } from '../blockers/alerts.ts';
 import { PodSelectorBlocker } from '../blockers/pods.ts';
 import { ClusterHealthGate } from '../blockers/health.ts';
-import { Notifiers, WebhookNotifier } from '../notify/webhook.ts';
+import { Notifiers } from '../notify/webhook.ts';
+import { createNotifier } from '../notify/send.ts';
 import { AgentMetrics } from '../metrics/metrics.ts';
 import { FileSentinel } from '../sentinel/file.ts';
 import { CommandSentinel } from '../sentinel/command.ts';
@@ -69,9 +70,7 @@ export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogg
   const blockers: Blocker[] = [];
   if (alerts) blockers.push(alerts);
   if (cfg.blockingPodSelectors.length) blockers.push(new PodSelectorBlocker(kc, node, cfg.blockingPodSelectors));
-  const notifier = cfg.notify
-    ? new WebhookNotifier({ url: cfg.notify.url, format: cfg.notify.format, templates: cfg.messages }, log.with({ part: 'notify' }))
-    : new Notifiers([]);
+  const notifier = cfg.notify ? createNotifier(cfg.notify, log.with({ part: 'notify' }), { templates: cfg.messages }) : new Notifiers([]);
   const sentinel = cfg.sentinel.kind === 'file' ? new FileSentinel({ path: cfg.sentinel.path, recheckMs: cfg.periodMs }) : new CommandSentinel({ command: cfg.sentinel.argv, periodMs: cfg.periodMs });
   const rebooter = cfg.reboot.method === 'command' ? new CommandReboot({ command: cfg.reboot.argv }) : new SignalReboot({ signal: cfg.reboot.signal });
   const out: KubeAdapters = {
