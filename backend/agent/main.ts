@@ -53,6 +53,7 @@ export async function startAgent(config: AgentConfig, kc: k8s.KubeConfig, o: Age
     host: adapters.host,
     blockers: adapters.blockers,
     healthGate: adapters.healthGate,
+    ...(adapters.kured ? { kured: adapters.kured } : {}),
     notifier: adapters.notifier,
     metrics: adapters.metrics,
     clock: systemClock,
@@ -78,7 +79,7 @@ export async function startAgent(config: AgentConfig, kc: k8s.KubeConfig, o: Age
   // The first decisions need the node and the DaemonSet: wait for the caches (bounded; the loop
   // copes with a missing node by waiting anyway). A stop meanwhile ends the wait: the loop then
   // returns at once and everything started so far is stopped.
-  const synced = adapters.informers.waitSynced(30_000).catch((e: unknown) => {
+  const synced = Promise.all([adapters.informers.waitSynced(30_000), adapters.kured?.waitSynced(30_000)]).catch((e: unknown) => {
     if (!ac.signal.aborted) log.warn('informers not synced yet; starting anyway', { error: String(e) });
   });
   await Promise.race([synced, new Promise<void>((r) => (ac.signal.aborted ? r() : ac.signal.addEventListener('abort', () => r(), { once: true })))]);

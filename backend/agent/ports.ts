@@ -3,6 +3,7 @@
 // pure and the same runtime drives a real node (DaemonSet) or a simulated one (tests, demo).
 
 import type { AgentNodeState, RebootRecord } from '../../protocol/model.ts';
+import type { KuredCordonFacts, KuredLockFact } from './lock/kured.ts';
 
 export interface Disposable {
   dispose(): void;
@@ -97,8 +98,11 @@ export type AcquireResult =
 export interface LockPort {
   /** The lock this node holds (found after a restart), if any. */
   held(): Promise<HeldLock | undefined>;
-  /** One attempt (with internal 409 re-read-and-retry); never blocks waiting for a slot. */
-  tryAcquire(meta: Pick<HeldLock, 'wasUnschedulable' | 'bootIdBefore' | 'forced'>): Promise<AcquireResult>;
+  /**
+   * One attempt (with internal 409 re-read-and-retry); never blocks waiting for a slot. `foreign`:
+   * nodes another tool's lock holds (Kured's during a cutover), counted against the cluster limit.
+   */
+  tryAcquire(meta: Pick<HeldLock, 'wasUnschedulable' | 'bootIdBefore' | 'forced'>, foreign?: { what: string; nodes: string[] }): Promise<AcquireResult>;
   /** Records progress in the held Lease(s) and renews them. */
   update(lock: HeldLock): Promise<void>;
   release(lock: HeldLock): Promise<void>;
@@ -112,6 +116,18 @@ export interface LockPort {
   turn?(): number | undefined;
   /** Calls back when a held Lease is found taken over (renewal or update); the slot is dropped from the held lock. */
   onLost?(cb: (lost: LockLost) => void): Disposable;
+}
+
+/** Kured's lock during a cutover from Kured (lock/kured-watch.ts). */
+export interface KuredPort {
+  /** Kured's lock as the informer cache shows it (no API call). */
+  observe(): KuredLockFact;
+  /** Calls back when Kured's DaemonSet changes. */
+  onChange(cb: () => void): Disposable;
+  /** Fresh from the API server: this Node's cordon and its writers, and Kured's pods on it. */
+  gather(): Promise<KuredCordonFacts>;
+  /** Uncordons this Node if it is still at `resourceVersion`; false when it changed meanwhile. */
+  adopt(resourceVersion: string): Promise<boolean>;
 }
 
 export interface NodePort {

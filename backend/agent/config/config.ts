@@ -28,6 +28,8 @@ export interface AgentConfig {
   lockReleaseDelayMs: number;
   maxRebootDurationMs: number;
   staleLockGraceMs: number;
+  /** Kured's DaemonSet and lock annotation, read during a cutover; undefined = off (--kured-ds-name empty). */
+  kured?: { namespace: string; name: string; annotation: string };
   prometheus?: { url: string; filter?: RegExp; matchOnly: boolean; firingOnly: boolean };
   blockingPodSelectors: string[];
   drain: DrainOptions;
@@ -143,6 +145,10 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     );
   }
   for (const name of ['lock-ttl', 'lock-annotation', 'slack-username', 'slack-channel']) if (raw.explicit.has(name)) warnings.push(IGNORED[name]);
+  const kuredName = (one('kured-ds-name') ?? '').trim();
+  const kured: AgentConfig['kured'] = kuredName
+    ? { namespace: check('kured-ds-namespace', v.dnsLabel((one('kured-ds-namespace') ?? '').trim()), ''), name: check('kured-ds-name', v.dnsSubdomain(kuredName), ''), annotation: check('kured-lock-annotation', v.labelKey((one('kured-lock-annotation') ?? '').trim()), '') }
+    : undefined;
   if (flag('annotate-nodes')) warnings.push(IGNORED['annotate-nodes']);
 
   const promUrl = (one('prometheus-url') ?? '').trim();
@@ -226,6 +232,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (config.healthGate && config.healthGateTimeoutMs <= 0) errors.push(`${label('health-gate-timeout')}: must be longer than 0 when --health-gate is on`);
   if (one('kubeconfig')) config.kubeconfig = one('kubeconfig');
   if (scope) config.scope = scope;
+  if (kured) config.kured = kured;
   if (prometheus) config.prometheus = prometheus;
   if (taint) config.preferNoScheduleTaint = check('prefer-no-schedule-taint', v.labelKey(taint), '');
   if (notify) config.notify = notify;

@@ -60,6 +60,9 @@ export const FLAGS: readonly FlagSpec[] = [
   F('stale-lock-grace', 'string', '5m', 'a Ready holder that stopped renewing loses its slot after this'),
   F('lock-ttl', 'string', undefined, 'Kured only; replaced by --max-reboot-duration and --stale-lock-grace', 'duration'),
   F('lock-annotation', 'string', undefined, 'Kured only; nodemend locks with Lease objects', 'string'),
+  F('kured-ds-namespace', 'string', 'kube-system', "cutover from Kured: namespace of Kured's DaemonSet, whose lock holders count against --concurrency"),
+  F('kured-ds-name', 'string', 'kured', "cutover from Kured: name of Kured's DaemonSet; empty turns the cutover off"),
+  F('kured-lock-annotation', 'string', 'weave.works/kured-node-lock', "cutover from Kured: the annotation of Kured's lock (Kured's --lock-annotation)"),
   // blockers
   F('prometheus-url', 'string', '', 'Prometheus base URL; firing alerts block reboots', 'string'),
   F('alert-filter-regexp', 'string', '', 'alert names to ignore (regular expression)', 'regexp'),

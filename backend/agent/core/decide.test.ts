@@ -182,6 +182,35 @@ const cases: Case[] = [
   { name: 'lock release delay over: release', f: facts({ lock: rebooted(), marks: { ready: NOW - 6 * MIN, release: NOW - 5 * MIN } }, { bootId: 'boot-2' }), c: { lockReleaseDelayMs: 5 * MIN }, kind: 'finish' },
 ];
 
+// Cutover from Kured: Kured's lock as a fact. Its holders travel with the acquire (the lock
+// counts them); an unreadable lock takes no slot; a cordon Kured left is undone only when
+// lock/kured.ts says so, after fresh facts were gathered.
+const KW = 'DaemonSet kube-system/kured';
+const kured = (...holders: { node: string; wasUnschedulable?: boolean; created?: number; ttlMs?: number }[]): Facts['kured'] => ({
+  kind: 'read', where: KW, holders: holders.map((h) => ({ created: NOW - 10 * MIN, ttlMs: 0, ...h })),
+});
+const gathered = (o: Partial<NonNullable<Facts['kuredCordon']>['value']> = {}): Facts['kuredCordon'] => ({
+  at: NOW - 1000, value: { unschedulable: true, cordonManagers: ['kured'], kuredPods: [], resourceVersion: '42', ...o },
+});
+const acquireOf = (d: Decision) => d.action as Extract<Decision['action'], { kind: 'acquire' }>;
+cases.push(
+  { name: 'Kured holds its lock for another node: acquire counts it', f: facts({ kured: kured({ node: 'k1' }) }), kind: 'acquire', check: (d) => assert.deepEqual(acquireOf(d).foreign, { what: `Kured's lock on ${KW}`, nodes: ['k1'] }) },
+  { name: "Kured's expired entry (TTL) does not count", f: facts({ kured: kured({ node: 'k1', created: NOW - 2 * MIN, ttlMs: MIN }) }), kind: 'acquire', check: (d) => assert.equal(acquireOf(d).foreign, undefined) },
+  { name: 'TTL 0 never expires', f: facts({ kured: kured({ node: 'k1', created: NOW - 1000 * 24 * 60 * MIN }) }), kind: 'acquire', check: (d) => assert.deepEqual(acquireOf(d).foreign?.nodes, ['k1']) },
+  { name: 'no Kured DaemonSet: nothing counts', f: facts({ kured: { kind: 'absent', where: KW } }), kind: 'acquire', check: (d) => assert.equal(acquireOf(d).foreign, undefined) },
+  { name: "Kured's lock unparseable: blocked, no lock (fail closed)", f: facts({ kured: { kind: 'invalid', where: KW, error: 'annotation weave.works/kured-node-lock: not JSON: "{oops"' } }), kind: 'wait', phase: 'blocked', reason: /^no lock slot taken: Kured's lock on DaemonSet kube-system\/kured cannot be read \(annotation weave.works\/kured-node-lock: not JSON/ },
+  { name: "Kured's DaemonSet unreadable: blocked, no lock (fail closed)", f: facts({ kured: { kind: 'unknown', where: KW, error: 'not listed yet' } }), kind: 'wait', phase: 'blocked', reason: /cannot read Kured's lock on DaemonSet kube-system\/kured: not listed yet; the agent needs get, list and watch/ },
+  { name: "Kured's lock unparseable but no reboot needed: healthy", f: facts({ sentinel: { required: false }, kured: { kind: 'invalid', where: KW, error: 'x' } }), kind: 'wait', phase: 'healthy' },
+  { name: 'forced reboot still counts Kured holders', f: facts({ kured: kured({ node: 'k1' }) }, ann(FORCE)), kind: 'acquire', check: (d) => assert.deepEqual(acquireOf(d).foreign?.nodes, ['k1']) },
+  { name: 'Kured left this node cordoned: gather fresh facts first', f: facts({ kured: kured({ node: 'n1', wasUnschedulable: false }) }, { unschedulable: true }), kind: 'check-kured-cordon' },
+  { name: 'Kured left this node cordoned, facts say Kured cordoned it: uncordon (CAS)', f: facts({ kured: kured({ node: 'n1', wasUnschedulable: false }), kuredCordon: gathered() }, { unschedulable: true }), kind: 'adopt-kured-cordon', phase: 'verifying', reason: /no Kured agent runs on it/, check: (d) => assert.deepEqual(d.action, { kind: 'adopt-kured-cordon', resourceVersion: '42' }) },
+  { name: 'gathered facts older than a period: gather again', f: facts({ kured: kured({ node: 'n1', wasUnschedulable: false }), kuredCordon: { ...gathered()!, at: NOW - 2 * MIN } }, { unschedulable: true }), kind: 'check-kured-cordon' },
+  { name: 'cordoned before Kured (metadata.unschedulable true): left cordoned, no fresh reads', f: facts({ kured: kured({ node: 'n1', wasUnschedulable: true }) }, { unschedulable: true }), kind: 'acquire' },
+  { name: 'Kured still runs on the node: left cordoned', f: facts({ kured: kured({ node: 'n1', wasUnschedulable: false }), kuredCordon: gathered({ kuredPods: ['kured-abc'] }) }, { unschedulable: true }), kind: 'acquire' },
+  { name: 're-cordoned by a person after Kured: left cordoned', f: facts({ kured: kured({ node: 'n1', wasUnschedulable: false }), kuredCordon: gathered({ cordonManagers: ['kubectl-cordon'] }) }, { unschedulable: true }), kind: 'acquire' },
+  { name: "this node's own Kured entry does not count against it", f: facts({ kured: kured({ node: 'n1', wasUnschedulable: true }) }, { unschedulable: true }), kind: 'acquire', check: (d) => assert.equal(acquireOf(d).foreign, undefined) },
+);
+
 for (const c of cases) {
   test(`decide: ${c.name}`, () => {
     const d = decide(c.f, cfg(c.c), c.at ?? NOW);

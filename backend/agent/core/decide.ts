@@ -2,16 +2,20 @@
 // to publish. Kured's loop order, fixed and made explicit:
 //   holding a lock (found at start-up or taken earlier)  -> holding.ts: resume by stage
 //   our own cordon left without a lock                    -> uncordon (never leave a node cordoned)
+//   a cordon Kured left on this node (cutover)            -> uncordon when lock/kured.ts allows it
 //   manual block (node, then cluster)                     -> blocked; wins even over force-reboot
 //   nothing needed                                        -> healthy (or scheduled for reboot-after)
 //   recent failure                                        -> wait out the back-off
 //   not forced: window closed, automatic blocker         -> waiting-window / blocked, no lock taken
 //   drain precheck finds a PodDisruptionBudget deadlock   -> blocked, no lock taken
-//   otherwise                                             -> acquire a lock slot (waiting-lock)
+//   Kured's lock unreadable (cutover)                     -> blocked, no lock taken (fail closed)
+//   otherwise                                             -> acquire a lock slot (waiting-lock),
+//                                                            Kured's holders counting as taken slots
 // Facts older than --period are re-gathered first (check-* actions): blockers fail closed
 // because a blocker that cannot be evaluated reports itself as blocking.
 
 import { windowState } from '../schedule/window.ts';
+import { kuredAdoption, kuredEntry, kuredSlotCheck } from '../lock/kured.ts';
 import { blockerKinds, blockerText, context, decision, iso, pdbText, wait, why, type Ctx } from './context.ts';
 import { holding } from './holding.ts';
 import type { CoreConfig, Decision, Facts } from './types.ts';
@@ -31,6 +35,8 @@ function idle(c: Ctx): Decision {
   if (node.cordonedByUs) {
     return decision(c, 'verifying', 'uncordoning: nodemend cordoned this node but holds no lock (an interrupted run)', { kind: 'uncordon' });
   }
+  const adopt = kuredCordon(c);
+  if (adopt) return adopt;
   if (f.sentinel === undefined) return decision(c, 'unknown', 'checking whether a reboot is needed', { kind: 'check-sentinel' });
   if (c.manual) {
     const extra = c.required ? ` (pending: ${why(c)})` : '';
@@ -74,7 +80,11 @@ function idle(c: Ctx): Decision {
     }
   }
   const forced = c.forcedReq ? ' (forced: window and automatic blockers ignored)' : '';
-  const acquire = { kind: 'acquire', forced: c.forcedReq } as const;
+  // Kured's lock, during a cutover: its holders take slots too; unreadable, it takes them all.
+  const k = kuredSlotCheck(f.kured, node.name, now);
+  if (!k.ok) return decision(c, 'blocked', `no lock slot taken: ${k.reason}`, wait(), { ...extra, blockedBy: ['other'] });
+  const foreign = k.holders.length ? { foreign: { what: `Kured's lock on ${k.where}`, nodes: k.holders } } : {};
+  const acquire = { kind: 'acquire', forced: c.forcedReq, ...foreign } as const;
   if (f.acquireFailure) {
     // The published reason stays the same while waiting, retries included: it changes only when
     // the holders change. The queue position is the hub's to show (from the waiting markers).
@@ -87,3 +97,19 @@ function idle(c: Ctx): Decision {
   return decision(c, 'waiting-lock', `${why(c)}; requesting a lock slot${forced}`, acquire, { ...extra, waiting: true });
 }
 
+/**
+ * A cordon Kured left on this node (cutover from Kured): gathered fresh each period while Kured's
+ * lock names the cordoned node, undone only when kuredAdoption allows it. Otherwise the normal
+ * path goes on, and the cordon stays (a later reboot by nodemend keeps it too: it was not ours).
+ */
+function kuredCordon(c: Ctx): Decision | undefined {
+  const { f, cfg, now, node } = c;
+  const e = kuredEntry(f.kured, node.name);
+  // Cheap checks from the caches first: most nodes never need the fresh reads.
+  if (!e || !node.unschedulable || e.wasUnschedulable !== false) return undefined;
+  const g = f.kuredCordon;
+  if (!g || g.at + cfg.periodMs <= now) return decision(c, 'verifying', "checking whether Kured left this node cordoned (Kured's lock names it)", { kind: 'check-kured-cordon' });
+  const v = kuredAdoption(e, g.value);
+  if (!v.adopt) return undefined;
+  return decision(c, 'verifying', `uncordoning: ${v.why}`, { kind: 'adopt-kured-cordon', resourceVersion: g.value.resourceVersion });
+}

@@ -6,6 +6,8 @@
 import type { Phase, RebootOutcome, RebootRecord } from '../../../protocol/model.ts';
 import type { AgentConfig } from '../config/config.ts';
 import type { DrainResult, HeldLock, NodeFacts, PdbBlock, SentinelResult } from '../ports.ts';
+import type { KuredCordonFacts, KuredLockFact } from '../lock/kured.ts';
+import type { ForeignHolders } from '../lock/slots.ts';
 
 /** A fact with the instant it was observed, so the core can tell fresh from stale. */
 export interface Timed<T> {
@@ -37,6 +39,10 @@ export interface Facts {
    * this one than there are cluster slots, so it is not at the front of the queue.
    */
   acquireFailure?: Timed<{ reason: string; retryAt?: number; behind?: boolean }>;
+  /** Kured's lock as last observed (a cutover from Kured); undefined when the agent has no Kured port. */
+  kured?: KuredLockFact;
+  /** Gathered fresh before undoing a cordon Kured left on this node (lock/kured.ts, kuredAdoption). */
+  kuredCordon?: Timed<KuredCordonFacts>;
   /** The last attempt that ended in failure, for the retry back-off. */
   lastFailure?: Timed<string>;
   /** When this process last rehearsed a reboot in dry-run mode. */
@@ -91,7 +97,12 @@ export type Action =
   | { kind: 'check-blockers' }
   | { kind: 'precheck' }
   | { kind: 'check-health' }
-  | { kind: 'acquire'; forced: boolean }
+  /** foreign: nodes Kured's lock holds, counted against the cluster concurrency. */
+  | { kind: 'acquire'; forced: boolean; foreign?: ForeignHolders }
+  /** Kured's lock names this cordoned node: read the Node and Kured's pods on it (Facts.kuredCordon). */
+  | { kind: 'check-kured-cordon' }
+  /** Undo the cordon Kured left, if the Node is still at `resourceVersion` (compare-and-swap). */
+  | { kind: 'adopt-kured-cordon'; resourceVersion: string }
   /** Pre-reboot labels, cordon, lock stage 'cordoned'. */
   | { kind: 'cordon' }
   /** Drain; on success lock stage 'drained', on failure Facts.drain. */

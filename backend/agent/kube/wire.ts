@@ -9,6 +9,7 @@ import type { JsonLogger } from '../../shared/log.ts';
 import { AgentInformers } from './informers.ts';
 import { KubeNode } from './node.ts';
 import { LeaseLock } from '../lock/lease.ts';
+import { KuredWatch } from '../lock/kured-watch.ts';
 import { KubeDrain } from '../drain/drain.ts';
 import { AlertsBlocker } from '../blockers/alerts.ts';
 import { PodSelectorBlocker } from '../blockers/pods.ts';
@@ -27,6 +28,8 @@ export interface KubeAdapters {
   lock: LockPort & { stop(): void };
   drain: DrainPort;
   blockers: Blocker[];
+  /** Present unless --kured-ds-name is empty (cutover from Kured). */
+  kured?: KuredWatch;
   /** Present when --health-gate is on. */
   healthGate?: HealthGate;
   notifier: Notifier;
@@ -66,6 +69,7 @@ export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogg
     },
     log.with({ part: 'lock' }),
   );
+  const kured = cfg.kured ? new KuredWatch(kc, { node, ...cfg.kured, onApiError }, log.with({ part: 'kured' })) : undefined;
   const alerts = cfg.prometheus ? new AlertsBlocker(cfg.prometheus) : undefined;
   const blockers: Blocker[] = [];
   if (alerts) blockers.push(alerts);
@@ -84,9 +88,10 @@ export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogg
     metrics,
     async stop() {
       lock.stop();
-      await informers.stop();
+      await Promise.all([informers.stop(), kured?.stop()]);
     },
   };
+  if (kured) out.kured = kured;
   if (cfg.healthGate) out.healthGate = new ClusterHealthGate(kc, alerts);
   return out;
 }

@@ -12,7 +12,7 @@ import { errMsg } from '../../shared/log.ts';
 import { A, parseState } from '../../../protocol/annotations.ts';
 import { DISRUPTED_PHASES } from '../../../protocol/model.ts';
 import { clusterSlotName, LEASE_ANNOTATIONS as K, LOCK_PREFIX, scopeSlotName, slotIndex } from '../../../protocol/leases.ts';
-import { choose, freeSlots, leaseCallTimeoutMs, Observations, turnDelay, verdict, type HolderStatus, type StaleRules } from './slots.ts';
+import { choose, freeSlots, leaseCallTimeoutMs, Observations, turnDelay, verdict, type ForeignHolders, type HolderStatus, type StaleRules } from './slots.ts';
 import { WaitingMarkers } from './waiting.ts';
 import { heldFromAnnotations, metaAnnotations, slotRecord } from './meta.ts';
 import { HeldLeases, RETRIES, type Call } from './held.ts';
@@ -104,7 +104,7 @@ export class LeaseLock implements LockPort {
     return this.mine.keep(lock);
   }
 
-  async tryAcquire(meta: Pick<HeldLock, 'wasUnschedulable' | 'bootIdBefore' | 'forced'>): Promise<AcquireResult> {
+  async tryAcquire(meta: Pick<HeldLock, 'wasUnschedulable' | 'bootIdBefore' | 'forced'>, foreign?: ForeignHolders): Promise<AcquireResult> {
     // Once held() has run (the runtime reads the lock at start-up), this process knows what it
     // holds: a list per attempt was one more request from every waiter on every handoff.
     const existing = this.mine.known ? this.mine.current : await this.held();
@@ -123,7 +123,8 @@ export class LeaseLock implements LockPort {
     partial?.unref();
     try {
       for (const g of groups) {
-        const r = await this.acquireIn(g, lock);
+        // Foreign holders (Kured's) are cluster-wide: they count in the cluster group only.
+        const r = await this.acquireIn(g, lock, g.scopeValue === undefined ? foreign : undefined);
         if (!r.ok) {
           clearInterval(partial);
           if (lock.leases.length) await this.release(lock);
@@ -208,7 +209,7 @@ export class LeaseLock implements LockPort {
     return { what: 'cluster', limit: this.o.clusterLimit, scopeText: 'cluster', nameOf: clusterSlotName };
   }
 
-  private async acquireIn(g: Group, lock: HeldLock): Promise<{ ok: true; name: string; recovered?: LockRecovered } | { ok: false; reason: string; summary?: string }> {
+  private async acquireIn(g: Group, lock: HeldLock, foreign: ForeignHolders | undefined): Promise<{ ok: true; name: string; recovered?: LockRecovered } | { ok: false; reason: string; summary?: string }> {
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
       // The informer cache first (no API call while waiting); after a conflict, the API itself.
       const all = attempt === 0 && this.o.cachedLeases ? [...this.o.cachedLeases()] : await this.listFresh();
@@ -223,8 +224,8 @@ export class LeaseLock implements LockPort {
         );
       // The holders' Nodes are read only when no slot is free: they matter only to find a stale
       // slot to take over, and reading them on every handoff cost M requests per waiter.
-      let c = choose(this.o.node, g.limit, g.what, await viewsOf(false), g.nameOf);
-      if (c.kind === 'full') c = choose(this.o.node, g.limit, g.what, await viewsOf(true), g.nameOf);
+      let c = choose(this.o.node, g.limit, g.what, await viewsOf(false), g.nameOf, foreign);
+      if (c.kind === 'full') c = choose(this.o.node, g.limit, g.what, await viewsOf(true), g.nameOf, foreign);
       if (c.kind === 'full') return { ok: false, reason: c.reason, summary: c.summary };
       // A slot that looks like ours is confirmed by a write too (compare-and-swap on its
       // resourceVersion): the cache may be stale, or the slot may have been taken over while the

@@ -75,6 +75,32 @@ test('choose: a full group\'s summary stays the same while holders change; the d
   assert.match(b.reason, /held by y \(NotReady, rebooting for 4s\); held by x/);
 });
 
+// Kured's holders during a cutover (foreign): they fill slots like nodemend's own holders.
+const K = (...nodes: string[]) => ({ what: "Kured's lock on DaemonSet kube-system/kured", nodes });
+const foreignCases: { name: string; limit: number; slots: SlotView[]; foreign: ReturnType<typeof K>; want: string }[] = [
+  { name: 'one Kured holder fills a limit of 1', limit: 1, slots: [], foreign: K('k1'), want: 'full' },
+  { name: 'one Kured holder leaves one of 2', limit: 2, slots: [], foreign: K('k1'), want: 'take nodemend-lock-0' },
+  { name: 'Kured holder plus a nodemend holder fill 2', limit: 2, slots: [held(0, 'x')], foreign: K('k1'), want: 'full' },
+  { name: 'two Kured holders (multi-holder lock) fill 2', limit: 2, slots: [], foreign: K('k1', 'k2'), want: 'full' },
+  { name: 'a node holding both locks counts once', limit: 2, slots: [held(0, 'x')], foreign: K('x'), want: 'take nodemend-lock-1' },
+  { name: "this node's own Kured entry does not count", limit: 1, slots: [], foreign: K('me'), want: 'take nodemend-lock-0' },
+  { name: 'a stale nodemend slot does not make room past Kured', limit: 1, slots: [stale(0, 'y')], foreign: K('k1'), want: 'full' },
+];
+for (const c of foreignCases) {
+  test(`choose with Kured holders: ${c.name}`, () => {
+    const r = choose('me', c.limit, 'cluster', c.slots, clusterSlotName, c.foreign);
+    const got = r.kind === 'full' ? 'full' : r.kind === 'mine' ? `mine ${r.name}` : `take ${r.name}${r.takeover ? ' takeover' : ''}`;
+    assert.equal(got, c.want);
+  });
+}
+
+test('choose with Kured holders: the published summary names them', () => {
+  const r = choose('me', 2, 'cluster', [held(0, 'x')], clusterSlotName, K('k1'));
+  assert.ok(r.kind === 'full');
+  assert.equal(r.summary, "all 2 cluster slot(s) taken (1 by Kured's lock on DaemonSet kube-system/kured: k1)");
+  assert.match(r.reason, /held by x; held by k1 \(Kured's lock/);
+});
+
 const turnCases: { name: string; free: number; position: number | undefined; want: number | undefined }[] = [
   { name: 'no free slot: nothing to try', free: 0, position: 1, want: undefined },
   { name: 'first in the queue goes at once', free: 1, position: 1, want: 0 },

@@ -152,21 +152,33 @@ export type Choice =
   /** reason: live detail (who holds the slots, NotReady for how long), for logs; summary: fit to publish. */
   | { kind: 'full'; reason: string; summary: string };
 
+/** Nodes another tool's lock holds (Kured's, during a cutover): out of service as much as nodemend's holders. */
+export interface ForeignHolders {
+  /** Where that lock is, for reasons, e.g. "Kured's lock on DaemonSet kube-system/kured". */
+  what: string;
+  nodes: string[];
+}
+
 /**
  * The slot this node should try in a group of `limit` slots. Leases beyond the limit (left from a
- * larger limit) still count as holders, so lowering the limit never lets more nodes in.
+ * larger limit) still count as holders, so lowering the limit never lets more nodes in. Foreign
+ * holders count too (each node once: one holding both locks is one node out of service).
  */
-export function choose(me: string, limit: number, what: string, slots: SlotView[], nameOf: (i: number) => string): Choice {
+export function choose(me: string, limit: number, what: string, slots: SlotView[], nameOf: (i: number) => string, foreign?: ForeignHolders): Choice {
   const mine = slots.find((s) => s.holder === me);
   if (mine) return { kind: 'mine', name: mine.name };
   const active = slots.filter((s) => s.verdict.state === 'held');
-  if (active.length >= limit) {
-    const who = active.map((s) => (s.verdict.state === 'held' ? s.verdict.reason : '')).join('; ');
+  const ours = new Set(active.map((s) => s.holder));
+  const others = (foreign?.nodes ?? []).filter((n) => n !== me && !ours.has(n));
+  if (active.length + others.length >= limit) {
+    const who = [...active.map((s) => (s.verdict.state === 'held' ? s.verdict.reason : '')), ...others.map((n) => `held by ${n} (${foreign!.what})`)].join('; ');
     // The summary is published in every waiting node's state, so it must not change while the
     // node waits: live detail ("rebooting for 23s") rewrote each waiting Node once a second, and
     // the holders' names once per handoff, W Node writes per handoff for W waiters (both found by
-    // the bench). Who holds the slots is in the Leases, which the hub shows.
-    return { kind: 'full', reason: `all ${limit} ${what} slot(s) taken: ${who}`, summary: `all ${limit} ${what} slot(s) taken` };
+    // the bench). Who holds the slots is in the Leases, which the hub shows; the foreign holders
+    // are not, so their names are published (they change only when that lock changes).
+    const by = others.length ? ` (${others.length} by ${foreign!.what}: ${others.join(', ')})` : '';
+    return { kind: 'full', reason: `all ${limit} ${what} slot(s) taken: ${who}`, summary: `all ${limit} ${what} slot(s) taken${by}` };
   }
   const byIndex = new Map(slots.map((s) => [s.index, s]));
   for (let i = 0; i < limit; i++) {

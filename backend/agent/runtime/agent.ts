@@ -64,6 +64,7 @@ export class AgentRuntime {
     ];
     if (this.d.lock.onLost) subs.push(this.d.lock.onLost((l) => this.lockLost(l)));
     if (this.d.onLockChange) subs.push(this.d.onLockChange(() => this.lockChanged()));
+    if (this.d.kured) subs.push(this.d.kured.onChange(() => this.kuredChanged()));
     const jitter = () => config.periodMs * (0.8 + 0.4 * random());
     // First tick jittered too, so agents started together do not tick together.
     let nextTick = clock.now() + jitter();
@@ -107,6 +108,7 @@ export class AgentRuntime {
     const f = this.facts;
     f.node = node.facts();
     f.cluster = node.clusterAnnotations();
+    if (this.d.kured) f.kured = this.d.kured.observe();
     if (!f.lock.read) {
       try {
         f.lock = { read: true, held: await lock.held() };
@@ -169,6 +171,13 @@ export class AgentRuntime {
     const retryAt = this.d.clock.now() + delay;
     if (a.value.retryAt !== undefined && a.value.retryAt <= retryAt) return;
     this.facts.acquireFailure = { at: a.at, value: { ...a.value, retryAt } };
+    this.wake.kick();
+  }
+
+  /** Kured's lock changed (a holder released, or it is gone): a waiting node tries again now. */
+  private kuredChanged(): void {
+    const a = this.facts.acquireFailure;
+    if (a) this.facts.acquireFailure = { at: a.at, value: { ...a.value, retryAt: this.d.clock.now() } };
     this.wake.kick();
   }
 

@@ -32,7 +32,7 @@ const PHASE_EVENTS: Partial<Record<Phase, { type: 'Normal' | 'Warning'; reason: 
 const WARNING_BLOCKS = new Set(['pdb']);
 
 /** Gathering actions are transient: their decision is not published (it would flap). */
-const GATHER = new Set(['check-sentinel', 'check-blockers', 'precheck', 'check-health']);
+const GATHER = new Set(['check-sentinel', 'check-blockers', 'precheck', 'check-health', 'check-kured-cordon']);
 
 export class Announcer {
   private readonly d: AgentDeps;

@@ -4,7 +4,7 @@
 import type { RebootOutcome } from '../../../protocol/model.ts';
 import type { AgentConfig } from '../config/config.ts';
 import type { BlockKind, CoreConfig } from '../core/types.ts';
-import type { Blocker, Clock, Disposable, DrainPort, HealthGate, Host, LockPort, Logger, NodePort, Notifier, Random } from '../ports.ts';
+import type { Blocker, Clock, Disposable, DrainPort, HealthGate, Host, KuredPort, LockPort, Logger, NodePort, Notifier, Random } from '../ports.ts';
 
 export type RuntimeConfig = CoreConfig & Pick<AgentConfig, 'nodeId' | 'drain' | 'preRebootLabels' | 'postRebootLabels' | 'preferNoScheduleTaint' | 'concurrency' | 'scope'>;
 
@@ -25,6 +25,8 @@ export interface AgentDeps {
   host: Host;
   blockers: Blocker[];
   healthGate?: HealthGate;
+  /** Kured's lock during a cutover from Kured (--kured-ds-name); absent = off. */
+  kured?: KuredPort;
   notifier: Notifier;
   metrics?: RuntimeMetrics;
   clock: Clock;

@@ -6,6 +6,7 @@ import type { Decision, Finish } from '../core/types.ts';
 import { LockLostError, type HeldLock } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
 import type { AgentRuntime } from './agent.ts';
+import { kuredAdoption, kuredEntry } from '../lock/kured.ts';
 
 /** After a write to the Node, give the informer this long to deliver it before deciding again. */
 const SETTLE_MS = 2000;
@@ -55,7 +56,7 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
     }
     case 'acquire': {
       const n = f.node!;
-      const r = await lock.tryAcquire({ wasUnschedulable: n.unschedulable && !n.cordonedByUs, bootIdBefore: n.bootId, forced: a.forced });
+      const r = await lock.tryAcquire({ wasUnschedulable: n.unschedulable && !n.cordonedByUs, bootIdBefore: n.bootId, forced: a.forced }, a.foreign);
       if (!r.ok) {
         // Published: the summary (who holds the slots), never the live detail or the queue position.
         const reason = r.summary ?? r.reason;
@@ -110,6 +111,25 @@ export async function execute(rt: AgentRuntime, dec: Decision, signal: AbortSign
         await say.event('Warning', 'RebootCommandFailed', `the reboot could not be issued: ${errMsg(e)}; retried after --reboot-verify-timeout`);
       }
       return undefined;
+    }
+    case 'check-kured-cordon': {
+      // An error propagates: nothing is undone without fresh facts (the loop backs off and retries).
+      const value = await rt.deps.kured!.gather();
+      const prev = f.kuredCordon?.value;
+      f.kuredCordon = { at: clock.now(), value };
+      const v = kuredAdoption(kuredEntry(f.kured, config.nodeId), value);
+      if (!v.adopt && JSON.stringify(prev) !== JSON.stringify(value)) log.info("Kured's lock names this cordoned node; not uncordoning it", { why: v.why, cordonManagers: value.cordonManagers, kuredPods: value.kuredPods });
+      return undefined;
+    }
+    case 'adopt-kured-cordon': {
+      const done = await rt.deps.kured!.adopt(a.resourceVersion);
+      // Either way the facts are gathered again: a changed Node (409) is judged afresh.
+      delete f.kuredCordon;
+      if (done) {
+        log.info("uncordoned a node Kured left cordoned", { reason: dec.reason });
+        void say.event('Normal', 'Uncordoned', `uncordoned by nodemend: ${dec.reason.replace(/^uncordoning: /, '')}`);
+      }
+      return clock.now() + SETTLE_MS;
     }
     case 'uncordon':
       // The cache may still show the cordon a finish already undid: an Event only for a real change.
