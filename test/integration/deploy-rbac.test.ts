@@ -52,6 +52,8 @@ const MATRIX: { who: string; user: string; granted: Check[]; denied: Check[] }[]
       'create events' + NS('default'), 'patch events' + NS('default'),
       ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((v) => `${v} leases.coordination.k8s.io` + NS('nodemend')),
       'get daemonsets.apps' + NS('nodemend'), 'watch daemonsets.apps' + NS('nodemend'),
+      // Cutover from Kured: Kured's DaemonSet only, read only.
+      ...['get', 'list', 'watch'].map((v) => `${v} daemonsets.apps/kured` + NS('kube-system')), 'list pods' + NS('kube-system'),
     ],
     denied: [
       'get secrets' + NS('nodemend'), 'list secrets -A', 'get secrets' + NS('kube-system'), 'create secrets' + NS('nodemend'),
@@ -60,6 +62,8 @@ const MATRIX: { who: string; user: string; granted: Check[]; denied: Check[] }[]
       'create pods' + NS('default'), 'delete pods' + NS('default'), 'update pods' + NS('default'),
       'create leases.coordination.k8s.io' + NS('kube-system'), 'update leases.coordination.k8s.io' + NS('kube-node-lease'),
       'patch daemonsets.apps' + NS('nodemend'), 'update daemonsets.apps' + NS('nodemend'),
+      'list daemonsets.apps' + NS('kube-system'), 'watch daemonsets.apps' + NS('kube-system'), 'watch daemonsets.apps/other' + NS('kube-system'),
+      'patch daemonsets.apps/kured' + NS('kube-system'), 'update daemonsets.apps/kured' + NS('kube-system'), 'delete daemonsets.apps/kured' + NS('kube-system'),
       'patch deployments.apps' + NS('default'), 'create configmaps' + NS('nodemend'),
       'create serviceaccounts --subresource=token' + NS('nodemend'), 'create clusterrolebindings', 'escalate clusterroles', 'bind clusterroles',
       'impersonate users', 'delete namespaces', 'delete poddisruptionbudgets.policy' + NS('default'), '* *',
