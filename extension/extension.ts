@@ -14,7 +14,7 @@ import { NodesView } from './tree/view.ts';
 export function activate(context: vscode.ExtensionContext): { store: ClusterStore; nodes: NodesView } {
   const t0 = performance.now();
   const log = new OutputLog();
-  const store = new ClusterStore(log);
+  const store = new ClusterStore(log, context.globalState);
   const nodes = new NodesView(store);
   const env = { ctx: context, store, log, nodes };
   void vscode.commands.executeCommand('setContext', CTX.connection, 'disconnected');

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { cancelRequest, forceReboot, scheduleReboot } from '../kube/requests.ts';
 import { chooseNodes, refuseReadOnly, report, writeNodes, type CommandEnv } from './env.ts';
+import { forceDetail } from './force-text.ts';
 import { formatWhen, parseWhen, TIME_FORMS } from './time-input.ts';
 
 const zone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -67,12 +68,8 @@ export async function forceRebootCmd(env: CommandEnv, args: unknown[]): Promise<
   const yes = 'Force Reboot';
   const answer = await vscode.window.showWarningMessage(
     `Force a reboot of ${who} now?`,
-    {
-      modal: true,
-      detail:
-        'This ignores the reboot window, manual blocks and alerts. The node still takes a lock slot, is cordoned and drained ' +
-        '(PodDisruptionBudgets are respected), then rebooted and uncordoned when healthy.',
-    },
+    // What force skips and what still holds it, with what holds these nodes right now.
+    { modal: true, detail: forceDetail(names, env.store.snapshot(), Date.now()) },
     yes,
   );
   if (answer !== yes) return;

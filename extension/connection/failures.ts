@@ -7,8 +7,11 @@ import { HUB_SERVICE, type HubMode } from './settings.ts';
 
 export type ConnState = 'disconnected' | 'connecting' | 'connected' | 'no-backend' | 'error';
 
-/** What kind of trouble, so the welcome view can offer the action that fixes it. */
-export type Problem = 'kubeconfig' | 'credentials' | 'forbidden' | 'unreachable' | 'other';
+/**
+ * What kind of trouble, so the welcome view can offer the action that fixes it. not-approved: the
+ * person did not approve the direct hub URL (connection/approval.ts), so nothing was sent.
+ */
+export type Problem = 'kubeconfig' | 'credentials' | 'forbidden' | 'unreachable' | 'not-approved' | 'other';
 
 export interface Failure {
   state: Exclude<ConnState, 'connected' | 'disconnected'>;

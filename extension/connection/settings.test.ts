@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseHubUrl, proxyStreamUrl, readSettings, type Settings } from './settings.ts';
+import { contributes } from '../manifest/contributes.ts';
+import { parseHubUrl, proxyStreamUrl, readSettings, SETTING_KEYS, userLevel, type Inspected, type Settings } from './settings.ts';
 
 const cases: { name: string; raw: Record<string, unknown>; want: Partial<Settings>; errors?: RegExp[] }[] = [
   { name: 'defaults', raw: {}, want: { namespace: 'nodemend', hubMode: 'proxy', readOnly: false } },
@@ -31,4 +32,60 @@ for (const [server, ns, want] of proxies) test(`proxyStreamUrl ${server}`, () =>
 test('parseHubUrl keeps a given path and converts https', () => {
   assert.deepEqual(parseHubUrl('https://hub.example/x/stream'), { ok: true, url: 'wss://hub.example/x/stream' });
   assert.equal(parseHubUrl('not a url').ok, false);
+});
+
+// Unencrypted hub URLs: only for a hub on this machine, since the bearer token travels with them.
+const urlPolicy: [string, string | RegExp][] = [
+  ['ws://127.0.0.1:8080/stream', 'ws://127.0.0.1:8080/stream'],
+  ['http://127.0.0.1:8080', 'ws://127.0.0.1:8080/stream'],
+  ['ws://127.5.6.7/stream', 'ws://127.5.6.7/stream'],
+  ['ws://127.1:9/stream', 'ws://127.0.0.1:9/stream'],
+  ['ws://localhost:8080/stream', 'ws://localhost:8080/stream'],
+  ['ws://LOCALHOST./stream', 'ws://localhost./stream'],
+  ['ws://[::1]:8080/stream', 'ws://[::1]:8080/stream'],
+  ['wss://hub.example/stream', 'wss://hub.example/stream'],
+  ['https://10.0.0.5:8443', 'wss://10.0.0.5:8443/stream'],
+  ['ws://hub.example/stream', /nodemend\.hub\.url: ws:\/\/hub\.example\/stream is not encrypted.*Use wss:\/\/hub\.example\/stream \(or https:\/\/\)/],
+  ['http://10.0.0.5:8080', /nodemend\.hub\.url: http:\/\/10\.0\.0\.5:8080 is not encrypted.*127\.0\.0\.0\/8, ::1, localhost.*Use wss:\/\/10\.0\.0\.5:8080 /],
+  ['ws://0.0.0.0:8080/stream', /is not encrypted/],
+  ['ws://128.0.0.1/stream', /is not encrypted/],
+  ['ws://localhost.evil.example/stream', /is not encrypted/],
+  ['ws://127.0.0.1.nip.io/stream', /is not encrypted/],
+  ['ws://[::ffff:10.0.0.1]/stream', /is not encrypted/],
+  ['wss://user:pw@hub.example/stream', /remove the user name and password/],
+];
+for (const [raw, want] of urlPolicy) {
+  test(`hub URL policy: ${raw}`, () => {
+    const r = parseHubUrl(raw);
+    if (typeof want === 'string') assert.deepEqual(r, { ok: true, url: want });
+    else assert.ok(!r.ok && want.test(r.error), JSON.stringify(r));
+  });
+}
+
+test('a refused hub URL leaves url mode: the token goes nowhere, and both errors name the settings', () => {
+  const r = readSettings((k) => ({ 'hub.mode': 'url', 'hub.url': 'ws://hub.example/stream' })[k]);
+  assert.equal(r.settings.hubMode, 'proxy');
+  assert.equal(r.settings.hubUrl, undefined);
+  assert.match(r.errors[0], /^nodemend\.hub\.url: .*wss:\/\//);
+  assert.match(r.errors[1], /^nodemend\.hub\.mode is "url"/);
+});
+
+test('userLevel reads the user (or remote) value and the default, never a workspace or folder value', () => {
+  const inspected: Record<string, Inspected> = {
+    kubeconfig: { defaultValue: '', workspaceValue: '/repo/evil-kubeconfig', workspaceFolderValue: '/repo/evil2' },
+    context: { defaultValue: '', globalValue: 'prod', workspaceValue: 'attacker' },
+    namespace: { defaultValue: 'nodemend', workspaceFolderValue: 'attacker' },
+    'hub.mode': { defaultValue: 'proxy', workspaceValue: 'url' },
+    'hub.url': { defaultValue: '', workspaceValue: 'ws://127.0.0.1:1/stream' },
+    readOnly: { defaultValue: false, globalValue: true, workspaceValue: false },
+  };
+  const r = readSettings(userLevel((k) => inspected[k]));
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.settings, { namespace: 'nodemend', hubMode: 'proxy', context: 'prod', readOnly: true });
+  // A setting VS Code does not know (extension not contributing it yet) reads as unset.
+  assert.equal(userLevel(() => undefined)('kubeconfig'), undefined);
+});
+
+test('SETTING_KEYS are exactly the contributed settings', () => {
+  assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(contributes.configuration.properties).map((k) => k.replace(/^nodemend\./, '')).sort());
 });

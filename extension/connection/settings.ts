@@ -1,6 +1,11 @@
 // The `nodemend.*` settings, validated where they enter: a bad value gives an error that names the
 // setting and the fix, and the extension falls back to the default instead of failing to start.
-// Pure: takes a getter, so tests pass plain objects and the extension passes the workspace config.
+// Pure: takes a getter, so tests pass plain objects and the extension passes userLevel(config).
+//
+// Every setting picks the kubeconfig (which may run an exec plugin), the identity, the cluster or
+// the server the token goes to, so a repository must not set them: package.json gives each one
+// scope "machine" (user or remote settings only; VS Code does not apply workspace values), and
+// userLevel() reads only the user-level value anyway, whatever the scope says.
 
 export type HubMode = 'proxy' | 'port-forward' | 'url';
 export const HUB_MODES: readonly HubMode[] = ['proxy', 'port-forward', 'url'];
@@ -21,15 +26,56 @@ export const AGENT_DAEMONSET = 'nodemend-agent';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+/** Every `nodemend.*` setting, without the prefix. */
+export const SETTING_KEYS = ['namespace', 'hub.mode', 'hub.url', 'kubeconfig', 'context', 'readOnly'] as const;
+
+/** What WorkspaceConfiguration.inspect() returns, the part read here. */
+export interface Inspected {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * A getter for readSettings that sees only user-level values (user or remote settings: inspect()'s
+ * globalValue), never a workspace's or a folder's, whatever the setting's scope.
+ */
+export function userLevel(inspect: (key: string) => Inspected | undefined): (key: string) => unknown {
+  return (key) => {
+    const i = inspect(key);
+    return i?.globalValue !== undefined ? i.globalValue : i?.defaultValue;
+  };
+}
+
+/**
+ * A hub on this machine: 127.0.0.0/8, ::1 or localhost. Only there may the stream (and the bearer
+ * token with it) travel unencrypted. Read from the parsed URL, so spellings the URL parser
+ * normalises (127.1, 2130706433) are judged by the address they reach.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h === '[::1]') return true;
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
+  return !!m && m[1] === '127';
+}
+
 export function parseHubUrl(raw: string): { ok: true; url: string } | { ok: false; error: string } {
   let u: URL;
   try {
     u = new URL(raw.trim());
   } catch {
-    return { ok: false, error: `nodemend.hub.url: ${JSON.stringify(raw)} is not a URL; expected e.g. ws://127.0.0.1:8080/stream` };
+    return { ok: false, error: `nodemend.hub.url: ${JSON.stringify(raw)} is not a URL; expected e.g. wss://nodemend.example/stream` };
   }
   const scheme = ({ 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' } as Record<string, string>)[u.protocol];
-  if (!scheme) return { ok: false, error: `nodemend.hub.url: scheme ${u.protocol} not supported; use ws://, wss://, http:// or https://` };
+  if (!scheme) return { ok: false, error: `nodemend.hub.url: scheme ${u.protocol} not supported; use wss:// (or https://)` };
+  if (u.username || u.password) return { ok: false, error: 'nodemend.hub.url: remove the user name and password from the URL; the hub authenticates you with your kubeconfig\'s token' };
+  if (scheme === 'ws:' && !isLoopbackHost(u.hostname)) {
+    return {
+      ok: false,
+      error: `nodemend.hub.url: ${raw.trim()} is not encrypted, and your bearer token would cross the network in clear text; ws:// and http:// are accepted only for a hub on this machine (127.0.0.0/8, ::1, localhost). Use wss://${u.host}${u.pathname === '/' ? '' : u.pathname} (or https://).`,
+    };
+  }
   u.protocol = scheme;
   if (u.pathname === '/' || u.pathname === '') u.pathname = HUB_SERVICE.path;
   return { ok: true, url: u.toString() };

@@ -38,6 +38,9 @@ const ITEM_MENU: [Action, string, string][] = [
 
 const welcome = (when: string, contents: string) => ({ view: VIEW_NODES, contents, when });
 
+/** Said in every setting's description: workspace values are not used (see `configuration`). */
+const USER_ONLY = ' Read from user (or remote) settings only; a workspace cannot set it.';
+
 export const contributes = {
   viewsContainers: {
     activitybar: [{ id: VIEW_CONTAINER, title: 'nodemend', icon: 'extension/media/nodemend.svg' }],
@@ -61,7 +64,11 @@ export const contributes = {
       `Your credentials may not read the nodemend stream. The log names the missing permission.\n[Show Log](command:${CMD.showLog})\n[Switch Context](command:${CMD.switchContext}) · [Connect](command:${CMD.connect})`,
     ),
     welcome(
-      `${CTX.connection} == error && ${CTX.problem} != kubeconfig && ${CTX.problem} != credentials && ${CTX.problem} != forbidden`,
+      `${CTX.connection} == error && ${CTX.problem} == not-approved`,
+      `nodemend did not send your credentials to the hub in nodemend.hub.url: you have not approved that URL.\n[Connect](command:${CMD.connect})\nConnect asks again. Or [open the settings](command:workbench.action.openSettings?%5B%22nodemend.hub%22%5D) · [Show Log](command:${CMD.showLog})`,
+    ),
+    welcome(
+      `${CTX.connection} == error && ${CTX.problem} != kubeconfig && ${CTX.problem} != credentials && ${CTX.problem} != forbidden && ${CTX.problem} != not-approved`,
       `Cannot reach the cluster or the nodemend hub; retrying by itself.\n[Connect](command:${CMD.connect})\n[Show Log](command:${CMD.showLog}) · [Switch Context](command:${CMD.switchContext})`,
     ),
     welcome(
@@ -102,25 +109,48 @@ export const contributes = {
   },
   configuration: {
     title: 'nodemend',
+    // scope "machine": user or remote settings only. Each of these picks the kubeconfig (whose exec
+    // plugin runs a command), the identity, the cluster or the server the token is sent to, so a
+    // repository's .vscode/settings.json must not set them; VS Code does not apply workspace values
+    // of machine-scoped settings, and connection/settings.ts reads the user-level value only.
+    // "machine" rather than "application": with Remote, the kubeconfig and the hub are those of the
+    // remote machine, set in its remote settings. Never "machine-overridable": that lets a
+    // workspace override them again.
     properties: {
-      'nodemend.namespace': { type: 'string', default: 'nodemend', markdownDescription: 'Namespace of the nodemend backend (agent DaemonSet, hub, lock Leases).' },
+      'nodemend.namespace': { type: 'string', default: 'nodemend', scope: 'machine', markdownDescription: `Namespace of the nodemend backend (agent DaemonSet, hub, lock Leases).${USER_ONLY}` },
       'nodemend.hub.mode': {
         type: 'string',
         enum: ['proxy', 'port-forward', 'url'],
         default: 'proxy',
+        scope: 'machine',
         enumDescriptions: [
           "Through the API server's service proxy (needs get on services/proxy).",
           'Through a port-forward to a hub pod (needs create on pods/portforward).',
-          'Directly to the URL in `nodemend.hub.url`; your bearer token is sent to it.',
+          'Directly to the URL in `nodemend.hub.url`; your bearer token is sent to it, once you approve that URL.',
         ],
-        markdownDescription: 'How to reach the hub that streams the cluster state.',
+        markdownDescription: `How to reach the hub that streams the cluster state.${USER_ONLY}`,
       },
-      'nodemend.hub.url': { type: 'string', default: '', markdownDescription: 'Hub stream URL when `nodemend.hub.mode` is `url`, e.g. `wss://nodemend.example/stream`. The kubeconfig user\'s bearer token is sent to it; only use a hub you trust.' },
-      'nodemend.kubeconfig': { type: 'string', default: '', markdownDescription: 'Path of the kubeconfig. Empty: `$KUBECONFIG`, then `~/.kube/config`.' },
-      'nodemend.context': { type: 'string', default: '', markdownDescription: "Kubeconfig context to use. Empty: the kubeconfig's current-context. Set by **nodemend: Switch Context**." },
-      'nodemend.readOnly': { type: 'boolean', default: false, markdownDescription: 'Show the cluster but offer no action that changes it.' },
+      'nodemend.hub.url': {
+        type: 'string',
+        default: '',
+        scope: 'machine',
+        markdownDescription: `Hub stream URL when \`nodemend.hub.mode\` is \`url\`, e.g. \`wss://nodemend.example/stream\`. The kubeconfig user's bearer token is sent to it: nodemend asks you once per URL before it does, and accepts \`ws://\` or \`http://\` only for a hub on this machine (127.0.0.0/8, ::1, localhost).${USER_ONLY}`,
+      },
+      'nodemend.kubeconfig': { type: 'string', default: '', scope: 'machine', markdownDescription: `Path of the kubeconfig. Empty: \`$KUBECONFIG\`, then \`~/.kube/config\`.${USER_ONLY}` },
+      'nodemend.context': { type: 'string', default: '', scope: 'machine', markdownDescription: `Kubeconfig context to use. Empty: the kubeconfig's current-context. Set by **nodemend: Switch Context**.${USER_ONLY}` },
+      'nodemend.readOnly': { type: 'boolean', default: false, scope: 'machine', markdownDescription: `Show the cluster but offer no action that changes it.${USER_ONLY}` },
     },
   },
+};
+
+/**
+ * package.json's top-level `capabilities`. Workspace values never reach the extension (machine
+ * scope, user-level reads) and it reads no file of the workspace, runs nothing from it: it works
+ * the same in Restricted Mode and in virtual workspaces.
+ */
+export const capabilities = {
+  untrustedWorkspaces: { supported: true },
+  virtualWorkspaces: true,
 };
 
 /** Activation: at startup (the status bar summary is the point) and whenever a view or command is used. */

@@ -8,7 +8,8 @@ import { NO_PERMISSIONS, type Permissions } from '../commands/applicability.ts';
 import { CTX } from '../commands/ids.ts';
 import type { ConnState, Problem } from '../connection/failures.ts';
 import { HubClient, type FrameVerdict } from '../connection/hub-client.ts';
-import { readSettings, type Settings } from '../connection/settings.ts';
+import { HubApprovals, type Memento } from '../connection/approval.ts';
+import { readSettings, SETTING_KEYS, userLevel, type Settings } from '../connection/settings.ts';
 import { resolveTarget, type KubeTarget } from '../connection/targets.ts';
 import { checkPermissions } from '../kube/access.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
@@ -42,9 +43,12 @@ export class ClusterStore implements vscode.Disposable {
   private generation = 0;
   private readonly subs: vscode.Disposable[] = [];
   private readonly log: Log;
+  private readonly approvals: HubApprovals;
 
-  constructor(log: Log) {
+  /** `globalState` keeps the hub URLs the person approved (connection/approval.ts). */
+  constructor(log: Log, globalState: Memento) {
     this.log = log;
+    this.approvals = new HubApprovals(globalState, (url) => this.askApproval(url));
     this.subs.push(
       this.emitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -76,7 +80,10 @@ export class ClusterStore implements vscode.Disposable {
     this.client?.stop();
     this.client = undefined;
     const cfg = vscode.workspace.getConfiguration('nodemend');
-    const { settings, errors } = readSettings((key) => cfg.get(key));
+    // User-level values only: a repository's .vscode/settings.json must not pick the kubeconfig,
+    // the context or the server the token goes to (see connection/settings.ts).
+    const { settings, errors } = readSettings(userLevel((key) => cfg.inspect(key)));
+    this.warnIgnoredWorkspaceValues(cfg);
     this.s = settings;
     for (const e of errors) {
       this.log.warn(e);
@@ -94,7 +101,7 @@ export class ClusterStore implements vscode.Disposable {
     this.k = { kc: loaded.kc, context: loaded.context, server: loaded.server };
     // Another cluster: the old picture must not linger under the new name.
     if (previous !== `${loaded.server}|${loaded.context}`) this.stream.reset();
-    this.log.info(`kubeconfig from ${loaded.source.from}, context "${loaded.context}" (${loaded.server}); hub via ${settings.hubMode}`);
+    this.log.info(`kubeconfig from ${loaded.source.from}, context "${loaded.context}" (${loaded.server}), namespace "${settings.namespace}"; hub via ${settings.hubMode}`);
     const k = this.k;
     void checkPermissions(k.kc, settings.namespace, this.log).then((p) => {
       if (gen !== this.generation) return;
@@ -102,16 +109,58 @@ export class ClusterStore implements vscode.Disposable {
       this.log.info(`permissions: patch nodes ${p.patchNodes ? 'yes' : 'no'}, cluster block ${p.patchClusterBlock ? 'yes' : 'no'}`);
       this.emitter.fire({ connection: true });
     });
-    this.client = new HubClient({
-      target: () => resolveTarget(this.s, k, this.log),
-      hello: () => this.stream.hello(CLIENT),
-      onFrame: (m) => this.onFrame(m),
-      onState: (state, detail, problem) => {
-        if (gen === this.generation) this.setConn({ state, detail, problem }, false);
+    const start = () => {
+      this.client = new HubClient({
+        target: () => resolveTarget(this.s, k, this.log),
+        hello: () => this.stream.hello(CLIENT),
+        onFrame: (m) => this.onFrame(m),
+        onState: (state, detail, problem) => {
+          if (gen === this.generation) this.setConn({ state, detail, problem }, false);
+        },
+        log: this.log,
+      });
+      this.client.start();
+    };
+    const url = settings.hubMode === 'url' ? settings.hubUrl : undefined;
+    if (!url || this.approvals.approved(url)) return start();
+    // A direct hub URL gets the bearer token: not one byte goes there before the person says yes.
+    this.setConn({ state: 'connecting', detail: `waiting for your approval of the hub URL ${url}` }, true);
+    void this.approvals.ensure(url).then(
+      (yes) => {
+        if (gen !== this.generation) return;
+        if (yes) return start();
+        const detail = `Not connected: you did not approve sending your credentials to ${url} (setting nodemend.hub.url). Run "nodemend: Connect / Reconnect" to be asked again, or set nodemend.hub.mode to "proxy".`;
+        this.log.warn(detail);
+        this.setConn({ state: 'error', detail, problem: 'not-approved' }, true);
       },
-      log: this.log,
+      (e: unknown) => this.log.error(`asking for the approval of ${url} failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  /** The modal that asks before the token goes to a direct hub URL; true only on "Connect". */
+  private async askApproval(url: string): Promise<boolean> {
+    const context = this.k?.context ?? '?';
+    const yes = 'Connect';
+    const answer = await vscode.window.showWarningMessage(
+      `Send your Kubernetes credentials to ${url}?`,
+      {
+        modal: true,
+        detail:
+          `nodemend.hub.mode is "url": the cluster state is streamed from this URL, and the bearer token of kubeconfig context "${context}" is sent to it. ` +
+          'Whoever runs it can act as you in the cluster. Connect only to a nodemend hub you trust. A yes is remembered for this exact URL.',
+      },
+      yes,
+    );
+    return answer === yes;
+  }
+
+  /** Says once per connect that a workspace value of a nodemend setting is not used, and why. */
+  private warnIgnoredWorkspaceValues(cfg: vscode.WorkspaceConfiguration): void {
+    const set = SETTING_KEYS.filter((key) => {
+      const i = cfg.inspect(key);
+      return i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined;
     });
-    this.client.start();
+    if (set.length) this.log.warn(`ignored: the workspace sets ${set.map((k) => `nodemend.${k}`).join(', ')}; nodemend reads these from your user (or remote) settings only, so a repository cannot pick your kubeconfig, context or hub`);
   }
 
   disconnect(): void {

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { CMD } from '../commands/ids.ts';
 import type { ClusterStore } from '../state/store.ts';
 import { summarize } from './summary.ts';
+import { statusTooltip, TOOLTIP_COMMANDS } from './tooltip.ts';
 
 const ICON: Record<string, string> = {
   connected: '$(server-environment)',
@@ -42,15 +43,19 @@ export class StatusBar implements vscode.Disposable {
     const ctx = this.store.kube()?.context ?? 'no context';
     const sum = summarize(this.store.snapshot());
     const what =
-      conn.state === 'connected' ? sum.text : conn.state === 'no-backend' ? 'not installed' : conn.state === 'connecting' ? 'connecting' : 'disconnected';
+      conn.state === 'connected'
+        ? sum.text
+        : conn.state === 'no-backend'
+          ? 'not installed'
+          : conn.state === 'connecting'
+            ? 'connecting'
+            : conn.problem === 'not-approved'
+              ? 'hub not approved'
+              : 'disconnected';
     this.item.text = `${ICON[conn.state]} ${ctx}: ${what}`;
     this.item.accessibilityInformation = { label: `nodemend, context ${ctx}, ${what}` };
-    const tip = new vscode.MarkdownString(undefined, true);
-    tip.isTrusted = { enabledCommands: [CMD.openDashboard, CMD.switchContext, CMD.showLog, CMD.deployBackend] };
-    tip.appendMarkdown(`**nodemend** · context \`${ctx}\`\n\n`);
-    tip.appendText(conn.state === 'connected' ? sum.text : (conn.detail ?? what));
-    tip.appendMarkdown(`\n\n[Open Dashboard](command:${CMD.openDashboard}) · [Switch Context](command:${CMD.switchContext}) · [Show Log](command:${CMD.showLog})`);
-    if (conn.state === 'no-backend') tip.appendMarkdown(` · [Deploy Backend](command:${CMD.deployBackend})`);
+    const tip = new vscode.MarkdownString(statusTooltip(ctx, conn.state === 'connected' ? sum.text : (conn.detail ?? what), conn.state === 'no-backend'), true);
+    tip.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
     this.item.tooltip = tip;
     this.item.backgroundColor =
       conn.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : sum.attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

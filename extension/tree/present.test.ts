@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeView } from '../../protocol/messages.ts';
 import { node, state } from '../state/builders.ts';
-import { description, duration, md, tooltip } from './present.ts';
+import { md } from '../text/markdown.ts';
+import { description, duration, tooltip } from './present.ts';
 
 const fmt = (iso: string) => iso.slice(11, 16);
 

@@ -5,6 +5,7 @@
 
 import type { NodeView } from '../../protocol/messages.ts';
 import type { RebootRecord } from '../../protocol/model.ts';
+import { code, md } from '../text/markdown.ts';
 import { PHASE_ICON } from './groups.ts';
 
 /** Formats an RFC3339 time for display (local, short). */
@@ -74,11 +75,6 @@ export function description(n: NodeView, fmt: TimeFormat): string {
   return parts.join(' · ');
 }
 
-/** Escapes text from the cluster for Markdown (names, reasons): it is shown, never interpreted. */
-export function md(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>~$]/g, (c) => `\\${c}`);
-}
-
 function rebootLine(r: RebootRecord, fmt: TimeFormat): string {
   const took = Date.parse(r.end) - Date.parse(r.start);
   const dur = Number.isFinite(took) && took >= 0 ? ` in ${duration(took)}` : '';
@@ -91,7 +87,7 @@ export function tooltip(n: NodeView, fmt: TimeFormat): string {
   const p = PHASE_ICON[phase];
   const out: string[] = [`**${md(n.name)}** — $(${p.icon.replace('~spin', '')}) ${p.label}${st?.forced ? ' (forced)' : ''}`, ''];
   if (st) {
-    out.push(`${md(st.reason)}`, '', `Since ${md(fmt(st.since))}${st.lock ? ` · holds lock \`${st.lock}\`` : ''}`);
+    out.push(`${md(st.reason)}`, '', `Since ${md(fmt(st.since))}${st.lock ? ` · holds lock ${code(st.lock)}` : ''}`);
     if (n.queuePosition) out.push('', `Place in the lock queue: **#${n.queuePosition}**`);
     if (st.nextWindow) out.push('', `Next reboot window opens ${md(fmt(st.nextWindow))}`);
   } else {
@@ -100,7 +96,7 @@ export function tooltip(n: NodeView, fmt: TimeFormat): string {
   if (st?.drain) {
     const d = st.drain;
     out.push('', `**Drain:** ${d.total - d.left} of ${d.total} pods evicted, ${d.left} left`);
-    for (const b of d.blocked.slice(0, 8)) out.push(`- \`${b.pod}\`${b.pdb ? ` blocked by PDB \`${b.pdb}\`` : ''}: ${md(short(b.reason, 100))}`);
+    for (const b of d.blocked.slice(0, 8)) out.push(`- ${code(b.pod)}${b.pdb ? ` blocked by PDB ${code(b.pdb)}` : ''}: ${md(short(b.reason, 100))}`);
     if (d.blocked.length > 8) out.push(`- …and ${d.blocked.length - 8} more`);
   }
   const r = n.requests;

@@ -53,6 +53,7 @@ before(async () => {
   hub = await startHub(c.kubeconfigPath, NS);
   cs = await startCodeServer({ vsix: await vsix, settings: { 'nodemend.kubeconfig': kubeconfig, 'nodemend.hub.mode': 'url', 'nodemend.hub.url': `ws://127.0.0.1:${hub.port}/stream` } });
   wb = await Workbench.open(cs.url);
+  await wb.approveHub(`ws://127.0.0.1:${hub.port}/stream`);
   await wb.openView('nodemend');
   await wb.widenSidebar(520);
   await wb.waitRow('Healthy,', /^Healthy, 4 nodes$/, 60_000);

@@ -49,6 +49,7 @@ before(async () => {
   // listens on 127.0.0.1 and VS Code reaches it in url mode, with each person's token.
   cs = await startCodeServer({ vsix: await vsix, settings: { 'nodemend.kubeconfig': kubeconfig, 'nodemend.hub.mode': 'url', 'nodemend.hub.url': `ws://127.0.0.1:${hub.port}/stream` } });
   wb = await Workbench.open(cs.url);
+  await wb.approveHub(`ws://127.0.0.1:${hub.port}/stream`);
 });
 
 // The state of the screen after each test, for when one fails.
@@ -169,8 +170,10 @@ test('Force Reboot asks first, says what will happen, and writes nothing when ca
   await wb.dialog().waitFor({ timeout: 10_000 });
   const text = (await wb.dialog().textContent()) ?? '';
   assert.match(text, /Force a reboot of n-0 now\?/);
-  assert.match(text, /ignores the reboot window, manual blocks and alerts/);
-  assert.match(text, /cordoned and drained/);
+  assert.match(text, /skips the reboot window and the automatic blockers/);
+  assert.match(text, /does not skip a manual block/);
+  assert.match(text, /Only an agent started with --force-reboot reboots after a failed drain/);
+  assert.doesNotMatch(text, /Held now/, 'nothing holds n-0');
   await wb.screenshot(shot('force-confirm.png'));
   await wb.dialogButton('Cancel');
   await wb.dialog().waitFor({ state: 'detached' });

@@ -33,7 +33,7 @@ export function nodeActions(n: NodeView): ActionItem[] {
       label: 'Force reboot',
       enabled: !disrupted,
       danger: true,
-      hint: disrupted ? 'already rebooting' : 'ignores windows and blocks; still takes a lock slot and drains',
+      hint: disrupted ? 'already rebooting' : 'skips the window and alerts, not blocks; still waits for a lock slot and drains (evictions respect PDBs)',
     },
     blocked
       ? { action: 'unblockNode', label: 'Unblock', enabled: true, hint: `blocked: ${n.requests.block?.reason ?? ''}` }

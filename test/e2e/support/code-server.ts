@@ -5,7 +5,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort, waitFor } from '../../../tools/harness/index.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -26,6 +26,8 @@ export interface CodeServer {
 export interface CodeServerOptions {
   vsix: string;
   settings?: Record<string, unknown>;
+  /** Files written into the opened folder before the workbench reads it, by relative path. */
+  folderFiles?: Record<string, string>;
   env?: Record<string, string>;
 }
 
@@ -46,6 +48,10 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   const ext = join(dir, 'extensions');
   const folder = join(dir, 'workspace');
   for (const d of [join(data, 'User'), ext, folder]) mkdirSync(d, { recursive: true });
+  for (const [rel, text] of Object.entries(o.folderFiles ?? {})) {
+    mkdirSync(dirname(join(folder, rel)), { recursive: true });
+    writeFileSync(join(folder, rel), text);
+  }
   const settings = {
     'workbench.startupEditor': 'none',
     'chat.disableAIFeatures': true,

@@ -180,6 +180,17 @@ export class Workbench {
     await this.dialog().locator('.monaco-button', { hasText: text }).first().click();
   }
 
+  /**
+   * Answers the extension's question before it sends the token to a direct hub URL (hub mode
+   * "url"): once per URL and user data folder, at the first connect.
+   */
+  async approveHub(url: string, timeoutMs = 60_000): Promise<void> {
+    const d = this.dialog().filter({ hasText: `Send your Kubernetes credentials to ${url}?` });
+    await d.waitFor({ timeout: timeoutMs });
+    await d.locator('.monaco-button', { hasText: 'Connect' }).first().click();
+    await d.waitFor({ state: 'detached', timeout: 10_000 });
+  }
+
   /** Waits for a notification toast containing the text; returns its full text. */
   async notification(re: RegExp, timeoutMs = 30_000): Promise<string> {
     const toast = this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: re }).first();
