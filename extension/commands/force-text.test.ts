@@ -42,7 +42,7 @@ test('what the text says force does not skip, the agent does not: manual blocks,
 });
 
 test('PodDisruptionBudgets hold a forced reboot; only the --force-reboot flag reboots past a failed drain', () => {
-  assert.match(FORCE_SEMANTICS, /budget that allows no eviction holds it/);
+  assert.match(FORCE_SEMANTICS, /with the drain precheck \(on by default\) a budget that allows no eviction holds it before any lock is taken/);
   assert.match(FORCE_SEMANTICS, /Only an agent started with --force-reboot reboots after a failed drain/);
   assert.equal(decide(facts({ precheck: { at: NOW, value: PDB } }), cfg(), NOW).phase, 'blocked');
   assert.equal(decide(facts({ precheck: { at: NOW, value: PDB } }), cfg({ forceReboot: true }), NOW).action.kind, 'acquire');

@@ -19,9 +19,10 @@ import type { ClusterSnapshot, NodeView } from '../../protocol/messages.ts';
 export const FORCE_SEMANTICS =
   'A forced reboot skips the reboot window and the automatic blockers (alerts, pod selectors). It does not skip a manual block: ' +
   'a block on the node or on the whole cluster holds it until the block is removed or lapses. It still waits for a free lock slot, ' +
-  'then cordons and drains the node; evictions respect PodDisruptionBudgets, so a budget that allows no eviction holds it ' +
-  '(no lock is taken) and a failed drain ends the attempt with the node uncordoned, retried after the back-off. Only an agent ' +
-  'started with --force-reboot reboots after a failed drain. The node is uncordoned when it is healthy again.';
+  'then cordons and drains the node; evictions respect PodDisruptionBudgets: with the drain precheck (on by default) a budget ' +
+  'that allows no eviction holds it before any lock is taken, and a failed drain ends the attempt with the node uncordoned, ' +
+  'retried after the back-off. Only an agent started with --force-reboot reboots after a failed drain. The node is uncordoned ' +
+  'when it is healthy again.';
 
 const until = (b: { until?: string }) => (b.until ? `, until ${b.until}` : '');
 const active = (b: { until?: string } | undefined, now: number) => b !== undefined && blockActive({ reason: '', ...(b.until ? { until: Date.parse(b.until) } : {}) }, now);
