@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contributes } from '../manifest/contributes.ts';
-import { parseHubUrl, proxyStreamUrl, readSettings, SETTING_KEYS, userLevel, type Inspected, type Settings } from './settings.ts';
+import { parseHubUrl, proxyStreamUrl, readSettings, userLevel, type Inspected, type Settings } from './settings.ts';
 
 const cases: { name: string; raw: Record<string, unknown>; want: Partial<Settings>; errors?: RegExp[] }[] = [
   { name: 'defaults', raw: {}, want: { namespace: 'nodemend', hubMode: 'proxy', readOnly: false } },
@@ -84,8 +83,4 @@ test('userLevel reads the user (or remote) value and the default, never a worksp
   assert.deepEqual(r.settings, { namespace: 'nodemend', hubMode: 'proxy', context: 'prod', readOnly: true });
   // A setting VS Code does not know (extension not contributing it yet) reads as unset.
   assert.equal(userLevel(() => undefined)('kubeconfig'), undefined);
-});
-
-test('SETTING_KEYS are exactly the contributed settings', () => {
-  assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(contributes.configuration.properties).map((k) => k.replace(/^nodemend\./, '')).sort());
 });

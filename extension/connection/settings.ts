@@ -26,9 +26,6 @@ export const AGENT_DAEMONSET = 'nodemend-agent';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-/** Every `nodemend.*` setting, without the prefix. */
-export const SETTING_KEYS = ['namespace', 'hub.mode', 'hub.url', 'kubeconfig', 'context', 'readOnly'] as const;
-
 /** What WorkspaceConfiguration.inspect() returns, the part read here. */
 export interface Inspected {
   defaultValue?: unknown;

@@ -9,7 +9,7 @@ import { CTX } from '../commands/ids.ts';
 import type { ConnState, Problem } from '../connection/failures.ts';
 import { HubClient, type FrameVerdict } from '../connection/hub-client.ts';
 import { HubApprovals, type Memento } from '../connection/approval.ts';
-import { readSettings, SETTING_KEYS, userLevel, type Settings } from '../connection/settings.ts';
+import { readSettings, userLevel, type Settings } from '../connection/settings.ts';
 import { resolveTarget, type KubeTarget } from '../connection/targets.ts';
 import { checkPermissions } from '../kube/access.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
@@ -83,7 +83,6 @@ export class ClusterStore implements vscode.Disposable {
     // User-level values only: a repository's .vscode/settings.json must not pick the kubeconfig,
     // the context or the server the token goes to (see connection/settings.ts).
     const { settings, errors } = readSettings(userLevel((key) => cfg.inspect(key)));
-    this.warnIgnoredWorkspaceValues(cfg);
     this.s = settings;
     for (const e of errors) {
       this.log.warn(e);
@@ -152,15 +151,6 @@ export class ClusterStore implements vscode.Disposable {
       yes,
     );
     return answer === yes;
-  }
-
-  /** Says once per connect that a workspace value of a nodemend setting is not used, and why. */
-  private warnIgnoredWorkspaceValues(cfg: vscode.WorkspaceConfiguration): void {
-    const set = SETTING_KEYS.filter((key) => {
-      const i = cfg.inspect(key);
-      return i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined;
-    });
-    if (set.length) this.log.warn(`ignored: the workspace sets ${set.map((k) => `nodemend.${k}`).join(', ')}; nodemend reads these from your user (or remote) settings only, so a repository cannot pick your kubeconfig, context or hub`);
   }
 
   disconnect(): void {

@@ -123,13 +123,14 @@ after(async () => {
 const approvalDialog = () => wb.dialog().filter({ hasText: 'Send your Kubernetes credentials to' });
 
 test('a direct hub URL is asked about before any credential is sent; no means no connection, yes is remembered', async () => {
-  await wb.openView('nodemend');
+  // The question comes at activation, before anything else can be clicked (the modal covers the window).
   await approvalDialog().waitFor({ timeout: 60_000 });
   const text = (await approvalDialog().textContent()) ?? '';
   assert.ok(text.includes(hubUrl), `the dialog names the URL ${hubUrl}: ${text}`);
   assert.match(text, /context "operator"/);
   await wb.screenshot(shot('trust-approve-hub.png'));
   await wb.dialogButton('Cancel');
+  await wb.openView('nodemend');
   await eventually('the status bar says the hub is not approved', async () => (await wb.status()) === 'nodemend, context operator, hub not approved');
   await wb.sidebar().locator('.welcome-view-content').filter({ hasText: 'did not send your credentials' }).waitFor({ timeout: 10_000 });
   assert.doesNotMatch(cs.extensionLog(), /connecting to the hub at/, 'nothing was sent before the approval');
@@ -164,9 +165,9 @@ test('a ws:// hub URL off this machine is refused with a message naming the sett
   // 0.0.0.0 is not a loopback address, but on Linux a connection to it reaches 127.0.0.1: a
   // steered extension would hand the recorder the person's token.
   cs.updateSettings({ 'nodemend.hub.url': `ws://0.0.0.0:${recorder.port}/stream` });
-  const msg = await wb.notification(/nodemend\.hub\.url/, 30_000);
-  assert.match(msg, /ws:\/\/0\.0\.0\.0/);
-  assert.match(msg, /wss:\/\//);
+  const msg = await wb.notification(/nodemend\.hub\.url: ws:\/\/0\.0\.0\.0/, 30_000);
+  assert.match(msg, /is not encrypted/);
+  assert.match(msg, new RegExp(`Use wss://0\\.0\\.0\\.0:${recorder.port}/stream`));
   await wb.screenshot(shot('trust-ws-refused.png'));
   await new Promise((r) => setTimeout(r, 3000));
   assert.deepEqual(recorder.seen.map((s) => ({ url: s.url, authorization: s.headers.authorization, protocol: s.headers['sec-websocket-protocol'] })), []);
