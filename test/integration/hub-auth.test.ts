@@ -1,6 +1,9 @@
 // Access to the hub, decided by the real API server: TokenReview says who the bearer is,
 // SubjectAccessReview whether RBAC lets that identity list nodes. The trusted listener (service
-// proxy, port-forward) accepts only trusted source addresses.
+// proxy, port-forward) accepts only trusted source addresses: loopback and the addresses in the
+// EndpointSlice the API server writes for default/kubernetes (no other slice). Web pages (an
+// Origin header) are refused; a user's streams are capped; open sessions are checked again and
+// closed when access is gone; tokens can be required to carry the hub's own audience.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +22,8 @@ const tokens: Record<string, string> = {};
 const warnings: string[] = [];
 const log = jsonLogger('hub', 'warn', (line) => void warnings.push(line));
 
-async function token(sa: string): Promise<string> {
-  const r = await c.core.createNamespacedServiceAccountToken({ name: sa, namespace: NS, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
+async function token(sa: string, audiences: string[] = []): Promise<string> {
+  const r = await c.core.createNamespacedServiceAccountToken({ name: sa, namespace: NS, body: { spec: { expirationSeconds: 3600, audiences } } });
   const t = r.status?.token;
   if (!t) throw new Error(`no token issued for ${sa}`);
   return t;
@@ -48,6 +51,14 @@ after(async () => {
 
 const direct = () => `ws://127.0.0.1:${hub.port}/stream`;
 const status = async (cl: StreamClient) => cl.opened.then(() => 101, (e: { status?: number }) => e.status ?? -1);
+const refusal = async (cl: StreamClient) => cl.opened.then(() => ({ status: 101, body: '' }), (e: { status?: number; body?: string }) => ({ status: e.status ?? -1, body: e.body ?? '' }));
+
+/** A second hub with its own flags (the first one's listeners stay as they are). */
+async function hubWith(flags: string[]): Promise<HubHandle> {
+  const h = await runHub(['--kubeconfig', c.kubeconfigPath, '--listen=127.0.0.1:0', ...flags], {}, { embedded: true, log });
+  while (!h.ready()) await sleep(50);
+  return h;
+}
 
 test('direct: no token is refused with 401', async () => {
   const cl = new StreamClient(direct());
@@ -129,3 +140,152 @@ test('bad flags are refused with a message naming the flag', async () => {
   await assert.rejects(runHub(['--auth=maybe'], {}, { embedded: true, log }), (e: Error) => e instanceof ConfigError && /--auth/.test(e.message));
   await assert.rejects(runHub(['--listen=nowhere'], {}, { embedded: true, log }), (e: Error) => e instanceof ConfigError && /--listen/.test(e.message));
 });
+
+test('trusted listener: only the EndpointSlice the API server writes for default/kubernetes counts, not another slice with its label', async () => {
+  // This control plane runs without the endpoint reconciler: the test writes what it would write
+  // (slice "kubernetes", label kubernetes.io/service-name=kubernetes) and, beside it, a slice
+  // anyone allowed to create EndpointSlices in "default" could write with the same label.
+  const disc = c.kc.makeApiClient(k8s.DiscoveryV1Api);
+  const labels = { 'kubernetes.io/service-name': 'kubernetes' };
+  const body = (name: string, ip: string): k8s.V1EndpointSlice => ({ metadata: { name, namespace: 'default', labels }, addressType: 'IPv4', endpoints: [{ addresses: [ip] }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] });
+  await disc.createNamespacedEndpointSlice({ namespace: 'default', body: body('kubernetes', '127.0.0.3') });
+  await disc.createNamespacedEndpointSlice({ namespace: 'default', body: body('kubernetes-forged', '127.0.0.2') });
+  const h = await hubWith(['--listen-trusted=127.0.0.1:0']);
+  try {
+    const trusted = `ws://127.0.0.1:${h.trustedPort}/stream`;
+    const forged = await refusal(new StreamClient(trusted, { localAddress: '127.0.0.2' }));
+    assert.equal(forged.status, 403, 'the address of a foreign slice is not trusted');
+    assert.match(forged.body, /source 127\.0\.0\.2 is not the API server/);
+    const api = new StreamClient(trusted, { localAddress: '127.0.0.3' });
+    await api.until('snapshot through the API server address', () => api.snapshot !== undefined);
+    api.close();
+  } finally {
+    await h.stop();
+    await disc.deleteNamespacedEndpointSlice({ name: 'kubernetes-forged', namespace: 'default' });
+    await disc.deleteNamespacedEndpointSlice({ name: 'kubernetes', namespace: 'default' });
+  }
+});
+
+test('a WebSocket from a web page (Origin header) is refused with 403 on both listeners, with the reason', async () => {
+  const open = (url: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((resolve) => {
+      const ws = new WebSocket(url, [SUBPROTOCOL], { headers });
+      ws.once('open', () => {
+        ws.terminate();
+        resolve({ status: 101, body: '' });
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? -1, body: b }));
+      });
+      ws.once('error', () => {});
+    });
+  // Port-forward (loopback) is exactly what a browser on the viewer's machine would reach.
+  const viaPortForward = await open(`ws://127.0.0.1:${hub.trustedPort}/stream`, { origin: 'https://attacker.example' });
+  assert.equal(viaPortForward.status, 403);
+  assert.match(viaPortForward.body, /web page \(Origin \\"https:\/\/attacker\.example\\"\) refused/);
+  const withToken = await open(direct(), { origin: 'http://localhost:3000', authorization: `Bearer ${tokens.reader}` });
+  assert.equal(withToken.status, 403);
+  assert.equal((await open(`ws://127.0.0.1:${hub.trustedPort}/stream`, {})).status, 101, 'without Origin (the extension) it is accepted');
+});
+
+test('streams per user are capped: the excess gets 429 naming the user and the flag; others are not affected', async () => {
+  const h = await hubWith(['--listen-trusted=127.0.0.1:0', '--max-clients-per-user=2']);
+  try {
+    const url = `ws://127.0.0.1:${h.port}/stream`;
+    const mine = [new StreamClient(url, { token: tokens.reader }), new StreamClient(url, { token: tokens.reader })];
+    for (const m of mine) await m.until('snapshot', () => m.snapshot !== undefined);
+    const third = await refusal(new StreamClient(url, { token: tokens.reader }));
+    assert.equal(third.status, 429);
+    assert.match(third.body, /user system:serviceaccount:hub-auth:reader already has 2 streams open \(--max-clients-per-user=2\)/);
+    // All port-forwards share one group (the hub cannot tell them apart); a token user is another.
+    const pf = [new StreamClient(`ws://127.0.0.1:${h.trustedPort}/stream`), new StreamClient(`ws://127.0.0.1:${h.trustedPort}/stream`)];
+    for (const p of pf) await p.until('snapshot', () => p.snapshot !== undefined);
+    assert.equal((await refusal(new StreamClient(`ws://127.0.0.1:${h.trustedPort}/stream`))).status, 429);
+    // A closed stream gives its place back.
+    mine[0].close();
+    await waitUntil(() => h.hub.sessions.size === 3);
+    const again = new StreamClient(url, { token: tokens.reader });
+    await again.until('snapshot', () => again.snapshot !== undefined);
+    for (const x of [mine[1], again, ...pf]) x.close();
+  } finally {
+    await h.stop();
+  }
+});
+
+test('an open token session is closed within the re-check interval once its RoleBinding is removed', { timeout: 60_000 }, async () => {
+  const rbac = c.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await c.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: 'leaver' } } });
+  await rbac.createClusterRoleBinding({ body: { metadata: { name: 'nodemend-viewer-leaver' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'nodemend-viewer' }, subjects: [{ kind: 'ServiceAccount', name: 'leaver', namespace: NS }] } });
+  const t = await token('leaver');
+  const h = await hubWith(['--listen-trusted=off', '--reauth-interval=2s']);
+  try {
+    const cl = new StreamClient(`ws://127.0.0.1:${h.port}/stream`, { token: t });
+    const stay = new StreamClient(`ws://127.0.0.1:${h.port}/stream`, { token: tokens.reader });
+    await cl.until('snapshot', () => cl.snapshot !== undefined);
+    await stay.until('snapshot', () => stay.snapshot !== undefined);
+    await sleep(4500);
+    assert.equal(cl.closed, undefined, 'still allowed: re-checks pass and the session stays');
+    const t0 = Date.now();
+    await rbac.deleteClusterRoleBinding({ name: 'nodemend-viewer-leaver' });
+    await cl.until('closed', () => cl.closed !== undefined, 15_000);
+    const took = Date.now() - t0;
+    assert.equal(cl.closed!.code, 1008);
+    assert.match(cl.closed!.reason, /^access revoked: system:serviceaccount:hub-auth:leaver may not list nodes/);
+    const err = cl.frames.find((f) => f.type === 'error');
+    assert.ok(err && err.type === 'error' && err.code === 'unauthorized', 'an unauthorized error frame says why first');
+    assert.ok(took < 2000 * 1.1 + 1500, `closed ${took} ms after the binding was removed (interval 2 s)`);
+    console.log(`# revoked session closed ${took} ms after the binding was removed (--reauth-interval=2s)`);
+    assert.equal(stay.closed, undefined, 'a user who still has access keeps the stream');
+    assert.equal((await refusal(new StreamClient(`ws://127.0.0.1:${h.port}/stream`, { token: t }))).status, 403, 'and cannot come back');
+    stay.close();
+  } finally {
+    await h.stop();
+  }
+});
+
+test('service proxy and port-forward sessions are closed at the session age limit and resume on reconnect', { timeout: 30_000 }, async () => {
+  const h = await hubWith(['--listen-trusted=127.0.0.1:0', '--max-session-age=3s']);
+  try {
+    const url = `ws://127.0.0.1:${h.trustedPort}/stream`;
+    const cl = new StreamClient(url);
+    await cl.until('snapshot', () => cl.snapshot !== undefined);
+    const t0 = Date.now();
+    await cl.until('closed at the age limit', () => cl.closed !== undefined, 10_000);
+    assert.equal(cl.closed!.code, 1001);
+    assert.match(cl.closed!.reason, /session age limit \(3 s\): reconnect, access is checked again/);
+    assert.ok(Date.now() - t0 <= 3300 + 1000, 'within the limit plus a tick');
+    const again = new StreamClient(url, { resume: { streamId: cl.streamId, seq: cl.seq } });
+    await again.until('hello', () => again.streamId !== '');
+    await sleep(300);
+    assert.ok(!again.frames.some((f) => f.type === 'snapshot' || f.type === 'notice'), 'resumed: no snapshot resent');
+    again.close();
+  } finally {
+    await h.stop();
+  }
+});
+
+test('--token-audiences: only tokens made for the hub are accepted; an API server token gets 401 saying how to get one', async () => {
+  const h = await hubWith(['--listen-trusted=off', '--token-audiences=nodemend-hub']);
+  try {
+    const url = `ws://127.0.0.1:${h.port}/stream`;
+    const forHub = new StreamClient(url, { token: await token('reader', ['nodemend-hub']) });
+    await forHub.until('snapshot', () => forHub.snapshot !== undefined);
+    forHub.close();
+    const apiToken = await refusal(new StreamClient(url, { token: tokens.reader }));
+    assert.equal(apiToken.status, 401);
+    assert.match(apiToken.body, /not issued for this hub's audience \(nodemend-hub\).*--audience=nodemend-hub/);
+    assert.equal(await status(new StreamClient(url, { token: await token('nobody', ['nodemend-hub']) })), 403, 'the audience does not replace RBAC');
+  } finally {
+    await h.stop();
+  }
+});
+
+async function waitUntil(pred: () => boolean, ms = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await sleep(20);
+  }
+}

@@ -162,3 +162,42 @@ test('a client that stays stuck past the limit is told slow-client and disconnec
   assert.equal(cl.closed!.code, 1013);
   await stillServes();
 });
+
+test('over the hub-wide send budget, the client furthest behind is cut at once; a reading client keeps its stream', { timeout: 60_000 }, async () => {
+  const known = new Set(hub.hub.sessions);
+  const slow = new StreamClient(url());
+  await slow.until('snapshot', () => slow.snapshot !== undefined);
+  const s = sessionOf(known);
+  const fast = new StreamClient(url());
+  await fast.until('snapshot', () => fast.snapshot !== undefined);
+  const shed0 = (await hub.metrics.shed.get()).values[0]?.value ?? 0;
+  // A budget below one client's own limit (highWater 256 KiB): one stalled reader exceeds it.
+  hub.hub.maxBuffered = 128 << 10;
+  try {
+    const sock = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    sock.pause();
+    const t0 = Date.now();
+    let gone = -1;
+    while (Date.now() - t0 < FLOW.maxBehindMs) {
+      flood(200);
+      await sleep(50);
+      if (!hub.hub.sessions.has(s)) {
+        gone = Date.now() - t0;
+        break;
+      }
+    }
+    assert.ok(gone >= 0, `the stalled client was cut before its own ${FLOW.maxBehindMs} ms limit`);
+    console.log(`# stalled client cut ${gone} ms after it stopped reading (budget 128 KiB)`);
+    assert.equal((await hub.metrics.shed.get()).values[0].value, shed0 + 1);
+    const seq = hub.hub.journal.seq;
+    flood(1);
+    await fast.until('the reading client still gets deltas', () => fast.seq === seq + 1, 10_000);
+    assert.equal(fast.closed, undefined);
+    sock.resume();
+    await slow.until('closed', () => slow.closed !== undefined, 10_000);
+  } finally {
+    hub.hub.maxBuffered = Infinity;
+    fast.close();
+    slow.close();
+  }
+});

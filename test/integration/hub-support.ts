@@ -5,6 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import WebSocket from 'ws';
 import { A } from '../../protocol/annotations.ts';
+import { AGENT_EVENT_COMPONENT, NODE_EVENTS_NAMESPACE } from '../../protocol/events.ts';
 import { applyDelta, mergeEvents, parseServerMessage, SUBPROTOCOL, type ClusterEvent, type ClusterSnapshot, type ServerMessage } from '../../protocol/messages.ts';
 import type { AgentNodeState, Phase, RebootRecord } from '../../protocol/model.ts';
 
@@ -133,11 +134,11 @@ export class SimAgent {
   async event(node: string, reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal'): Promise<string> {
     const now = new Date();
     const name = `${node}.nm${Date.now().toString(36)}${(this.seq++).toString(36)}`;
-    // Events about cluster-scoped objects (Nodes) must live in the default namespace.
+    // Where the agent writes them (protocol/events.ts): the hub reads no other namespace.
     const ev = await this.core.createNamespacedEvent({
-      namespace: 'default',
+      namespace: NODE_EVENTS_NAMESPACE,
       body: {
-        metadata: { name, namespace: 'default' },
+        metadata: { name, namespace: NODE_EVENTS_NAMESPACE },
         involvedObject: { kind: 'Node', name: node, apiVersion: 'v1' },
         reason,
         message,
@@ -147,9 +148,9 @@ export class SimAgent {
         lastTimestamp: now,
         eventTime: micro(now),
         action: reason,
-        reportingComponent: 'nodemend.dev/agent',
+        reportingComponent: AGENT_EVENT_COMPONENT,
         reportingInstance: `agent-${node}`,
-        source: { component: 'nodemend-agent', host: node },
+        source: { component: AGENT_EVENT_COMPONENT, host: node },
       },
     });
     return `${ev.metadata!.uid}:1`;
