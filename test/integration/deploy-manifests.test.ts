@@ -78,6 +78,21 @@ for (const overlay of OVERLAYS) {
     }
   });
 
+  test(`${overlay}: the hub's NetworkPolicy admits port http only (service proxy), and it selects the hub's pods`, () => {
+    const objs = rendered.get(overlay)!;
+    const np = byKind(objs, 'NetworkPolicy', 'nodemend-hub').spec as k8s.V1NetworkPolicySpec;
+    const hub = byKind(objs, 'Deployment', 'nodemend-hub');
+    const podLabels = (hub.spec as k8s.V1DeploymentSpec).template.metadata!.labels!;
+    for (const [k, v] of Object.entries(np.podSelector?.matchLabels ?? {})) assert.equal(podLabels[k], v, `selects the hub pod (${k})`);
+    assert.deepEqual(np.policyTypes, ['Ingress']);
+    const ports = (np.ingress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port));
+    assert.deepEqual(ports, ['http'], 'one port admitted');
+    const ct = container(hub);
+    assert.equal(ct.ports?.find((p) => p.name === 'http')?.containerPort, 8080, 'port http is the trusted listener');
+    const args = parseHubConfig((ct.args ?? []).slice(1), {});
+    assert.ok(args.ok && args.config.listenTrusted?.port === 8080 && args.config.listen.port !== 8080, 'the direct listener is not on the admitted port');
+  });
+
   test(`${overlay}: agent privileges and settings`, () => {
     const objs = rendered.get(overlay)!;
     const want = CONFIG_FOR[overlay];
