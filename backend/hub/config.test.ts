@@ -16,6 +16,8 @@ const ok: { name: string; argv: string[]; env?: Record<string, string>; want: Re
     argv: ['--token-audiences=nodemend-hub, other', '--max-clients-per-user=4', '--max-buffered=1Gi', '--reauth-interval=30s', '--max-session-age=2h'],
     want: { tokenAudiences: ['nodemend-hub', 'other'], maxClientsPerUser: 4, maxBuffered: 1 << 30, reauthMs: 30_000, maxSessionAgeMs: 7_200_000 },
   },
+  { name: 'TLS off by default', argv: [], want: { tls: undefined } },
+  { name: 'TLS files', argv: ['--tls-cert-file=/c.pem', '--tls-key-file=/k.pem'], want: { tls: { certFile: '/c.pem', keyFile: '/k.pem' } } },
 ];
 for (const c of ok) {
   test(`config ok: ${c.name}`, () => {
@@ -47,6 +49,7 @@ const bad: { argv: string[]; match: RegExp }[] = [
   { argv: ['--max-session-age=0s'], match: /--max-session-age: must be between/ },
   { argv: ['--token-audiences=a b'], match: /--token-audiences: "a b" is not an audience/ },
   { argv: ['--token-audiences=x', '--auth=none'], match: /--token-audiences: has no effect with --auth=none/ },
+  { argv: ['--tls-cert-file=/c.pem'], match: /--tls-cert-file and --tls-key-file: give both .* got only --tls-cert-file/ },
 ];
 for (const c of bad) {
   test(`config refuses ${c.argv.join(' ')}`, () => {

@@ -13,6 +13,8 @@ export interface HubConfig {
   daemonset: string;
   /** Direct listener: bearer token checked with TokenReview + SubjectAccessReview. */
   listen: Listen;
+  /** PEM files for TLS on the direct listener (both or neither); re-read when they change. */
+  tls?: { certFile: string; keyFile: string };
   /** Trusted listener for the API server's service proxy and port-forward; undefined = off. */
   listenTrusted?: Listen;
   /** Extra source ranges trusted on the trusted listener (e.g. a konnectivity agent). */
@@ -37,7 +39,7 @@ export interface HubConfig {
 export type ConfigResult = { ok: true; config: HubConfig } | { ok: false; error: string };
 
 const FLAGS = [
-  'namespace', 'daemonset', 'listen', 'listen-trusted', 'trusted-proxy-cidrs', 'auth', 'token-audiences', 'kubeconfig', 'heartbeat',
+  'namespace', 'daemonset', 'listen', 'listen-trusted', 'trusted-proxy-cidrs', 'auth', 'token-audiences', 'tls-cert-file', 'tls-key-file', 'kubeconfig', 'heartbeat',
   'max-clients', 'max-clients-per-user', 'max-buffered', 'reauth-interval', 'max-session-age', 'log-level',
 ] as const;
 type Flag = (typeof FLAGS)[number];
@@ -46,6 +48,9 @@ export const USAGE = `usage: nodemend hub [flags]
   --namespace=nodemend            namespace of the agent (lock Leases, DaemonSet)
   --daemonset=nodemend-agent      name of the agent DaemonSet (cluster-wide block)
   --listen=0.0.0.0:8080           direct listener; clients present a bearer token
+  --tls-cert-file=, --tls-key-file=
+                                  PEM certificate (chain) and key: the direct listener speaks TLS
+                                  (wss://); re-read when the files change (cert-manager rotation)
   --listen-trusted=0.0.0.0:8081   listener for the API server service proxy and port-forward; "off" disables
   --trusted-proxy-cidrs=          extra trusted sources for --listen-trusted, comma separated CIDRs
   --auth=tokenreview              tokenreview | none (none: anyone who reaches --listen reads everything)
@@ -156,6 +161,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const badAud = tokenAudiences.find((a) => /\s/.test(a) || a.length > 253);
   if (badAud !== undefined) return { ok: false, error: `--token-audiences: ${JSON.stringify(badAud)} is not an audience (no spaces, at most 253 characters), e.g. nodemend-hub` };
   if (tokenAudiences.length && auth === 'none') return { ok: false, error: '--token-audiences: has no effect with --auth=none; drop one of the two' };
+  const certFile = get('tls-cert-file', '');
+  const keyFile = get('tls-key-file', '');
+  if ((certFile === '') !== (keyFile === '')) return { ok: false, error: `--tls-cert-file and --tls-key-file: give both (TLS on --listen) or neither; got only ${certFile ? '--tls-cert-file' : '--tls-key-file'}` };
   const logLevel = get('log-level', 'info');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) return { ok: false, error: '--log-level: expected debug, info, warn or error' };
   const dns = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -179,6 +187,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     logLevel: logLevel as HubConfig['logLevel'],
   };
   if (listenTrusted) config.listenTrusted = listenTrusted;
+  if (certFile) config.tls = { certFile, keyFile };
   const kc = given.get('kubeconfig') ?? env.NODEMEND_HUB_KUBECONFIG;
   if (kc) config.kubeconfig = kc;
   return { ok: true, config };

@@ -4,6 +4,7 @@
 // and clients resume with a fresh snapshot whose events they merge by id.
 
 import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isLoopback, TokenAuth, trustedClientKey, TrustedSources, type ReviewPort } from './auth.ts';
 import { parseConfig, type HubConfig } from './config.ts';
@@ -61,6 +62,26 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
   const watchTimer = setInterval(() => metrics.watchesHealthy.set(watched.healthy() ? 1 : 0), 1000);
   watchTimer.unref();
 
+  const readTls = (): { cert: string; key: string } | undefined => {
+    if (!config.tls) return undefined;
+    const read = (flag: string, f: string) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch (e) {
+        throw new ConfigError(`--${flag}: cannot read ${f}: ${errMsg(e)}`);
+      }
+    };
+    return { cert: read('tls-cert-file', config.tls.certFile), key: read('tls-key-file', config.tls.keyFile) };
+  };
+  let tls: { cert: string; key: string } | undefined;
+  try {
+    tls = readTls();
+  } catch (e) {
+    await watched.stop();
+    hub.stop();
+    clearInterval(watchTimer);
+    throw e;
+  }
   const tokens = new TokenAuth(opts.reviews ?? reviewPort(kc, config.tokenAudiences));
   const direct: Door = {
     name: 'direct',
@@ -70,6 +91,7 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
       config.auth === 'none' ? { ok: true, user: 'anonymous', via: 'auth-disabled' } : tokens.check(token),
     recheck: (token) => tokens.check(token, { fresh: true }),
   };
+  if (tls) direct.tls = tls;
   if (config.auth === 'none') {
     log.warn('AUTHENTICATION DISABLED (--auth=none): anyone who reaches the direct listener reads the reboot state of every node', { listen: config.listen });
   }
@@ -93,8 +115,27 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
   const timers: NodeJS.Timeout[] = [watchTimer, reauthTimer];
   let trustedPort: number | undefined;
   try {
-    const d = await listen(direct, deps);
+    const d = await listen(direct, deps).catch((e: unknown) => {
+      // An unusable certificate or key shows up here, when the TLS server is made.
+      throw config.tls ? new ConfigError(`--tls-cert-file/--tls-key-file: ${errMsg(e)}`) : e;
+    });
     closers.push(d.close);
+    if (tls) {
+      // Certificates rotate (cert-manager rewrites the files): re-read them every minute.
+      const t = setInterval(() => {
+        try {
+          const next = readTls()!;
+          if (next.cert === tls!.cert && next.key === tls!.key) return;
+          d.setTls(next);
+          tls = next;
+          log.info('direct listener certificate reloaded', { certFile: config.tls!.certFile });
+        } catch (e) {
+          log.warn('could not reload the TLS certificate; keeping the current one', { error: errMsg(e) });
+        }
+      }, 60_000);
+      t.unref();
+      timers.push(t);
+    }
     if (config.listenTrusted) {
       const sources = new TrustedSources(config.trustedCidrs);
       const refresh = () =>
@@ -122,7 +163,7 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
       closers.push(t.close);
       trustedPort = t.port;
     }
-    log.info('hub started', { streamId: hub.streamId, listen: `${config.listen.host}:${d.port}`, trusted: trustedPort, namespace: config.namespace, auth: config.auth });
+    log.info('hub started', { streamId: hub.streamId, listen: `${tls ? 'https' : 'http'}://${config.listen.host}:${d.port}`, trusted: trustedPort, namespace: config.namespace, auth: config.auth });
     let stopping: Promise<void> | undefined;
     const handle: HubHandle = {
       config,

@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, SUBPROTOCOL } from '../../protocol/messages.ts';
@@ -25,6 +26,8 @@ export interface Door {
   authorize(req: IncomingMessage, token: string | undefined): Promise<AuthDecision>;
   /** Decides again for an open token session, without the cache (reauth.ts). */
   recheck?(token: string): Promise<AuthDecision>;
+  /** PEM certificate and key: this door speaks TLS. */
+  tls?: { cert: string; key: string };
 }
 
 export interface ServerDeps {
@@ -42,7 +45,15 @@ export interface ServerDeps {
 
 const STREAM_PATHS = new Set(['/', '/stream']);
 
-export async function listen(door: Door, deps: ServerDeps): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export interface Listening {
+  server: Server | TlsServer;
+  port: number;
+  /** Swaps the certificate and key of a TLS door (rotation); new connections use them. */
+  setTls(tls: { cert: string; key: string }): void;
+  close(): Promise<void>;
+}
+
+export async function listen(door: Door, deps: ServerDeps): Promise<Listening> {
   // Frames up to twice the protocol limit are read and answered with a too-large error; beyond
   // that ws closes the connection (1009) without buffering more.
   const wss = new WebSocketServer({
@@ -51,7 +62,7 @@ export async function listen(door: Door, deps: ServerDeps): Promise<{ server: Se
     perMessageDeflate: false,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
-  const server = createServer(async (req, res) => {
+  const handler = async (req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       // Liveness is the process answering. Failing watches (API server outage) are reported but
@@ -72,7 +83,9 @@ export async function listen(door: Door, deps: ServerDeps): Promise<{ server: Se
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no such path; use /stream, /healthz, /readyz or /metrics` }));
     }
-  });
+  };
+  const tlsServer = door.tls ? createTlsServer({ cert: door.tls.cert, key: door.tls.key }, handler) : undefined;
+  const server: Server | TlsServer = tlsServer ?? createServer(handler);
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -133,6 +146,7 @@ export async function listen(door: Door, deps: ServerDeps): Promise<{ server: Se
   return {
     server,
     port,
+    setTls: (tls) => tlsServer?.setSecureContext({ cert: tls.cert, key: tls.key }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();

@@ -13,6 +13,10 @@ import { runHub, ConfigError, type HubHandle } from '../../backend/hub/main.ts';
 import { BEARER_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from '../../protocol/messages.ts';
 import { sleep, StreamClient } from './hub-support.ts';
 import WebSocket from 'ws';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jsonLogger } from '../../backend/shared/log.ts';
 
 const NS = 'hub-auth';
@@ -279,6 +283,28 @@ test('--token-audiences: only tokens made for the hub are accepted; an API serve
     assert.equal(await status(new StreamClient(url, { token: await token('nobody', ['nodemend-hub']) })), 403, 'the audience does not replace RBAC');
   } finally {
     await h.stop();
+  }
+});
+
+test('TLS on the direct listener: wss:// with the configured certificate; a bad file is refused naming the flag', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-tls-'));
+  try {
+    const cert = join(dir, 'tls.crt');
+    const key = join(dir, 'tls.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=nodemend-hub', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const h = await hubWith(['--listen-trusted=off', `--tls-cert-file=${cert}`, `--tls-key-file=${key}`]);
+    try {
+      const cl = new StreamClient(`wss://127.0.0.1:${h.port}/stream`, { token: tokens.reader, tls: { ca: readFileSync(cert, 'utf8') } });
+      await cl.until('snapshot over TLS', () => cl.snapshot !== undefined);
+      cl.close();
+      assert.equal(await status(new StreamClient(`ws://127.0.0.1:${h.port}/stream`, { token: tokens.reader })), -1, 'plain HTTP is not spoken');
+    } finally {
+      await h.stop();
+    }
+    await assert.rejects(runHub(['--kubeconfig', c.kubeconfigPath, '--listen=127.0.0.1:0', '--listen-trusted=off', `--tls-cert-file=${join(dir, 'missing.crt')}`, `--tls-key-file=${key}`], {}, { embedded: true, log }), (e: Error) => e instanceof ConfigError && /--tls-cert-file: cannot read/.test(e.message));
+    await assert.rejects(runHub(['--kubeconfig', c.kubeconfigPath, '--listen=127.0.0.1:0', '--listen-trusted=off', `--tls-cert-file=${key}`, `--tls-key-file=${key}`], {}, { embedded: true, log }), (e: Error) => e instanceof ConfigError && /--tls-cert-file\/--tls-key-file/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
