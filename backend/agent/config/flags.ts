@@ -39,8 +39,8 @@ export const FLAGS: readonly FlagSpec[] = [
   F('reboot-sentinel-command', 'string', '', 'command run in the host mount namespace instead: exit 0 = needed, 1 = not', 'string'),
   F('period', 'string', '1m', 'safety-net re-check of sentinel, blockers and lock (jittered); the file is also watched', 'duration'),
   // schedule
-  F('reboot-days', 'list', undefined, 'Kured window: weekdays (su, sun, sunday or 0-6; mon-fri)', 'stringSlice'),
-  F('start-time', 'string', undefined, 'Kured window: start, e.g. 22:00 (default 0:00)', 'string'),
+  F('reboot-days', 'list', undefined, 'Kured window: weekdays (su, sun, sunday or 0-6; mon-fri); given empty = no day: never reboots', 'stringSlice'),
+  F('start-time', 'string', undefined, 'Kured window: start, e.g. 22:00, 10pm or 22 (default 0:00)', 'string'),
   F('end-time', 'string', undefined, 'Kured window: end, inclusive, wraps past midnight (default 23:59:59)', 'string'),
   F('time-zone', 'string', 'UTC', 'IANA zone of windows that name none', 'string'),
   F('window', 'list', undefined, 'window "[days] HH:MM-HH:MM [zone]", repeatable (union), e.g. "mon-fri 22:00-06:00 Europe/Berlin"'),
@@ -91,7 +91,7 @@ export const FLAGS: readonly FlagSpec[] = [
   F('health-gate', 'bool', 'false', 'after the reboot, hold the lock until no PodDisruptionBudget is short and no alert blocks'),
   F('health-gate-timeout', 'string', '10m', 'give up waiting for the health gate (the reboot is then reported failed)'),
   // notify
-  F('notify-url', 'string', '', 'webhook URL (http or https) for drain, reboot, back in service and failures', 'string'),
+  F('notify-url', 'string', '', 'where drain, reboot, back-in-service and failure notices go: an http(s) webhook, or a shoutrrr URL as in Kured (slack://, teams://?host=…, generic://, smtp://)', 'string'),
   F('slack-hook-url', 'string', undefined, 'Kured\'s deprecated Slack webhook URL; read as --notify-url=slack://<its token>', 'string'),
   F('slack-username', 'string', undefined, 'Kured only; Kured 1.23 does not use it either (name the bot in the URL: slack://<name>@…)', 'string'),
   F('slack-channel', 'string', undefined, 'Kured only; Kured 1.23 does not use it either (a Slack webhook posts to its own channel)', 'string'),
