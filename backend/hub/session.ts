@@ -148,12 +148,12 @@ export class Session {
   /** Access is gone (a re-check refused it): says why in an error frame, then closes (1008). */
   revoke(reason: string): void {
     this.write({ type: 'error', code: 'unauthorized', message: `access revoked: ${reason}` }, 'error');
-    this.close(CLOSE.policy, `access revoked: ${reason}`.slice(0, REASON_MAX));
+    this.close(CLOSE.policy, `access revoked: ${reason}`.slice(0, REASON_MAX), false, 'access revoked');
   }
 
   /** Closed so the client reconnects (and resumes): the API server then checks the person again. */
   expire(reason: string): void {
-    this.close(CLOSE.goingAway, reason.slice(0, REASON_MAX));
+    this.close(CLOSE.goingAway, reason.slice(0, REASON_MAX), false, 'session expired');
   }
 
   /** Cut at once (the hub's send-buffer budget is exceeded and this client is the furthest behind):
@@ -177,7 +177,7 @@ export class Session {
    * still learns why), and cuts the socket if the client does not finish the close soon: nothing
    * more is written to it meanwhile, so its memory stays bounded.
    */
-  close(code: number, reason: string, hard = false): void {
+  close(code: number, reason: string, hard = false, why = reason): void {
     try {
       if (hard) this.ws.terminate();
       else {
@@ -187,7 +187,8 @@ export class Session {
     } catch {
       // already closing
     }
-    this.dispose(reason);
+    // `why` feeds the disconnect metric's label: a fixed text, never a user name.
+    this.dispose(why);
   }
 
   private sendSnapshot(): void {
