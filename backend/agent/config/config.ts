@@ -146,8 +146,10 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   }
   for (const name of ['lock-ttl', 'lock-annotation', 'slack-username', 'slack-channel']) if (raw.explicit.has(name)) warnings.push(IGNORED[name]);
   const kuredName = (one('kured-ds-name') ?? '').trim();
+  // Kured's own --lock-annotation names the annotation of Kured's lock: the cut-over reads it there.
+  const kuredAnnotation = raw.explicit.has('lock-annotation') && !raw.explicit.has('kured-lock-annotation') ? one('lock-annotation') : one('kured-lock-annotation');
   const kured: AgentConfig['kured'] = kuredName
-    ? { namespace: check('kured-ds-namespace', v.dnsLabel((one('kured-ds-namespace') ?? '').trim()), ''), name: check('kured-ds-name', v.dnsSubdomain(kuredName), ''), annotation: check('kured-lock-annotation', v.labelKey((one('kured-lock-annotation') ?? '').trim()), '') }
+    ? { namespace: check('kured-ds-namespace', v.dnsLabel((one('kured-ds-namespace') ?? '').trim()), ''), name: check('kured-ds-name', v.dnsSubdomain(kuredName), ''), annotation: check(raw.explicit.has('kured-lock-annotation') ? 'kured-lock-annotation' : 'lock-annotation', v.labelKey((kuredAnnotation ?? '').trim()), '') }
     : undefined;
   if (flag('annotate-nodes')) warnings.push(IGNORED['annotate-nodes']);
 
@@ -233,6 +235,9 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (one('kubeconfig')) config.kubeconfig = one('kubeconfig');
   if (scope) config.scope = scope;
   if (kured) config.kured = kured;
+  if (kured && dsNamespace === kured.namespace && dsName === kured.name) {
+    warnings.push(`${label('ds-name')}=${dsName} in ${dsNamespace} is Kured's DaemonSet: --ds-namespace/--ds-name name nodemend's own DaemonSet (default nodemend/nodemend-agent); Kured's is --kured-ds-namespace/--kured-ds-name`);
+  }
   if (prometheus) config.prometheus = prometheus;
   if (taint) config.preferNoScheduleTaint = check('prefer-no-schedule-taint', v.labelKey(taint), '');
   if (notify) config.notify = notify;

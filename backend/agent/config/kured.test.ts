@@ -80,7 +80,8 @@ const cases: Case[] = [
   { flag: 'period', value: '1h', want: [[(c) => c.periodMs, 3_600_000]] },
   { flag: 'ds-namespace', value: 'kube-system', want: [[(c) => [c.dsNamespace, c.lockNamespace], ['kube-system', 'kube-system']]] },
   { flag: 'ds-name', value: 'kured', want: [[(c) => c.dsName, 'kured']] },
-  { flag: 'lock-annotation', value: 'weave.works/kured-node-lock', warn: /--lock-annotation is ignored: nodemend locks with Lease objects/ },
+  // It names the annotation of Kured's lock: the cut-over reads Kured's lock there.
+  { flag: 'lock-annotation', value: 'example.com/kured-lock', want: [[(c) => c.kured?.annotation, 'example.com/kured-lock']], warn: /--lock-annotation is not nodemend's lock: nodemend locks with Lease objects .*reads Kured's lock from this annotation during the cut-over/ },
   { flag: 'lock-ttl', value: '30m', warn: /--lock-ttl is ignored: nodemend frees stale lock slots by --max-reboot-duration .* and --stale-lock-grace/ },
   { flag: 'lock-release-delay', value: '5m', want: [[(c) => c.lockReleaseDelayMs, 300_000]] },
   { flag: 'prometheus-url', value: 'http://prometheus.monitoring:9090', want: [[(c) => c.prometheus?.url, 'http://prometheus.monitoring:9090/']] },
@@ -208,6 +209,16 @@ test('--notify-url wins over --slack-hook-url, with a warning (validateNotificat
   assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
   assert.equal(r.config.notify?.kind, 'generic');
   assert.match(r.warnings.join('\n'), /--slack-hook-url is ignored: --notify-url is set too, and it wins \(as in Kured\)/);
+});
+
+test("Kured's --ds-namespace/--ds-name name Kured's DaemonSet: nodemend says which flags those are now", () => {
+  const r = parseConfig([...NODE, '--ds-namespace=kube-system', '--ds-name=kured'], {});
+  assert.ok(r.ok);
+  assert.match(r.warnings.join('\n'), /--ds-name=kured in kube-system is Kured's DaemonSet: --ds-namespace\/--ds-name name nodemend's own DaemonSet .*Kured's is --kured-ds-namespace\/--kured-ds-name/);
+  // An explicit --kured-lock-annotation beats Kured's --lock-annotation.
+  const both = parseConfig([...NODE, '--lock-annotation=a.example/x', '--kured-lock-annotation=b.example/y'], {});
+  assert.ok(both.ok);
+  assert.equal(both.config.kured?.annotation, 'b.example/y');
 });
 
 test('--reboot-sentinel is unused when the command is set, and says so', () => {

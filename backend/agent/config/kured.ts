@@ -44,9 +44,9 @@ export const KURED_FLAGS: readonly KuredFlag[] = [
   K('reboot-delay', '0', 'same'),
   K('reboot-method', 'command', 'same'),
   K('period', '1h', 'default differs', 'nodemend re-checks every 1m (jittered) and watches the sentinel file besides; --period=1h keeps Kured\'s pace'),
-  K('ds-namespace', 'kube-system', 'default differs', 'the namespace of nodemend\'s own DaemonSet (default nodemend); the lock Leases live there unless --lock-namespace says otherwise'),
-  K('ds-name', 'kured', 'default differs', 'the name of nodemend\'s own DaemonSet (default nodemend-agent), which carries the cluster-wide block annotations'),
-  K('lock-annotation', 'weave.works/kured-node-lock', 'replaced', 'nodemend locks with Lease objects in --lock-namespace, one per slot'),
+  K('ds-namespace', 'kube-system', 'default differs', 'the namespace of nodemend\'s own DaemonSet; the lock Leases live there unless --lock-namespace says otherwise. Kured\'s DaemonSet is --kured-ds-namespace (a warning says so when both name the same)'),
+  K('ds-name', 'kured', 'default differs', 'the name of nodemend\'s own DaemonSet, which carries the cluster-wide block annotations. Kured\'s is --kured-ds-name'),
+  K('lock-annotation', 'weave.works/kured-node-lock', 'replaced', 'nodemend locks with Lease objects in --lock-namespace, one per slot; during the cut-over it reads Kured\'s lock from this annotation (--kured-lock-annotation)'),
   K('lock-ttl', '0', 'replaced', '--max-reboot-duration frees a NotReady holder\'s slot (default 30m), --stale-lock-grace one whose agent stopped renewing (default 5m)'),
   K('lock-release-delay', '0', 'same'),
   K('prometheus-url', '', 'same'),
@@ -80,7 +80,7 @@ export const KURED_FLAGS: readonly KuredFlag[] = [
 /** The start-up warning of each Kured flag nodemend accepts and ignores. */
 export const IGNORED: Record<string, string> = {
   'lock-ttl': '--lock-ttl is ignored: nodemend frees stale lock slots by --max-reboot-duration (holder down, default 30m) and --stale-lock-grace (holder up, agent gone, default 5m)',
-  'lock-annotation': '--lock-annotation is ignored: nodemend locks with Lease objects in --lock-namespace',
+  'lock-annotation': "--lock-annotation is not nodemend's lock: nodemend locks with Lease objects in --lock-namespace, and reads Kured's lock from this annotation during the cut-over (as --kured-lock-annotation)",
   'annotate-nodes':
     '--annotate-nodes is ignored: nodemend does not write weave.works/kured-reboot-in-progress nor weave.works/kured-most-recent-reboot-needed; it publishes the node\'s reboot state in the annotation nodemend.dev/state (phase, since, rebootRequired) and as Events: read those instead',
   'slack-username': '--slack-username has no effect (Kured 1.23 does not use it either); name the bot in the URL: --notify-url=slack://hook:<token>@webhook?botname=<name>',
