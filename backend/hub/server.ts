@@ -118,7 +118,9 @@ export async function listen(door: Door, deps: ServerDeps): Promise<Listening> {
     const key = d.key ?? `user ${d.user}`;
     let mine = 0;
     for (const s of deps.hub.sessions) if (s.grant.key === key) mine++;
-    const cap = deps.maxClientsPerUser ?? Infinity;
+    // --auth=none identifies nobody (everyone is "anonymous"): --max-clients and the send budget
+    // still bound it, a per-user cap would only cap everyone together.
+    const cap = d.via === 'auth-disabled' ? Infinity : (deps.maxClientsPerUser ?? Infinity);
     if (mine >= cap) {
       deps.metrics.authDenied.inc({ status: '429' });
       deps.log.warn('connection refused', { door: door.name, status: 429, reason: 'per-user limit', key, remote: req.socket.remoteAddress });
