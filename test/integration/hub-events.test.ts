@@ -29,10 +29,11 @@ after(async () => {
   await c?.stop();
 });
 
-/** A Node Event as anyone allowed to create Events in `namespace` can write it. */
-async function forged(namespace: string, component: string, reason: string): Promise<void> {
+/** A Node Event as anyone allowed to create Events in `namespace` can write it (the core/v1 form
+ *  without eventTime, as the agent writes them: its message may be far longer than 1024). */
+async function forged(namespace: string, component: string, reason: string, message = 'not from the agent'): Promise<string> {
   const now = new Date();
-  await c.core.createNamespacedEvent({
+  const ev = await c.core.createNamespacedEvent({
     namespace,
     body: {
       metadata: { generateName: `${node}.`, namespace },
@@ -40,7 +41,7 @@ async function forged(namespace: string, component: string, reason: string): Pro
       // write one in theirs (the API server checks the two namespaces agree, nothing more).
       involvedObject: { kind: 'Node', name: node, apiVersion: 'v1', ...(namespace === 'default' ? {} : { namespace }) },
       reason,
-      message: 'not from the agent',
+      message,
       type: 'Warning',
       count: 1,
       firstTimestamp: now,
@@ -49,6 +50,7 @@ async function forged(namespace: string, component: string, reason: string): Pro
       reportingComponent: component,
     },
   });
+  return `${ev.metadata!.uid}:1`;
 }
 
 test("only the agent's Events in the agent's namespace are shown; tenants' and other components' are not", async () => {
@@ -56,17 +58,19 @@ test("only the agent's Events in the agent's namespace are shown; tenants' and o
   await cl.until('snapshot', () => cl.snapshot !== undefined);
   await forged('tenant', AGENT_EVENT_COMPONENT, 'ForgedInTenant');
   await forged('default', 'someone-else', 'ForgedComponent');
-  // Written last, in the watched namespace: once it is seen, the one before it in the same watch
-  // would have been too.
-  const id = await agent.event(node, 'RebootRequired', 'x'.repeat(5000));
-  await cl.until('the agent event', () => cl.events.some((e) => e.id === id));
+  // Written last, in the watched namespace: once they are seen, the one before them in the same
+  // watch would have been too.
+  const id = await agent.event(node, 'RebootRequired', 'sentinel present');
+  const long = await forged('default', AGENT_EVENT_COMPONENT, 'Draining', 'x'.repeat(100_000));
+  await cl.until('the agent events', () => cl.events.some((e) => e.id === id) && cl.events.some((e) => e.id === long));
   await sleep(500);
-  assert.deepEqual(cl.events.map((e) => e.reason), ['RebootRequired'], 'nothing but the agent event');
-  assert.equal(cl.events[0].message.length, EVENT_MESSAGE_MAX, 'long messages are cut');
+  assert.deepEqual(cl.events.map((e) => e.reason), ['RebootRequired', 'Draining'], 'nothing but the agent events');
+  assert.equal(cl.events[1].message.length, EVENT_MESSAGE_MAX, 'long messages are cut');
   // A fresh snapshot (built from the informer's cache) agrees.
   const fresh = new StreamClient(`ws://127.0.0.1:${hub.port}/stream`);
   await fresh.until('snapshot', () => fresh.snapshot !== undefined);
-  assert.deepEqual(fresh.snapshot!.events.map((e) => e.reason), ['RebootRequired']);
+  assert.deepEqual(fresh.snapshot!.events.map((e) => e.reason), ['RebootRequired', 'Draining']);
+  assert.equal(fresh.snapshot!.events[1].message.length, EVENT_MESSAGE_MAX);
   cl.close();
   fresh.close();
 });
