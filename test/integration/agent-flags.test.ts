@@ -138,6 +138,7 @@ test("Kured's RHEL sentinel command makes a real agent report \"reboot needed\";
       const s = await env.state(node);
       assert.equal(s?.phase, 'waiting-window', s?.reason);
       assert.equal(s?.nextWindow, undefined, 'no window ever opens');
+      assert.match(s?.reason ?? '', /^outside every reboot window, and none opens again/);
       await sleep(5000); // two more periods: still nothing happens
       assert.equal(rebooted, 0);
       assert.ok(!(await env.read(node)).spec?.unschedulable, 'never cordoned');
