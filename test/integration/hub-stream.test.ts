@@ -44,7 +44,7 @@ after(async () => {
 
 const LIFECYCLE: Phase[] = ['reboot-required', 'waiting-lock', 'draining', 'rebooting', 'verifying', 'healthy'];
 const REASONS = ['RebootRequired', 'LockAcquired', 'Draining', 'Rebooting', 'Back', 'Uncordoned', 'LockReleased'];
-/** The agent's events of a node; the control plane adds its own (RegisteredNode, NodeReady...). */
+/** The agent's events of a node (the hub shows no other component's). */
 const agentEvents = (cl: StreamClient, n: string) => cl.events.filter((e) => e.node === n && REASONS.includes(e.reason));
 
 /** One node's reboot, written exactly as the agent writes it. */
@@ -133,9 +133,8 @@ test('resume on the same stream replays exactly the missed deltas', { timeout: 6
   const firstDelta = b.frames.find((f) => f.type === 'delta');
   assert.equal(firstDelta?.type === 'delta' && firstDelta.seq, seq + 1, 'replay starts right after the client seq');
   assert.deepEqual(b.gaps, []);
-  // The control plane writes Node events of its own meanwhile (under load, the node lifecycle
-  // controller's), so the replay may hold more than ours: ours, in order, each once, and nothing
-  // the first connection had already seen.
+  // The replay holds ours, in order, each once, and nothing the first connection had already seen
+  // (other deltas, node changes and the forecast, may come between them).
   const ids = b.events.map((e) => e.id ?? '');
   assert.deepEqual(ids.filter((id) => missed.includes(id)), missed);
   assert.equal(new Set(ids).size, ids.length, 'no event twice');
