@@ -9,7 +9,7 @@ import { parseDuration } from './duration.ts';
 import { MIN_LEASE_CALL_MS, MIN_STALE_LOCK_GRACE_MS } from '../lock/slots.ts';
 import { readFlags, type Env } from './flags.ts';
 import * as v from './validate.ts';
-import { IGNORED, goRegexp, kuredNotify, kuredZone, labelKeysWarning } from './kured.ts';
+import { IGNORED, goRegexp, kuredNotify, kuredZone, labelKeysWarning, policyWarnings } from './kured.ts';
 import type { NotifyTarget } from '../notify/shoutrrr.ts';
 
 export interface AgentConfig {
@@ -230,6 +230,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   };
   const labelKeys = labelKeysWarning(config.preRebootLabels, config.postRebootLabels);
   if (labelKeys) warnings.push(labelKeys);
+  warnings.push(...policyWarnings([...Object.keys(config.preRebootLabels), ...Object.keys(config.postRebootLabels)], taint || undefined));
   if (config.rebootVerifyTimeoutMs < 30_000) errors.push(`${label('reboot-verify-timeout')}: must be at least 30s (a reboot takes a while to begin)`);
   if (config.healthGate && config.healthGateTimeoutMs <= 0) errors.push(`${label('health-gate-timeout')}: must be longer than 0 when --health-gate is on`);
   if (one('kubeconfig')) config.kubeconfig = one('kubeconfig');

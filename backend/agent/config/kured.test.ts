@@ -92,7 +92,9 @@ const cases: Case[] = [
   { flag: 'alert-filter-match-only', value: 'true', extra: PROM, want: [[(c) => c.prometheus?.matchOnly, true]] },
   { flag: 'alert-firing-only', value: 'true', extra: PROM, want: [[(c) => c.prometheus?.firingOnly, true]] },
   { flag: 'reboot-sentinel', value: '/sentinel/reboot-required', want: [[(c) => c.sentinel, { kind: 'file', path: '/sentinel/reboot-required' }]] },
-  { flag: 'prefer-no-schedule-taint', value: 'weave.works/kured-node-reboot', want: [[(c) => c.preferNoScheduleTaint, 'weave.works/kured-node-reboot']] },
+  { flag: 'prefer-no-schedule-taint', value: 'nodemend.dev/kured-node-reboot', want: [[(c) => c.preferNoScheduleTaint, 'nodemend.dev/kured-node-reboot']] },
+  // Kured's documented key is accepted; nodemend's admission policy would refuse it, and start-up says so.
+  { flag: 'prefer-no-schedule-taint', value: 'weave.works/kured-node-reboot', want: [[(c) => c.preferNoScheduleTaint, 'weave.works/kured-node-reboot']], warn: /--prefer-no-schedule-taint: weave\.works\/kured-node-reboot is not under nodemend\.dev\/, which nodemend's admission policy .* use e\.g\. nodemend\.dev\/kured-node-reboot/ },
   // Kured's RHEL check: google/shlex keeps the quoted script one word.
   { flag: 'reboot-sentinel-command', value: 'sh -c "! needs-restarting --reboothint"', want: [[(c) => c.sentinel, { kind: 'command', argv: ['sh', '-c', '! needs-restarting --reboothint'] }]] },
   { flag: 'reboot-sentinel-command', value: "sh -c 'test -f /x", error: /reboot-sentinel-command\)?: unclosed ' quote/ },
@@ -135,10 +137,12 @@ const cases: Case[] = [
   { flag: 'time-zone', value: 'Local', error: /time-zone\)?: "Local" is the container's own zone in Kured .*name the zone/ },
   { flag: 'annotate-nodes', value: 'true', warn: /--annotate-nodes is ignored: nodemend does not write weave\.works\/kured-reboot-in-progress nor weave\.works\/kured-most-recent-reboot-needed; it publishes .* nodemend\.dev\/state/ },
   { flag: 'log-format', value: 'text', want: [[(c) => c.logFormat, 'text']] },
-  { flag: 'pre-reboot-node-labels', value: 'kured=rebooting,example.com/maint=true', extra: ['--post-reboot-node-labels=kured=done,example.com/maint=false'], want: [[(c) => c.preRebootLabels, { kured: 'rebooting', 'example.com/maint': 'true' }]] },
-  { flag: 'post-reboot-node-labels', value: 'kured=done', extra: ['--pre-reboot-node-labels=kured=rebooting'], want: [[(c) => c.postRebootLabels, { kured: 'done' }]] },
+  { flag: 'pre-reboot-node-labels', value: 'agent.nodemend.dev/kured=rebooting,agent.nodemend.dev/maint=true', extra: ['--post-reboot-node-labels=agent.nodemend.dev/kured=done,agent.nodemend.dev/maint=false'], want: [[(c) => c.preRebootLabels, { 'agent.nodemend.dev/kured': 'rebooting', 'agent.nodemend.dev/maint': 'true' }]] },
+  { flag: 'post-reboot-node-labels', value: 'agent.nodemend.dev/kured=done', extra: ['--pre-reboot-node-labels=agent.nodemend.dev/kured=rebooting'], want: [[(c) => c.postRebootLabels, { 'agent.nodemend.dev/kured': 'done' }]] },
+  // Kured's usual kured=rebooting: accepted; nodemend's admission policy would refuse it, and start-up says so.
+  { flag: 'pre-reboot-node-labels', value: 'kured=rebooting', extra: ['--post-reboot-node-labels=kured=done'], want: [[(c) => c.preRebootLabels, { kured: 'rebooting' }]], warn: /--pre-reboot-node-labels\/--post-reboot-node-labels: kured is not under agent\.nodemend\.dev\/, which nodemend's admission policy \(nodemend-agent-own-node\) requires: .*use e\.g\. agent\.nodemend\.dev\/kured/ },
   // validateNodeLabels: different keys are a warning.
-  { flag: 'post-reboot-node-labels', value: 'other=x', extra: ['--pre-reboot-node-labels=kured=rebooting'], warn: /--pre-reboot-node-labels and --post-reboot-node-labels set different keys/ },
+  { flag: 'post-reboot-node-labels', value: 'agent.nodemend.dev/other=x', extra: ['--pre-reboot-node-labels=agent.nodemend.dev/kured=rebooting'], warn: /--pre-reboot-node-labels and --post-reboot-node-labels set different keys/ },
 ];
 
 test('every Kured flag has a case', () => {

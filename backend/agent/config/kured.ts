@@ -54,7 +54,7 @@ export const KURED_FLAGS: readonly KuredFlag[] = [
   K('alert-filter-match-only', 'false', 'same'),
   K('alert-firing-only', 'false', 'same'),
   K('reboot-sentinel', '/var/run/reboot-required', 'same', 'an absolute path; unused when --reboot-sentinel-command is set (a warning says so)'),
-  K('prefer-no-schedule-taint', '', 'same'),
+  K('prefer-no-schedule-taint', '', 'same', 'nodemend\'s admission policy allows only keys under nodemend.dev/ (e.g. nodemend.dev/kured-node-reboot); another key is warned about at start-up'),
   K('reboot-sentinel-command', '', 'same', 'split into words as Kured splits it (shell quoting, no shell); exit 0 = reboot needed, 1 = not, anything else is reported and counts as not needed'),
   K('reboot-command', '/bin/systemctl reboot', 'same', 'split into words as Kured splits it; run in the host\'s mount namespace'),
   K('concurrency', '1', 'same', 'nodes rebooting at once in the whole cluster; --concurrency-scope adds a limit per zone or pool'),
@@ -73,8 +73,8 @@ export const KURED_FLAGS: readonly KuredFlag[] = [
   K('time-zone', 'UTC', 'same', 'an IANA name; Local (the container\'s zone in Kured) is refused: name the zone'),
   K('annotate-nodes', 'false', 'replaced', 'nodemend publishes each node\'s reboot state in the annotation nodemend.dev/state (phase, since, rebootRequired) and Events'),
   K('log-format', 'text', 'default differs', 'nodemend logs JSON unless --log-format=text'),
-  K('pre-reboot-node-labels', 'none', 'same'),
-  K('post-reboot-node-labels', 'none', 'same'),
+  K('pre-reboot-node-labels', 'none', 'same', 'nodemend\'s admission policy allows only keys under agent.nodemend.dev/ (e.g. agent.nodemend.dev/kured=rebooting); another key is warned about at start-up'),
+  K('post-reboot-node-labels', 'none', 'same', 'as --pre-reboot-node-labels; different keys in the two lists are warned about, as in Kured'),
 ];
 
 /** The start-up warning of each Kured flag nodemend accepts and ignores. */
@@ -166,4 +166,27 @@ export function labelKeysWarning(pre: Record<string, string>, post: Record<strin
   const a = Object.keys(pre).sort().join(',');
   const b = Object.keys(post).sort().join(',');
   return a === b ? undefined : '--pre-reboot-node-labels and --post-reboot-node-labels set different keys, so a label set before the reboot is never put back (Kured warns about this too)';
+}
+
+/**
+ * nodemend's admission policy (deploy/base/agent-policy.yaml, also in the Helm chart) lets an agent
+ * write on its Node only labels under agent.nodemend.dev/ and PreferNoSchedule taints under
+ * nodemend.dev/, so that a stolen agent token cannot attract workloads. Kured's usual keys
+ * (kured=rebooting, weave.works/kured-node-reboot) are refused there at the first reboot, and the
+ * agent then waits with its lock slot: say so at start-up, with the key to use.
+ */
+export function policyWarnings(labelKeys: readonly string[], taint: string | undefined): string[] {
+  const out: string[] = [];
+  const bad = [...new Set(labelKeys)].filter((k) => !k.startsWith('agent.nodemend.dev/'));
+  if (bad.length) {
+    out.push(
+      `--pre-reboot-node-labels/--post-reboot-node-labels: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not under agent.nodemend.dev/, which nodemend's admission policy (nodemend-agent-own-node) requires: with the policy installed the label write is refused at the reboot and the agent waits holding its lock; use e.g. agent.nodemend.dev/${bad[0].split('/').pop()}`,
+    );
+  }
+  if (taint && !taint.startsWith('nodemend.dev/')) {
+    out.push(
+      `--prefer-no-schedule-taint: ${taint} is not under nodemend.dev/, which nodemend's admission policy (nodemend-agent-own-node) requires: with the policy installed the taint is refused while the node waits for the lock; use e.g. nodemend.dev/${taint.split('/').pop()}`,
+    );
+  }
+  return out;
 }
