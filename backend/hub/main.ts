@@ -24,6 +24,8 @@ export interface HubOptions {
   log?: JsonLogger;
   /** Overrides the review calls (tests of the door logic only). */
   reviews?: ReviewPort;
+  /** How often the TLS files are re-read (default 1 min). */
+  tlsReloadMs?: number;
 }
 
 export interface HubHandle {
@@ -132,7 +134,7 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
         } catch (e) {
           log.warn('could not reload the TLS certificate; keeping the current one', { error: errMsg(e) });
         }
-      }, 60_000);
+      }, opts.tlsReloadMs ?? 60_000);
       t.unref();
       timers.push(t);
     }

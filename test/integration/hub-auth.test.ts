@@ -288,18 +288,30 @@ test('--token-audiences: only tokens made for the hub are accepted; an API serve
   }
 });
 
-test('TLS on the direct listener: wss:// with the configured certificate; a bad file is refused naming the flag', async () => {
+test('TLS on the direct listener: wss:// with the configured certificate, rotated without a restart; a bad file is refused naming the flag', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hub-tls-'));
   try {
     const cert = join(dir, 'tls.crt');
     const key = join(dir, 'tls.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=nodemend-hub', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-    const h = await hubWith(['--listen-trusted=off', `--tls-cert-file=${cert}`, `--tls-key-file=${key}`]);
+    const mint = () => execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=nodemend-hub', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    mint();
+    const first = readFileSync(cert, 'utf8');
+    const h = await runHub(['--kubeconfig', c.kubeconfigPath, '--listen=127.0.0.1:0', '--listen-trusted=off', `--tls-cert-file=${cert}`, `--tls-key-file=${key}`], {}, { embedded: true, log, tlsReloadMs: 200 });
     try {
-      const cl = new StreamClient(`wss://127.0.0.1:${h.port}/stream`, { token: tokens.reader, tls: { ca: readFileSync(cert, 'utf8') } });
+      while (!h.ready()) await sleep(50);
+      const wss = `wss://127.0.0.1:${h.port}/stream`;
+      const cl = new StreamClient(wss, { token: tokens.reader, tls: { ca: first } });
       await cl.until('snapshot over TLS', () => cl.snapshot !== undefined);
       cl.close();
       assert.equal(await status(new StreamClient(`ws://127.0.0.1:${h.port}/stream`, { token: tokens.reader })), -1, 'plain HTTP is not spoken');
+      // Rotation: new files, picked up without a restart; the old certificate is no longer served.
+      mint();
+      const second = readFileSync(cert, 'utf8');
+      await sleep(600);
+      const rotated = new StreamClient(wss, { token: tokens.reader, tls: { ca: second } });
+      await rotated.until('snapshot with the rotated certificate', () => rotated.snapshot !== undefined);
+      rotated.close();
+      assert.equal(await status(new StreamClient(wss, { token: tokens.reader, tls: { ca: first } })), -1, 'the old certificate is gone');
     } finally {
       await h.stop();
     }
