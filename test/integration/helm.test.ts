@@ -6,14 +6,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startCluster, waitFor, type TestCluster } from '../../tools/harness/index.ts';
 import { helmBin, repoRoot } from '../../tools/harness/binaries.ts';
-import { kustomize, OVERLAYS } from '../../deploy/render.ts';
+import { kubectlPath, kustomize, OVERLAYS } from '../../deploy/render.ts';
 import type { Manifest } from '../../extension/kube/manifests.ts';
 import { FLAGS, envName } from '../../backend/agent/config/flags.ts';
 import { byKind, container, CONFIG_FOR } from './deploy-support.ts';
@@ -82,6 +82,26 @@ for (const overlay of OVERLAYS) {
     for (const [k, v] of Object.entries(CONFIG_FOR[overlay].env)) assert.equal(agentConfig(objs)[k], v, k);
   });
 }
+
+test('values files combine as kustomize components do: signal-reboot + per-zone-concurrency', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nodemend-overlay-'));
+  try {
+    const deploy = relative(dir, join(repoRoot, 'deploy')); // kustomize takes no absolute roots
+    writeFileSync(join(dir, 'kustomization.yaml'), [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      `resources: [${join(deploy, 'base')}]`,
+      `components: [${join(deploy, 'components/signal-reboot')}, ${join(deploy, 'components/per-zone-concurrency')}]`,
+      '',
+    ].join('\n'));
+    const want = byKey(load(execFileSync(kubectlPath(), ['kustomize', dir], { encoding: 'utf8', maxBuffer: 16 << 20 })));
+    const have = byKey(await render(...valuesOf('signal-reboot'), ...valuesOf('per-zone-concurrency')));
+    assert.deepEqual(Object.keys(have), Object.keys(want));
+    for (const k of Object.keys(want)) assert.deepEqual(have[k], want[k], k);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('configuration: every key is an agent flag, and every flag a chart user may set has a key', () => {
   const values = k8s.loadYaml(readFileSync(join(chart, 'values.yaml'), 'utf8')) as { configuration: Record<string, unknown> };
