@@ -29,6 +29,8 @@ export interface FleetOptions {
   evictionRetryMs?: number;
   /** Serve each agent's /metrics (with --metrics-host=127.0.0.1 --metrics-port=0 in flags); default off. */
   metrics?: boolean;
+  /** The credentials of one machine's agent (e.g. its pod-bound token); default the kubeconfig's. The simulated kubelet keeps the kubeconfig's. */
+  agentKubeConfig?: (node: string) => k8s.KubeConfig | undefined;
 }
 
 export interface FleetEvent {
@@ -102,7 +104,7 @@ export class SimFleet {
     if (!parsed.ok) throw new Error(`simulated agent ${node}: ${parsed.errors.join('; ')}`);
     const host = new SimHost(this.sentinelPath(node), parsed.config.periodMs, () => this.track(this.reboot(node)));
     this.hosts.set(node, host);
-    const h = await startAgent(parsed.config, this.kc, { host, log: this.log, agent: `sim/${node}`, metricsServer: this.o.metrics === true, evictionRetryMs: this.o.evictionRetryMs });
+    const h = await startAgent(parsed.config, this.o.agentKubeConfig?.(node) ?? this.kc, { host, log: this.log, agent: `sim/${node}`, metricsServer: this.o.metrics === true, evictionRetryMs: this.o.evictionRetryMs });
     this.agents.set(node, h);
     this.emit('agent-start', node);
     return h;
