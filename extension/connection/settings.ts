@@ -4,7 +4,7 @@
 //
 // Every setting picks the kubeconfig (which may run an exec plugin), the identity, the cluster or
 // the server the token goes to, so a repository must not set them: package.json gives each one
-// scope "machine" (user or remote settings only; VS Code does not apply workspace values), and
+// scope "application" (user settings only; VS Code does not apply workspace values), and
 // userLevel() reads only the user-level value anyway, whatever the scope says.
 
 export type HubMode = 'proxy' | 'port-forward' | 'url';
@@ -35,8 +35,8 @@ export interface Inspected {
 }
 
 /**
- * A getter for readSettings that sees only user-level values (user or remote settings: inspect()'s
- * globalValue), never a workspace's or a folder's, whatever the setting's scope.
+ * A getter for readSettings that sees only user-level values (inspect()'s globalValue), never a
+ * workspace's or a folder's, whatever the setting's scope.
  */
 export function userLevel(inspect: (key: string) => Inspected | undefined): (key: string) => unknown {
   return (key) => {
@@ -70,7 +70,7 @@ export function parseHubUrl(raw: string): { ok: true; url: string } | { ok: fals
   if (scheme === 'ws:' && !isLoopbackHost(u.hostname)) {
     return {
       ok: false,
-      error: `nodemend.hub.url: ${raw.trim()} is not encrypted, and your bearer token would cross the network in clear text; ws:// and http:// are accepted only for a hub on this machine (127.0.0.0/8, ::1, localhost). Use wss://${u.host}${u.pathname === '/' ? '' : u.pathname} (or https://).`,
+      error: `nodemend.hub.url: ${raw.trim()} is not encrypted, and your token would cross the network in clear text; ws:// and http:// are accepted only for a hub on this machine (127.0.0.0/8, ::1, localhost). Use wss://${u.host}${u.pathname === '/' ? '' : u.pathname} (or https://).`,
     };
   }
   u.protocol = scheme;

@@ -12,10 +12,10 @@ test('package.json contributes, activationEvents and capabilities are the genera
   assert.deepEqual(pkg.capabilities, capabilities);
 });
 
-test('every setting is machine-scoped: a workspace cannot pick the kubeconfig, context, namespace or hub', () => {
+test('every setting is application-scoped: a workspace cannot pick the kubeconfig, context, namespace or hub', () => {
   const props = Object.entries(pkg.contributes.configuration.properties as Record<string, { scope?: string }>);
   assert.ok(props.length >= 6);
-  for (const [key, p] of props) assert.equal(p.scope, 'machine', key);
+  for (const [key, p] of props) assert.equal(p.scope, 'application', key);
 });
 
 test('untrusted and virtual workspaces are declared supported (nothing is read from the workspace)', () => {

@@ -39,7 +39,7 @@ const ITEM_MENU: [Action, string, string][] = [
 const welcome = (when: string, contents: string) => ({ view: VIEW_NODES, contents, when });
 
 /** Said in every setting's description: workspace values are not used (see `configuration`). */
-const USER_ONLY = ' Read from user (or remote) settings only; a workspace cannot set it.';
+const USER_ONLY = ' Read from user settings only; a workspace cannot set it.';
 
 export const contributes = {
   viewsContainers: {
@@ -109,20 +109,20 @@ export const contributes = {
   },
   configuration: {
     title: 'nodemend',
-    // scope "machine": user or remote settings only. Each of these picks the kubeconfig (whose exec
+    // scope "application": user settings only. Each of these picks the kubeconfig (whose exec
     // plugin runs a command), the identity, the cluster or the server the token is sent to, so a
     // repository's .vscode/settings.json must not set them; VS Code does not apply workspace values
-    // of machine-scoped settings, and connection/settings.ts reads the user-level value only.
-    // "machine" rather than "application": with Remote, the kubeconfig and the hub are those of the
-    // remote machine, set in its remote settings. Never "machine-overridable": that lets a
-    // workspace override them again.
+    // of application-scoped settings, and connection/settings.ts reads the user-level value only.
+    // Not "machine": in a remote window (Remote-SSH, WSL, code-server) VS Code reads machine-scoped
+    // settings from the remote settings only and ignores the user settings people already have.
+    // Never "machine-overridable" or narrower: those let a workspace set them again.
     properties: {
-      'nodemend.namespace': { type: 'string', default: 'nodemend', scope: 'machine', markdownDescription: `Namespace of the nodemend backend (agent DaemonSet, hub, lock Leases).${USER_ONLY}` },
+      'nodemend.namespace': { type: 'string', default: 'nodemend', scope: 'application', markdownDescription: `Namespace of the nodemend backend (agent DaemonSet, hub, lock Leases).${USER_ONLY}` },
       'nodemend.hub.mode': {
         type: 'string',
         enum: ['proxy', 'port-forward', 'url'],
         default: 'proxy',
-        scope: 'machine',
+        scope: 'application',
         enumDescriptions: [
           "Through the API server's service proxy (needs get on services/proxy).",
           'Through a port-forward to a hub pod (needs create on pods/portforward).',
@@ -133,19 +133,19 @@ export const contributes = {
       'nodemend.hub.url': {
         type: 'string',
         default: '',
-        scope: 'machine',
+        scope: 'application',
         markdownDescription: `Hub stream URL when \`nodemend.hub.mode\` is \`url\`, e.g. \`wss://nodemend.example/stream\`. The kubeconfig user's bearer token is sent to it: nodemend asks you once per URL before it does, and accepts \`ws://\` or \`http://\` only for a hub on this machine (127.0.0.0/8, ::1, localhost).${USER_ONLY}`,
       },
-      'nodemend.kubeconfig': { type: 'string', default: '', scope: 'machine', markdownDescription: `Path of the kubeconfig. Empty: \`$KUBECONFIG\`, then \`~/.kube/config\`.${USER_ONLY}` },
-      'nodemend.context': { type: 'string', default: '', scope: 'machine', markdownDescription: `Kubeconfig context to use. Empty: the kubeconfig's current-context. Set by **nodemend: Switch Context**.${USER_ONLY}` },
-      'nodemend.readOnly': { type: 'boolean', default: false, scope: 'machine', markdownDescription: `Show the cluster but offer no action that changes it.${USER_ONLY}` },
+      'nodemend.kubeconfig': { type: 'string', default: '', scope: 'application', markdownDescription: `Path of the kubeconfig. Empty: \`$KUBECONFIG\`, then \`~/.kube/config\`.${USER_ONLY}` },
+      'nodemend.context': { type: 'string', default: '', scope: 'application', markdownDescription: `Kubeconfig context to use. Empty: the kubeconfig's current-context. Set by **nodemend: Switch Context**.${USER_ONLY}` },
+      'nodemend.readOnly': { type: 'boolean', default: false, scope: 'application', markdownDescription: `Show the cluster but offer no action that changes it.${USER_ONLY}` },
     },
   },
 };
 
 /**
- * package.json's top-level `capabilities`. Workspace values never reach the extension (machine
- * scope, user-level reads) and it reads no file of the workspace, runs nothing from it: it works
+ * package.json's top-level `capabilities`. Workspace values never reach the extension
+ * (application scope, user-level reads) and it reads no file of the workspace, runs nothing from it: it works
  * the same in Restricted Mode and in virtual workspaces.
  */
 export const capabilities = {

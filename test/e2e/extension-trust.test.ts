@@ -19,7 +19,7 @@ import { startCodeServer, type CodeServer } from './support/code-server.ts';
 import { startHub } from './support/hub.ts';
 import { packageVsix } from './support/package.ts';
 import { afterShot, eventually, shot } from './support/shots.ts';
-import { OPERATOR, VIEWER, writeKubeconfig } from './support/users.ts';
+import { applyPeopleRoles, OPERATOR, VIEWER, writeKubeconfig } from './support/users.ts';
 import { Workbench } from './support/workbench.ts';
 
 const NS = 'nodemend';
@@ -79,6 +79,7 @@ before(async () => {
   await c.addNodes(3, { prefix: 't' });
   // The person's kubeconfig: current context operator; a "viewer" context too.
   const kubeconfig = await writeKubeconfig(c.kc, dir, [OPERATOR, VIEWER]);
+  await applyPeopleRoles(c.kc);
   await ensureDaemonSet(c.kc.makeApiClient(k8s.AppsV1Api), NS, 'nodemend-agent');
   const sim = new SimAgent(c.kc, NS);
   for (const n of ['t-0', 't-1', 't-2']) await sim.state(n, 'healthy');
@@ -165,6 +166,9 @@ test('a ws:// hub URL off this machine is refused with a message naming the sett
   // 0.0.0.0 is not a loopback address, but on Linux a connection to it reaches 127.0.0.1: a
   // steered extension would hand the recorder the person's token.
   cs.updateSettings({ 'nodemend.hub.url': `ws://0.0.0.0:${recorder.port}/stream` });
+  // A new window reads the changed user settings at start (no wait on a file watcher).
+  await wb.page.reload();
+  await wb.page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
   const msg = await wb.notification(/nodemend\.hub\.url: ws:\/\/0\.0\.0\.0/, 30_000);
   assert.match(msg, /is not encrypted/);
   assert.match(msg, new RegExp(`Use wss://0\\.0\\.0\\.0:${recorder.port}/stream`));
