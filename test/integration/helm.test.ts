@@ -126,6 +126,7 @@ test('configuration: a key becomes NODEMEND_<KEY>, lists joined with ";", false 
     '--set', 'configuration.windowCron[0]=0 2 * * sat for 4h',
     '--set-string', 'configuration.notifyUrl=https://hooks.example/x',
     '--set', 'configuration.rebootSentinel=/run/nodemend/reboot-needed',
+    '--set-json', 'configuration.skipWaitForDeleteTimeout=1000000',
   );
   const data = agentConfig(objs);
   assert.equal(data.NODEMEND_DRAIN_PRECHECK, 'false');
@@ -133,6 +134,7 @@ test('configuration: a key becomes NODEMEND_<KEY>, lists joined with ";", false 
   assert.equal(data.NODEMEND_WINDOW_CRON, '0 2 * * sat for 4h');
   assert.equal(data.NODEMEND_NOTIFY_URL, 'https://hooks.example/x');
   assert.equal(data.NODEMEND_PERIOD, undefined, 'unset: the agent default applies');
+  assert.equal(data.NODEMEND_SKIP_WAIT_FOR_DELETE_TIMEOUT, '1000000', 'a number read as a float prints whole');
   // The sentinel's host directory is what is mounted, under /host.
   assert.equal(data.NODEMEND_REBOOT_SENTINEL, '/host/run/nodemend/reboot-needed');
   const spec = podSpec(objs);

@@ -35,6 +35,10 @@ rebootSentinel is a path on the host: the agent sees the host's directory under 
 {{- range $key, $value := .Values.configuration -}}
 {{- if not (or (kindIs "invalid" $value) (eq (toString $value) "") (and (kindIs "slice" $value) (empty $value))) -}}
 {{- $text := ternary (join ";" $value) (toString $value) (kindIs "slice" $value) -}}
+{{- if and (kindIs "float64" $value) (eq (float64 (int64 $value)) $value) -}}
+{{- /* Helm reads numbers in values files as floats: 1000000 would print as 1e+06. */ -}}
+{{- $text = printf "%d" (int64 $value) -}}
+{{- end -}}
 {{- if eq $key "rebootSentinel" -}}
 {{- if not (isAbs $value) -}}
 {{- fail (printf "configuration.rebootSentinel: %q is not an absolute path on the host; write e.g. /var/run/reboot-required" $value) -}}
