@@ -177,6 +177,18 @@ test('requester: may set the cluster-wide block on the agent DaemonSet, not chan
   }
 });
 
+test("agent: reads Kured's DaemonSet the way its informer does (list and watch by name), and no other", async () => {
+  // Real requests, not can-i: RBAC grants a list or watch by resourceNames only through the
+  // field selector metadata.name, which is what the agent's informer sends.
+  const byName = ['-n', 'kube-system', 'get', 'daemonsets', '--field-selector=metadata.name=kured', '-o', 'name'];
+  assert.ok((await as(AGENT, byName)).ok, 'list by name');
+  const watch = await c.kubectl([`--as=${AGENT}`, ...byName, '--watch', '--request-timeout=2s']);
+  assert.doesNotMatch(watch.stderr, /forbidden/i, 'watch by name');
+  const all = await as(AGENT, ['-n', 'kube-system', 'get', 'daemonsets']);
+  assert.equal(all.ok, false);
+  assert.match(all.err, /forbidden/);
+});
+
 test('admins are not restricted by the requester policy; the agent answers to its own', async () => {
   // The agent is held to its own node by agent-policy.yaml (deploy-node-bound.test.ts, with real
   // pod-bound tokens); an impersonation carries no node, so that policy refuses it.
