@@ -307,3 +307,28 @@ test('events: a PodDisruptionBudget that makes the drain impossible is a Warning
   await blocked('blocked by nodemend.dev/block: quarter close', ['manual']);
   assert.deepEqual(w.events.filter((e) => / RebootBlocked: /.test(e)).map((e) => e.split(':')[0]), ['Warning RebootBlocked', 'Normal RebootBlocked']);
 });
+
+test('Kured cutover: gathered facts are kept; an uncordon refused by a changed Node (409) records nothing and gathers again', async () => {
+  const w = world();
+  const adopted: string[] = [];
+  let answer = false;
+  w.rt.deps.kured = {
+    observe: () => ({ kind: 'read', where: 'DaemonSet kube-system/kured', holders: [{ node: 'n1', wasUnschedulable: false, created: NOW - 60_000, ttlMs: 0 }] }),
+    onChange: () => ({ dispose() {} }),
+    gather: async () => ({ unschedulable: true, cordonManagers: ['kured'], kuredPods: [], resourceVersion: '9' }),
+    adopt: async (rv) => {
+      adopted.push(rv);
+      return answer;
+    },
+  };
+  w.rt.facts.kured = w.rt.deps.kured.observe();
+  await execute(w.rt, dec({ kind: 'check-kured-cordon' }), signal);
+  assert.deepEqual(w.rt.facts.kuredCordon, { at: NOW, value: { unschedulable: true, cordonManagers: ['kured'], kuredPods: [], resourceVersion: '9' } });
+  await execute(w.rt, { ...dec({ kind: 'adopt-kured-cordon', resourceVersion: '9' }), reason: 'uncordoning: Kured cordoned this node' }, signal);
+  assert.equal(w.rt.facts.kuredCordon, undefined, 'gathered again before another try');
+  assert.deepEqual(w.events.filter((e) => e.includes('Uncordoned')), [], 'no Event for an uncordon that did not happen');
+  answer = true;
+  await execute(w.rt, { ...dec({ kind: 'adopt-kured-cordon', resourceVersion: '10' }), reason: 'uncordoning: Kured cordoned this node' }, signal);
+  assert.deepEqual(adopted, ['9', '10']);
+  assert.deepEqual(w.events.filter((e) => e.includes('Uncordoned')), ['Normal Uncordoned: uncordoned by nodemend: Kured cordoned this node']);
+});
