@@ -7,6 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../ports.ts';
 import { apiMessage, code, mergePatch } from '../../shared/kube.ts';
+import { AGENT_EVENT_COMPONENT, NODE_EVENTS_NAMESPACE } from '../../../protocol/events.ts';
 
 export interface EventOptions {
   node: string;
@@ -38,9 +39,9 @@ export class EventRecorder {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.opts = {
       ...opts,
-      component: opts.component ?? 'nodemend-agent',
+      component: opts.component ?? AGENT_EVENT_COMPONENT,
       dedupeWindowMs: opts.dedupeWindowMs ?? 10 * 60_000,
-      namespace: opts.namespace ?? 'default',
+      namespace: opts.namespace ?? NODE_EVENTS_NAMESPACE,
       now: opts.now ?? Date.now,
     };
     this.log = log;
