@@ -46,8 +46,9 @@ export class KuredWatch implements KuredPort {
 
   observe(): KuredLockFact {
     const where = this.where;
-    // Not listed yet (or refused from the start, e.g. RBAC): no answer is not "no holders".
-    if (!this.ds.synced()) return { kind: 'unknown', where, error: this.ds.healthy() ? 'not listed yet' : 'the list fails (see the agent log)' };
+    // Not listed yet, refused (e.g. RBAC), or the watch is failing: the cache may miss a lock
+    // Kured took meanwhile, and no answer is not "no holders".
+    if (!this.ds.synced() || !this.ds.healthy()) return { kind: 'unknown', where, error: this.ds.synced() ? 'the watch fails (see the agent log)' : this.ds.healthy() ? 'not listed yet' : 'the list fails (see the agent log)' };
     const ds = this.ds.cache.get(this.o.name, this.o.namespace);
     if (!ds) return { kind: 'absent', where };
     const r = parseKuredLock(ds.metadata?.annotations?.[this.o.annotation]);
