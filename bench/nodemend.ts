@@ -155,6 +155,10 @@ export class NodemendSystem implements SystemUnderTest {
       `--period=${o.settings.periodSeconds}s`, `--reboot-command=${rebootScript}`,
       '--metrics-host=127.0.0.1', `--metrics-port=${metricsPort}`, '--lock-release-delay=0',
       `--concurrency=${o.settings.concurrency}`, `--ds-namespace=${NS}`, '--ds-name=nodemend-agent',
+      // The Kured cutover watch as shipped (one more watch per agent), pointed at a DaemonSet that
+      // does not exist: the bench's own Kured runs on this cluster too, and its lock is not a
+      // migration to wait for.
+      `--kured-ds-namespace=${NS}`, '--kured-ds-name=kured-not-installed',
     ];
     // Same private mount namespace and nsenter stand-in as Kured gets (see procs.ts).
     const [cmd, argv] = inPrivateMounts([[this.shim, '/usr/bin/nsenter']], process.execPath, args);
