@@ -215,6 +215,20 @@ test('Block Reboots on a node with a reason and an expiry, then on the whole clu
   await eventually('status bar shows the cluster block', async () => /cluster blocked/.test(await wb.status()));
 });
 
+test('Force Reboot on a blocked node says, before anything is written, that the blocks hold it', async () => {
+  await wb.runCommand('nodemend: Force Reboot');
+  await wb.pickMany(['n-1']);
+  await wb.dialog().waitFor({ timeout: 10_000 });
+  const text = (await wb.dialog().textContent()) ?? '';
+  assert.match(text, /Held now:/);
+  assert.match(text, /Reboots are blocked cluster-wide \("change freeze"\)/);
+  assert.match(text, /n-1 is blocked \("quarterly close", until \d{4}-\d\d-\d\dT[\d:.]+Z\): its forced reboot waits until the block is removed or lapses/);
+  await wb.screenshot(shot('force-held.png'));
+  await wb.dialogButton('Cancel');
+  await wb.dialog().waitFor({ state: 'detached' });
+  assert.equal((await annotations('n-1'))[A.forceReboot], undefined, 'cancelled: nothing written');
+});
+
 test('context menu of a node offers only what applies', async () => {
   await sim.state('n-3', 'draining');
   await wb.waitRow('n-3,', /^n-3, draining$/);
