@@ -254,6 +254,14 @@ test('mistakes are refused, naming the value: unknown or Kured-only keys, a bad 
   const method = await helm(['template', 'nodemend', chart, '--set', 'configuration.rebootMethod=reboot']);
   assert.notEqual(method.code, 0);
   assert.match(method.stderr, /configuration\/rebootMethod/);
+  // A values file written for Kured's chart: what nodemend has no use for is named, the rest is taken.
+  const kuredValues = join(helmHome, 'kured-values.yaml');
+  writeFileSync(kuredValues, 'configuration:\n  useRebootSentinelHostPath: true\n  drainDelay: 0\n  lockReleaseDelay: 0\n  concurrency: 2\nrbac:\n  create: true\n');
+  const fromKured = await helm(['template', 'nodemend', chart, '-f', kuredValues]);
+  assert.notEqual(fromKured.code, 0);
+  assert.match(fromKured.stderr, /at '\/configuration': additional properties 'useRebootSentinelHostPath' not allowed/);
+  assert.match(fromKured.stderr, /at '': additional properties 'rbac' not allowed/);
+  assert.doesNotMatch(fromKured.stderr, /drainDelay|lockReleaseDelay|concurrency/, 'Kured\'s numbers for durations are taken');
   const sentinel = await helm(['template', 'nodemend', chart, '--set', 'configuration.rebootSentinel=var/run/reboot-required']);
   assert.notEqual(sentinel.code, 0);
   assert.match(sentinel.stderr, /configuration\.rebootSentinel: "var\/run\/reboot-required" is not an absolute path/);
