@@ -17,6 +17,7 @@ export const CMD = {
   deployBackend: 'nodemend.deployBackend',
   filterNodes: 'nodemend.filterNodes',
   clearFilter: 'nodemend.clearFilter',
+  forgetHubApprovals: 'nodemend.forgetHubApprovals',
 } as const;
 export type CommandId = (typeof CMD)[keyof typeof CMD];
 export const COMMAND_IDS: readonly string[] = Object.values(CMD);

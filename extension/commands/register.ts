@@ -6,6 +6,7 @@ import { showError } from '../log/log.ts';
 import { blockCmd, unblockCmd } from './block.ts';
 import { switchContextCmd } from './context.ts';
 import { deployBackendCmd } from './deploy.ts';
+import { forgetHubApprovalsCmd } from './approvals.ts';
 import type { CommandEnv } from './env.ts';
 import { registerHistoryDocs, showHistoryCmd } from './history.ts';
 import { CMD, type CommandId } from './ids.ts';
@@ -25,6 +26,7 @@ export const HANDLERS: Partial<Record<CommandId, Handler>> = {
   [CMD.switchContext]: (env) => switchContextCmd(env),
   [CMD.showLog]: (env) => env.log.show(),
   [CMD.deployBackend]: (env) => deployBackendCmd(env),
+  [CMD.forgetHubApprovals]: (env) => forgetHubApprovalsCmd(env),
 };
 
 /** Registers one command whose failures become an error message with "Open Log". */

@@ -75,3 +75,16 @@ test('a malformed stored value approves nothing', async () => {
   assert.equal(await a.ensure(B), true);
   assert.deepEqual(state.get(APPROVED_HUB_URLS), [A, B]);
 });
+
+test('forgetAll takes every approval back: the next connect asks again', async () => {
+  const state = new Store();
+  let asked = 0;
+  const a = new HubApprovals(state, async () => (asked++, true));
+  await a.ensure(A);
+  await a.ensure(B);
+  assert.equal(await a.forgetAll(), 2);
+  assert.equal(a.approved(A), false);
+  assert.equal(await a.forgetAll(), 0);
+  assert.equal(await a.ensure(A), true);
+  assert.equal(asked, 3);
+});

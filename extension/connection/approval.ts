@@ -49,6 +49,13 @@ export class HubApprovals {
     return p;
   }
 
+  /** Takes back every approval; returns how many there were. */
+  async forgetAll(): Promise<number> {
+    const n = this.list().length;
+    await this.state.update(APPROVED_HUB_URLS, undefined);
+    return n;
+  }
+
   private list(): string[] {
     const v = this.state.get<unknown>(APPROVED_HUB_URLS);
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];

@@ -21,6 +21,7 @@ const commands: Cmd[] = [
   { command: CMD.deployBackend, title: 'Deploy Backend…', category: cat, icon: '$(cloud-upload)' },
   { command: CMD.filterNodes, title: 'Filter Nodes…', category: cat, icon: '$(filter)' },
   { command: CMD.clearFilter, title: 'Clear Filter', category: cat, icon: '$(clear-all)' },
+  { command: CMD.forgetHubApprovals, title: 'Forget Approved Hub URLs', category: cat },
 ];
 
 const connected = `${CTX.connection} == connected`;

@@ -136,6 +136,11 @@ export class ClusterStore implements vscode.Disposable {
     );
   }
 
+  /** Takes back every approved hub URL (command Forget Approved Hub URLs); returns how many. */
+  forgetHubApprovals(): Promise<number> {
+    return this.approvals.forgetAll();
+  }
+
   /** The modal that asks before the token goes to a direct hub URL; true only on "Connect". */
   private async askApproval(url: string): Promise<boolean> {
     const context = this.k?.context ?? '?';

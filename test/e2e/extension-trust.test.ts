@@ -123,7 +123,7 @@ after(async () => {
 
 const approvalDialog = () => wb.dialog().filter({ hasText: 'Send your Kubernetes credentials to' });
 
-test('a direct hub URL is asked about before any credential is sent; no means no connection, yes is remembered', async () => {
+test('a direct hub URL is asked about before any credential is sent; no means no connection, yes is remembered until forgotten', async () => {
   // The question comes at activation, before anything else can be clicked (the modal covers the window).
   await approvalDialog().waitFor({ timeout: 60_000 });
   const text = (await approvalDialog().textContent()) ?? '';
@@ -144,6 +144,12 @@ test('a direct hub URL is asked about before any credential is sent; no means no
   await wb.runCommand('nodemend: Connect / Reconnect');
   await eventually('connected again', async () => /^nodemend, context operator, 3 healthy$/.test(await wb.status()), 30_000);
   assert.equal(await approvalDialog().count(), 0, 'no second question for an approved URL');
+  // Taken back, it is asked about again at once (the hub in use included).
+  await wb.runCommand('nodemend: Forget Approved Hub URLs');
+  await approvalDialog().waitFor({ timeout: 10_000 });
+  await wb.dialogButton('Connect');
+  await wb.notification(/Forgot 1 approved hub URL/);
+  await eventually('connected after the new approval', async () => /^nodemend, context operator, 3 healthy$/.test(await wb.status()), 30_000);
 });
 
 test("the folder's .vscode/settings.json steers nothing: no exec plugin runs, no token leaves, the person's context and namespace are used", async () => {
