@@ -21,8 +21,8 @@ export const FORCE_SEMANTICS =
   'a block on the node or on the whole cluster holds it until the block is removed or lapses. It still waits for a free lock slot, ' +
   'then cordons and drains the node; evictions respect PodDisruptionBudgets: with the drain precheck (on by default) a budget ' +
   'that allows no eviction holds it before any lock is taken, and a failed drain ends the attempt with the node uncordoned, ' +
-  'retried after the back-off. Only an agent started with --force-reboot reboots after a failed drain. The node is uncordoned ' +
-  'when it is healthy again.';
+  'retried after the back-off. Only an agent started with --force-reboot reboots after a failed drain. After the reboot the ' +
+  'node is uncordoned once it is Ready.';
 
 const until = (b: { until?: string }) => (b.until ? `, until ${b.until}` : '');
 const active = (b: { until?: string } | undefined, now: number) => b !== undefined && blockActive({ reason: '', ...(b.until ? { until: Date.parse(b.until) } : {}) }, now);
