@@ -299,6 +299,7 @@ const defaultConfigMap = (): string => container(byKind(load(kustomize('default'
 test('helm install: the default objects in a cluster without nodemend, one agent per node, the hub up', async () => {
   const r = await helm(['install', 'nodemend', chart, '--kubeconfig', kubeconfig, '--namespace', 'default']);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /nodemend 0\.1\.0 runs in namespace nodemend: one agent per node, and the hub\./, 'NOTES.txt');
   const cm = defaultConfigMap();
   await rolledOut(cm);
   const ns = await c.core.readNamespace({ name: NS });
