@@ -16,6 +16,7 @@ import { helmBin, repoRoot } from '../../tools/harness/binaries.ts';
 import { kubectlPath, kustomize, OVERLAYS } from '../../deploy/render.ts';
 import type { Manifest } from '../../extension/kube/manifests.ts';
 import { FLAGS, envName } from '../../backend/agent/config/flags.ts';
+import { parseConfig } from '../../backend/agent/config/config.ts';
 import { byKind, container, CONFIG_FOR } from './deploy-support.ts';
 
 const chart = join(repoRoot, 'charts/nodemend');
@@ -143,6 +144,117 @@ test('configuration: a key becomes NODEMEND_<KEY>, lists joined with ";", false 
   // A changed setting is a new ConfigMap name: the DaemonSet's pod template changes and the agents roll.
   const base = container(byKind(await render(), 'DaemonSet', 'nodemend-agent')).envFrom?.[0].configMapRef?.name;
   assert.notEqual(container(byKind(objs, 'DaemonSet', 'nodemend-agent')).envFrom?.[0].configMapRef?.name, base);
+});
+
+// Every configuration key, set: the nodemend windows in one render, Kured's in the other (the agent
+// takes one kind or the other).
+const ALL_A = `configuration:
+  period: 30s
+  timeZone: Europe/Berlin
+  window: ["sat 01:00-05:00 UTC", "sun 01:00-05:00"]
+  windowCron: ["0 2 * * wed for 2h"]
+  windowCronDuration: 2h
+  rebootDelay: 10s
+  drainDelay: 5s
+  concurrency: 3
+  concurrencyScope: topology.kubernetes.io/zone
+  concurrencyPerScope: 2
+  lockReleaseDelay: 1m
+  maxRebootDuration: 20m
+  staleLockGrace: 3m
+  kuredDsNamespace: kured
+  kuredDsName: kured-ds
+  kuredLockAnnotation: example.com/lock
+  prometheusUrl: http://prometheus.monitoring.svc:9090
+  alertFilterRegexp: ^Watchdog$
+  alertFilterMatchOnly: false
+  alertFiringOnly: true
+  blockingPodSelector: [app=critical, tier=db]
+  drainGracePeriod: 60
+  drainTimeout: 15m
+  skipWaitForDeleteTimeout: 600
+  drainPodSelector: app!=keep
+  drainDeleteEmptydirData: false
+  drainUnmanagedPods: false
+  drainPrecheck: false
+  forceReboot: true
+  preferNoScheduleTaint: nodemend.dev/reboot-pending
+  rebootMethod: signal
+  rebootSignal: 40
+  rebootVerifyTimeout: 5m
+  preRebootNodeLabels: [agent.nodemend.dev/rebooting=true]
+  postRebootNodeLabels: [agent.nodemend.dev/rebooting=false, agent.nodemend.dev/done=true]
+  healthGate: true
+  healthGateTimeout: 20m
+  notifyUrl: https://hooks.example/nodemend
+  notifyFormat: json
+  messageTemplateDrain: "Draining %s"
+  messageTemplateReboot: "Rebooting %s"
+  messageTemplateUncordon: "Back: %s"
+  metricsHost: 0.0.0.0
+  metricsPort: 9100
+  logFormat: text
+  logLevel: debug
+  dryRun: true
+`;
+const ALL_B = `configuration:
+  rebootSentinel: /var/run/reboot-required
+  rebootSentinelCommand: "/usr/bin/needs-restarting -r"
+  rebootDays: [mo, tu, we]
+  startTime: "22:00"
+  endTime: "06:00"
+  rebootCommand: /sbin/reboot
+  slackHookUrl: https://hooks.slack.com/services/T01234567/B01234567/abcdefghijklmnopqrstuvwx
+`;
+
+/** The agent's own parser on what the chart hands a pod: its args, its ConfigMap, NODE_ID. */
+function agentParse(objs: Manifest[]) {
+  const ct = container(byKind(objs, 'DaemonSet', 'nodemend-agent'));
+  assert.equal(ct.args?.[0], 'agent');
+  return parseConfig(ct.args!.slice(1), { ...agentConfig(objs), NODE_ID: 'n1' });
+}
+
+test('the agent\'s own parser accepts every configuration key as the chart writes it', async () => {
+  const a = join(helmHome, 'all-a.yaml');
+  const b = join(helmHome, 'all-b.yaml');
+  writeFileSync(a, ALL_A);
+  writeFileSync(b, ALL_B);
+  // Every key of values.yaml is exercised here: a new one must be added above.
+  const keys = (t: string) => Object.keys((k8s.loadYaml(t) as { configuration: object }).configuration);
+  const all = (k8s.loadYaml(readFileSync(join(chart, 'values.yaml'), 'utf8')) as { configuration: object }).configuration;
+  assert.deepEqual([...keys(ALL_A), ...keys(ALL_B)].sort(), Object.keys(all).sort());
+
+  const objsA = await render('-f', a);
+  const ra = agentParse(objsA);
+  assert.ok(ra.ok, ra.ok ? '' : ra.errors.join('; '));
+  const ca = ra.config;
+  assert.equal(ca.periodMs, 30_000);
+  assert.equal(ca.windows.length, 3);
+  assert.deepEqual([ca.concurrency, ca.scope], [3, { label: 'topology.kubernetes.io/zone', limit: 2 }]);
+  assert.deepEqual(ca.kured, { namespace: 'kured', name: 'kured-ds', annotation: 'example.com/lock' });
+  assert.equal(ca.prometheus?.url, 'http://prometheus.monitoring.svc:9090/');
+  assert.equal(ca.prometheus?.firingOnly, true);
+  assert.deepEqual(ca.blockingPodSelectors, ['app=critical', 'tier=db']);
+  assert.deepEqual([ca.drainPrecheck, ca.forceReboot, ca.healthGate, ca.dryRun], [false, true, true, true]);
+  assert.deepEqual(ca.reboot, { method: 'signal', signal: 40 });
+  assert.deepEqual(ca.postRebootLabels, { 'agent.nodemend.dev/rebooting': 'false', 'agent.nodemend.dev/done': 'true' });
+  assert.deepEqual(ca.metrics, { host: '0.0.0.0', port: 9100 });
+  assert.deepEqual([ca.logFormat, ca.logLevel], ['text', 'debug']);
+  assert.equal(ca.lockNamespace, NS);
+  // The metrics port reaches the container port and the scrape annotation too.
+  const dsA = byKind(objsA, 'DaemonSet', 'nodemend-agent').spec as k8s.V1DaemonSetSpec;
+  assert.equal(dsA.template.spec!.containers[0].ports?.[0].containerPort, 9100);
+  assert.equal(dsA.template.metadata?.annotations?.['prometheus.io/port'], '9100');
+
+  const objsB = await render('-f', b);
+  const rb = agentParse(objsB);
+  assert.ok(rb.ok, rb.ok ? '' : rb.errors.join('; '));
+  assert.deepEqual(rb.config.sentinel, { kind: 'command', argv: ['/usr/bin/needs-restarting', '-r'] });
+  assert.equal(rb.config.windows.length, 1, "Kured's days and hours make one window");
+  assert.deepEqual(rb.config.reboot, { method: 'command', argv: ['/sbin/reboot'] });
+  assert.ok(rb.config.notify, 'slackHookUrl becomes the notification target');
+  // A sentinel command enters the host's mount namespace: the privileged container, whatever the method.
+  assert.equal(container(byKind(objsB, 'DaemonSet', 'nodemend-agent')).securityContext?.privileged, true);
 });
 
 test('image: tag defaults to appVersion, a digest wins over the tag; pull secrets on both workloads', async () => {
