@@ -3,7 +3,8 @@
 # the repo, keyed by a hash of this script and the Go module files, so a change of version rebuilds
 # and nothing else does. The chart tests (test/integration/helm.test.ts) lint, render, install and
 # upgrade charts/nodemend with it. Prints the bin directory as its last stdout line.
-# Cold build (empty Go caches, 2 cores): see README.
+# Cold build on 2 cores (empty Go module and build caches): 162 s with the machine to itself (10 s of
+# module downloads, 152 s of compiling), 445 s while other builds shared it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${NODEMEND_CACHE:-$HOME/.cache/nodemend}
