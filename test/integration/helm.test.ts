@@ -72,8 +72,9 @@ for (const overlay of OVERLAYS) {
     const want = byKey(load(kustomize(overlay)));
     const have = byKey(await render(...valuesOf(overlay)));
     const only = (a: object, b: object) => Object.keys(a).filter((k) => !(k in b));
-    assert.deepEqual({ onlyInKustomize: only(want, have), onlyInChart: only(have, want) }, { onlyInKustomize: [], onlyInChart: [] }, 'the same objects');
-    for (const k of Object.keys(want)) assert.deepEqual(have[k], want[k], k);
+    const follow = 'charts/nodemend/templates follow deploy/: change them alike';
+    assert.deepEqual({ onlyInKustomize: only(want, have), onlyInChart: only(have, want) }, { onlyInKustomize: [], onlyInChart: [] }, `the same objects (${follow})`);
+    for (const k of Object.keys(want)) assert.deepEqual(have[k], want[k], `${k} (${follow})`);
     // And the overlay's promises hold in the chart's render too (the same table as deploy-manifests).
     const objs = Object.values(have);
     const spec = podSpec(objs);
