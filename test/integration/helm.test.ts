@@ -142,6 +142,11 @@ test('configuration: a key becomes NODEMEND_<KEY>, lists joined with ";", false 
   const spec = podSpec(objs);
   assert.equal(spec.volumes?.find((v) => v.name === 'host-run')?.hostPath?.path, '/run/nodemend');
   assert.equal(container(byKind(objs, 'DaemonSet', 'nodemend-agent')).volumeMounts?.find((m) => m.name === 'host-run')?.mountPath, '/host/run/nodemend');
+  // Emptied, the sentinel falls back to the default host path (the agent's own default would be a
+  // path inside its container, which the host never writes).
+  for (const empty of ['configuration.rebootSentinel=', 'configuration.rebootSentinel=null']) {
+    assert.equal(agentConfig(await render('--set', empty)).NODEMEND_REBOOT_SENTINEL, '/host/var/run/reboot-required', empty);
+  }
   // A changed setting is a new ConfigMap name: the DaemonSet's pod template changes and the agents roll.
   const base = container(byKind(await render(), 'DaemonSet', 'nodemend-agent')).envFrom?.[0].configMapRef?.name;
   assert.notEqual(container(byKind(objs, 'DaemonSet', 'nodemend-agent')).envFrom?.[0].configMapRef?.name, base);

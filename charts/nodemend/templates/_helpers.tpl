@@ -28,26 +28,26 @@ The agent's settings as NODEMEND_<FLAG> variables (JSON, for fromJson): each con
 that is set becomes NODEMEND_<KEY IN UPPER SNAKE CASE> (rebootSentinelCommand ->
 NODEMEND_REBOOT_SENTINEL_COMMAND). Unset means null, "" or []: the key is left out and the agent's
 default applies. Lists are joined with ";", as the agent reads them from the environment.
-rebootSentinel is a path on the host: the agent sees the host's directory under /host.
+rebootSentinel is a path on the host, always passed (unset, the agent would look inside its own
+container): the agent sees the host's directory under /host.
 */}}
 {{- define "nodemend.agentConfigData" -}}
 {{- $data := dict -}}
 {{- range $key, $value := .Values.configuration -}}
-{{- if not (or (kindIs "invalid" $value) (eq (toString $value) "") (and (kindIs "slice" $value) (empty $value))) -}}
+{{- if and (ne $key "rebootSentinel") (not (or (kindIs "invalid" $value) (eq (toString $value) "") (and (kindIs "slice" $value) (empty $value)))) -}}
 {{- $text := ternary (join ";" $value) (toString $value) (kindIs "slice" $value) -}}
 {{- if and (kindIs "float64" $value) (eq (float64 (int64 $value)) $value) -}}
 {{- /* Helm reads numbers in values files as floats: 1000000 would print as 1e+06. */ -}}
 {{- $text = printf "%d" (int64 $value) -}}
 {{- end -}}
-{{- if eq $key "rebootSentinel" -}}
-{{- if not (isAbs $value) -}}
-{{- fail (printf "configuration.rebootSentinel: %q is not an absolute path on the host; write e.g. /var/run/reboot-required" $value) -}}
-{{- end -}}
-{{- $text = printf "/host%s" $value -}}
-{{- end -}}
 {{- $_ := set $data (printf "NODEMEND_%s" ($key | snakecase | upper)) $text -}}
 {{- end -}}
 {{- end -}}
+{{- $sentinel := .Values.configuration.rebootSentinel | default "/var/run/reboot-required" -}}
+{{- if not (isAbs $sentinel) -}}
+{{- fail (printf "configuration.rebootSentinel: %q is not an absolute path on the host; write e.g. /var/run/reboot-required" $sentinel) -}}
+{{- end -}}
+{{- $_ := set $data "NODEMEND_REBOOT_SENTINEL" (printf "/host%s" $sentinel) -}}
 {{- $ns := include "nodemend.namespace" . -}}
 {{- $_ := set $data "NODEMEND_LOCK_NAMESPACE" $ns -}}
 {{- if ne $ns "nodemend" -}}
