@@ -259,8 +259,13 @@ test('the agent\'s own parser accepts every configuration key as the chart write
   assert.equal(rb.config.windows.length, 1, "Kured's days and hours make one window");
   assert.deepEqual(rb.config.reboot, { method: 'command', argv: ['/sbin/reboot'] });
   assert.ok(rb.config.notify, 'slackHookUrl becomes the notification target');
-  // A sentinel command enters the host's mount namespace: the privileged container, whatever the method.
+  // A sentinel command enters the host's mount namespace: the privileged container in the host PID
+  // namespace, whatever the method, dry run included.
   assert.equal(container(byKind(objsB, 'DaemonSet', 'nodemend-agent')).securityContext?.privileged, true);
+  const dry = await render('-f', b, '--set', 'configuration.dryRun=true');
+  assert.equal(podSpec(dry).hostPID, true);
+  assert.equal(podSpec(dry).securityContext, undefined, 'no runAsNonRoot for a root container');
+  assert.equal(container(byKind(dry, 'DaemonSet', 'nodemend-agent')).securityContext?.privileged, true);
 });
 
 test('image: tag defaults to appVersion, a digest wins over the tag; pull secrets on both workloads', async () => {
