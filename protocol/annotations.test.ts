@@ -70,6 +70,21 @@ test('parseState keeps well-formed lock limits and drops malformed ones (never h
   }
 });
 
+test('parseState keeps what blocks as a known kind; an unknown kind reads as other, a malformed list is dropped', () => {
+  const base = { v: 1, phase: 'blocked', reason: '', since: '2026-11-24T10:00:00Z', rebootRequired: true, agent: 'a' };
+  const ok = { ...base, blockedBy: ['pdb'], pdbs: ['shop/api'] };
+  assert.deepEqual(parseState(JSON.stringify(ok)), ok);
+  assert.deepEqual(parseState(JSON.stringify({ ...base, blockedBy: ['manual', 'from-the-future', 'later-still'] }))?.blockedBy, ['manual', 'other']);
+  for (const blockedBy of ['pdb', [1], null, Array(17).fill('pdb'), ['x'.repeat(65)]]) {
+    const st = parseState(JSON.stringify({ ...base, blockedBy }));
+    assert.equal(st?.phase, 'blocked', JSON.stringify(blockedBy));
+    assert.equal(st?.blockedBy, undefined, JSON.stringify(blockedBy));
+  }
+  for (const pdbs of ['shop/api', [''], [7], Array(6).fill('a/b')]) {
+    assert.equal(parseState(JSON.stringify({ ...base, blockedBy: ['pdb'], pdbs }))?.pdbs, undefined, JSON.stringify(pdbs));
+  }
+});
+
 test('parseState rejects anything that is not a v1 state', () => {
   const good = { v: 1, phase: 'draining', reason: 'r', since: '2026-11-24T22:00:00Z', rebootRequired: true, agent: 'a' };
   assert.deepEqual(parseState(JSON.stringify(good)), good);

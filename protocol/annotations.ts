@@ -3,8 +3,8 @@
 // agent publishes state. Parsers never throw: they return a value or an error that names the
 // annotation and the expected format, so a bad value becomes a Warning Event and is ignored.
 
-import type { AgentNodeState, RebootRecord } from './model.ts';
-import { isPhase, HISTORY_MAX } from './model.ts';
+import type { AgentNodeState, BlockKind, RebootRecord } from './model.ts';
+import { BLOCK_KINDS, HISTORY_MAX, isPhase, MAX_PUBLISHED_PDBS } from './model.ts';
 
 export const PREFIX = 'nodemend.dev/';
 
@@ -107,12 +107,26 @@ export function parseState(raw: string | undefined): AgentNodeState | undefined 
     if (v && v.v === 1 && isPhase(v.phase) && typeof v.reason === 'string' && typeof v.since === 'string') {
       // Limits that do not read as limits are dropped, never half-trusted.
       if (v.limits !== undefined && !limitsValid(v.limits)) delete v.limits;
+      // What blocks: a kind this version does not know (a newer agent's) reads as 'other'; a list
+      // that is not a short list of short strings is dropped (the hold then reads as of unknown cause).
+      if (v.blockedBy !== undefined) {
+        const kinds = blockKinds(v.blockedBy);
+        if (kinds) v.blockedBy = kinds;
+        else delete v.blockedBy;
+      }
+      if (v.pdbs !== undefined && !(Array.isArray(v.pdbs) && v.pdbs.length <= MAX_PUBLISHED_PDBS && v.pdbs.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 320))) delete v.pdbs;
       return v as AgentNodeState;
     }
   } catch {
     // fall through: unreadable state is shown as unknown, never trusted
   }
   return undefined;
+}
+
+function blockKinds(raw: unknown): BlockKind[] | undefined {
+  if (!Array.isArray(raw) || raw.length > 16 || !raw.every((k) => typeof k === 'string' && k.length <= 64)) return undefined;
+  const known = (k: string): BlockKind => ((BLOCK_KINDS as readonly string[]).includes(k) ? (k as BlockKind) : 'other');
+  return [...new Set((raw as string[]).map(known))];
 }
 
 function limitsValid(l: unknown): boolean {

@@ -20,6 +20,20 @@ export type Phase = (typeof PHASES)[number];
 /** Phases in which the node counts as disrupted (holds a lock slot, cordoned or down). */
 export const DISRUPTED_PHASES: readonly Phase[] = ['draining', 'rebooting', 'verifying'];
 
+/**
+ * What keeps a node's reboot from going ahead: a small fixed set (also the agent's
+ * nodemend_blocked metric label, never free text). manual: a person's block on the node;
+ * cluster-manual: the cluster-wide block on the agent DaemonSet; alerts, pods: automatic blockers
+ * (firing alerts, blocking pods); pdb: the drain precheck found a PodDisruptionBudget that allows
+ * no disruption; window: outside the reboot window; sentinel-unknown: cannot tell whether a reboot
+ * is needed; other: anything else (another automatic blocker, Kured's lock during a cutover).
+ */
+export const BLOCK_KINDS = ['manual', 'cluster-manual', 'alerts', 'pods', 'pdb', 'window', 'sentinel-unknown', 'other'] as const;
+export type BlockKind = (typeof BLOCK_KINDS)[number];
+
+/** Most PodDisruptionBudgets named in a published state: the state stays small, the reason has the rest. */
+export const MAX_PUBLISHED_PDBS = 5;
+
 export function isPhase(v: unknown): v is Phase {
   return typeof v === 'string' && (PHASES as readonly string[]).includes(v);
 }
@@ -67,6 +81,14 @@ export interface AgentNodeState {
   lockReleaseDelaySince?: string;
   /** The lock limits this agent runs with, so readers never guess them from the Leases that exist. */
   limits?: LockLimits;
+  /**
+   * What keeps the reboot from going ahead (phase blocked, waiting-window, unknown), so readers
+   * (the hub's forecast) classify a hold from this and never from the reason text. Absent from
+   * older agents and when nothing blocks.
+   */
+  blockedBy?: BlockKind[];
+  /** With blockedBy pdb: the PodDisruptionBudgets ("namespace/name") the drain precheck found refusing, at most MAX_PUBLISHED_PDBS. */
+  pdbs?: string[];
 }
 
 /**

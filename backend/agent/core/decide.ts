@@ -76,7 +76,7 @@ function idle(c: Ctx): Decision {
     const behind = f.acquireFailure?.value.behind === true;
     if (!f.precheck || (f.precheck.at + cfg.periodMs <= now && !behind)) return decision(c, 'reboot-required', `${why(c)}; checking that the drain can finish`, { kind: 'precheck' }, extra);
     if (f.precheck.value.length) {
-      return decision(c, 'blocked', `drain would be refused, so no lock is taken: ${pdbText(f.precheck.value)}`, wait(f.precheck.at + cfg.periodMs), { ...extra, blockedBy: ['pdb'] });
+      return decision(c, 'blocked', `drain would be refused, so no lock is taken: ${pdbText(f.precheck.value)}`, wait(f.precheck.at + cfg.periodMs), { ...extra, blockedBy: ['pdb'], pdbs: [...new Set(f.precheck.value.map((b) => b.pdb))].sort() });
     }
   }
   const forced = c.forcedReq ? ' (forced: window and automatic blockers ignored)' : '';

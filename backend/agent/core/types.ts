@@ -3,7 +3,7 @@
 // Decision (executed by the runtime through the ports). Keeping the I/O out makes every rule of
 // the reboot lifecycle a row in a table test.
 
-import type { Phase, RebootOutcome, RebootRecord } from '../../../protocol/model.ts';
+import type { BlockKind, Phase, RebootOutcome, RebootRecord } from '../../../protocol/model.ts';
 import type { AgentConfig } from '../config/config.ts';
 import type { DrainResult, HeldLock, NodeFacts, PdbBlock, SentinelResult } from '../ports.ts';
 import type { KuredCordonFacts, KuredLockFact } from '../lock/kured.ts';
@@ -56,8 +56,8 @@ export interface Facts {
 /** Instants the core asks the runtime to remember: the node Ready after the reboot, the health gate wait, the lock release delay. */
 export type Mark = 'ready' | 'gate' | 'release';
 
-/** A small fixed set, used as a metric label (never free text). */
-export type BlockKind = 'manual' | 'cluster-manual' | 'alerts' | 'pods' | 'pdb' | 'window' | 'sentinel-unknown' | 'other';
+/** What blocks a reboot: named in protocol/model.ts (the hub reads it from the published state). */
+export type { BlockKind };
 
 export type CoreConfig = Pick<
   AgentConfig,
@@ -129,6 +129,8 @@ export interface Decision {
   warnings: string[];
   /** What keeps the reboot from going ahead (for the nodemend_blocked metric); empty = nothing. */
   blockedBy: BlockKind[];
+  /** With blockedBy pdb: the PodDisruptionBudgets the precheck found refusing ("namespace/name"). */
+  pdbs?: string[];
   /** Instants the runtime records now unless already recorded (Facts.marks). */
   mark?: Mark[];
   /** While the health gate is waited for: since when (published, so a restarted agent keeps the timeout). */

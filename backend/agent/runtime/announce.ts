@@ -4,7 +4,7 @@
 // taint, and the metrics. None of it is needed for safety, so a failure here is logged and the
 // loop goes on (the next decision retries).
 
-import type { AgentNodeState, DrainProgress, Phase } from '../../../protocol/model.ts';
+import { MAX_PUBLISHED_PDBS, type AgentNodeState, type DrainProgress, type Phase } from '../../../protocol/model.ts';
 import type { Decision } from '../core/types.ts';
 import type { HeldLock, NodeFacts } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
@@ -74,7 +74,7 @@ export class Announcer {
     await this.publish(dec, node, held, now);
   }
 
-  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses' | 'gateSince' | 'readySince' | 'releaseSince'> & Partial<Pick<Decision, 'blockedBy'>>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
+  async publish(dec: Pick<Decision, 'phase' | 'reason' | 'rebootRequired' | 'forced' | 'nextWindow' | 'windowCloses' | 'gateSince' | 'readySince' | 'releaseSince'> & Partial<Pick<Decision, 'blockedBy' | 'pdbs'>>, node: NodeFacts, held: HeldLock | undefined, now: number): Promise<void> {
     const prev = this.published;
     const since = prev && prev.phase === dec.phase ? prev.since : now;
     const state: AgentNodeState = {
@@ -96,6 +96,9 @@ export class Announcer {
     if (dec.gateSince !== undefined) state.healthGateSince = new Date(dec.gateSince).toISOString();
     if (dec.readySince !== undefined) state.readySince = new Date(dec.readySince).toISOString();
     if (dec.releaseSince !== undefined) state.lockReleaseDelaySince = new Date(dec.releaseSince).toISOString();
+    // What blocks, as kinds: the hub's forecast tells held nodes apart by it, never by the reason text.
+    if (dec.blockedBy?.length) state.blockedBy = [...dec.blockedBy];
+    if (dec.pdbs?.length) state.pdbs = dec.pdbs.slice(0, MAX_PUBLISHED_PDBS);
     const json = JSON.stringify(state);
     if (prev?.json === json) return;
     try {

@@ -191,6 +191,15 @@ test('the published state carries the lock limits the agent runs with (the hub r
   assert.deepEqual(plain.published.at(-1)?.limits, { concurrency: 1 });
 });
 
+test('the published state says what blocks, as kinds and budget names (the hub classifies holds by them, never by the reason)', async () => {
+  const w = world();
+  const blocked = { ...dec({ kind: 'wait' }), phase: 'blocked' as const, reason: 'drain would be refused', blockedBy: ['pdb' as const], pdbs: ['a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'a/6'] };
+  await w.rt.announcer.announce(blocked, FACTS, undefined, NOW);
+  assert.deepEqual([w.published.at(-1)?.blockedBy, w.published.at(-1)?.pdbs], [['pdb'], ['a/1', 'a/2', 'a/3', 'a/4', 'a/5']]);
+  await w.rt.announcer.announce({ ...dec({ kind: 'wait' }), phase: 'healthy', rebootRequired: false }, FACTS, undefined, NOW);
+  assert.deepEqual([w.published.at(-1)?.phase, w.published.at(-1)?.blockedBy, w.published.at(-1)?.pdbs], ['healthy', undefined, undefined]);
+});
+
 test('finish: a failed publish of the outcome never holds the release back (finding 5)', async () => {
   const w = world({ publishFails: true });
   await execute(w.rt, dec({ kind: 'finish', outcome: 'failed', reason: 'drain failed', clear: [], postLabels: true }), signal);
