@@ -26,6 +26,14 @@ test('parseServerMessage: rejects a delta with an unknown op', () => {
   assert.equal(parseServerMessage('{"type":"delta","seq":1,"ops":[{"op":"node-removed","name":"a"}]}').ok, true);
 });
 
+test('parseServerMessage: a forecast op is checked where the views count and list it (held groups)', () => {
+  const op = (forecast: unknown) => parseServerMessage(JSON.stringify({ type: 'delta', seq: 1, ops: [{ op: 'forecast', forecast }] })).ok;
+  const f = { pending: 1, enoughData: true, basis: 'b' };
+  assert.equal(op(f), true, 'an older hub: no held groups');
+  assert.equal(op({ ...f, held: [{ by: 'pdb', pdb: 'shop/api', nodes: ['a', 'b'] }] }), true);
+  for (const bad of [{ ...f, held: {} }, { ...f, held: [{ by: 'pdb' }] }, { ...f, held: [{ by: 'pdb', nodes: [1] }] }, { ...f, pending: -1 }, { enoughData: true, basis: 'b' }]) assert.equal(op(bad), false, JSON.stringify(bad));
+});
+
 const e = (id: string | undefined, reason = 'R'): ClusterEvent => ({ ...(id ? { id } : {}), time: 't', type: 'Normal', reason, message: '' });
 const mergeCases: { name: string; known: ClusterEvent[]; incoming: ClusterEvent[]; max?: number; want: (string | undefined)[] }[] = [
   { name: 'adds only unseen ids, in order', known: [e('a'), e('b')], incoming: [e('b'), e('c'), e('d')], want: ['a', 'b', 'c', 'd'] },

@@ -16,7 +16,7 @@
 // Delta sent, so a client can tell it missed nothing even when the cluster is quiet.
 
 import type { ManualBlock, Parsed } from './annotations.ts';
-import type { AgentNodeState, RebootRecord } from './model.ts';
+import type { AgentNodeState, BlockKind, RebootRecord } from './model.ts';
 import { fail, isDeltaOp, isInt, isObj, isSnapshot, isStr, show, type Obj } from './shapes.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -77,17 +77,37 @@ export interface LockView {
 }
 
 export interface Forecast {
-  /** Nodes that still need a reboot in this rollout. */
+  /**
+   * Nodes that need a reboot (or are in one) and can proceed: the ones finishAt covers. Nodes that
+   * need a reboot but are held are not counted here; they are in `held`.
+   */
   pending: number;
   /** False when too few reboots were measured to say anything; the reason says so. */
   enoughData: boolean;
   /** Median measured duration of one reboot (drain + reboot + verify), ms. */
   perNodeMs?: number;
-  /** Expected completion time, RFC3339. */
+  /** Expected completion time of the pending nodes, RFC3339. */
   finishAt?: string;
-  /** Whether the rollout fits in the currently open window; undefined = unknown. */
+  /** Whether the rollout fits in the currently open window; undefined = unknown (fitUnknown says why). */
   fitsWindow?: boolean;
+  /** Why fitsWindow is unknown, e.g. "the window is closed: its end is published once it opens". */
+  fitUnknown?: string;
+  /**
+   * Nodes that need a reboot but cannot move until something changes (a person's block, the
+   * cluster-wide block, an automatic blocker, a PodDisruptionBudget), each node in one group. Not
+   * forecast: they finish when their hold is lifted. Absent when none is held (and from older hubs).
+   */
+  held?: HeldGroup[];
   basis: string;
+}
+
+/** Held nodes with the same hold (protocol/held.ts words it). */
+export interface HeldGroup {
+  /** What holds them; 'unknown' when the agent does not publish it (an older agent). */
+  by: BlockKind | 'unknown';
+  /** With by 'pdb': the PodDisruptionBudget ("namespace/name"), when the agent names it. */
+  pdb?: string;
+  nodes: string[];
 }
 
 export interface ClusterEvent {

@@ -4,7 +4,7 @@
 // views iterate over; node payloads are otherwise trusted to the shape the hub builds from the
 // cluster, since they are rendered as text only.
 
-import type { ClusterEvent, ClusterSnapshot, DeltaOp, LockView, NodeView } from './messages.ts';
+import type { ClusterEvent, ClusterSnapshot, DeltaOp, Forecast, LockView, NodeView } from './messages.ts';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,13 +34,24 @@ export function isClusterEvent(v: unknown): v is ClusterEvent {
   return isObj(v) && isStr(v.time) && isStr(v.reason) && isStr(v.message);
 }
 
+/** The forecast's numbers and its held groups, which the views count and list. */
+export function isForecast(v: unknown): v is Forecast {
+  return (
+    isObj(v) &&
+    isInt(v.pending) &&
+    typeof v.enoughData === 'boolean' &&
+    isStr(v.basis) &&
+    (v.held === undefined || (Array.isArray(v.held) && v.held.every((g) => isObj(g) && isStr(g.by) && Array.isArray(g.nodes) && g.nodes.every(isStr))))
+  );
+}
+
 export function isSnapshot(v: unknown): v is ClusterSnapshot {
   return (
     isObj(v) &&
     Array.isArray(v.nodes) &&
     v.nodes.every(isNodeView) &&
     isLockView(v.locks) &&
-    isObj(v.forecast) &&
+    isForecast(v.forecast) &&
     Array.isArray(v.events) &&
     v.events.every(isClusterEvent) &&
     typeof v.backendInstalled === 'boolean'
@@ -59,7 +70,7 @@ export function isDeltaOp(v: unknown): v is DeltaOp {
     case 'cluster-block':
       return v.block === null || (isObj(v.block) && isStr(v.block.reason));
     case 'forecast':
-      return isObj(v.forecast);
+      return isForecast(v.forecast);
     case 'event':
       return isClusterEvent(v.event);
     case 'backend':

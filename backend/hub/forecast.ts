@@ -1,21 +1,26 @@
 // When will the current rollout finish, and does it fit the window? Pure: nodes, lock slots and
 // the time in, a Forecast out. Honest by construction: with fewer than MIN_SAMPLES measured
-// reboots it says so instead of guessing, and it never claims a window fit it cannot know.
+// reboots it says so instead of guessing, it never claims a window fit it cannot know, and it
+// never forecasts a node that cannot move.
 //
 // Model: each pending node needs one "reboot slot" of the median measured duration (drain +
 // reboot + verify, or lock start to end when stages were not measured). Slots run `concurrency`
 // at a time. Nodes already disrupted finish their remaining share first. When the window is
 // closed (nodes wait for it), work starts at the earliest published next opening.
+// Held nodes (blocked: a person's block, the cluster-wide block, an automatic blocker, a drain
+// precheck refused by a PodDisruptionBudget) finish when their hold is lifted, which no history
+// predicts: they are grouped by what holds them, read from the agent's published `blockedBy`
+// (never from the reason text), and left out of the forecast.
 
 import { publishedConcurrency } from './model.ts';
-import type { Forecast, LockView, NodeView } from '../../protocol/messages.ts';
-import { DISRUPTED_PHASES, type Phase, type RebootRecord } from '../../protocol/model.ts';
+import { heldText } from '../../protocol/held.ts';
+import { blockActive } from '../../protocol/annotations.ts';
+import type { Forecast, HeldGroup, LockView, NodeView } from '../../protocol/messages.ts';
+import { DISRUPTED_PHASES, type BlockKind, type RebootRecord } from '../../protocol/model.ts';
 
 export const MIN_SAMPLES = 3;
 /** Only the most recent reboots count: durations drift with workloads. */
 export const MAX_SAMPLES = 30;
-
-const QUIET: readonly Phase[] = ['healthy', 'unknown'];
 
 export interface ForecastInput {
   nodes: NodeView[];
@@ -25,6 +30,8 @@ export interface ForecastInput {
   windowClosesAt?: number;
   /** Precomputed recentSamples(nodes), so callers can cache them between history changes. */
   samples?: number[];
+  /** The cluster-wide block, to classify holds of agents too old to publish `blockedBy`. */
+  clusterBlock?: { reason: string; until?: string } | null;
 }
 
 /** Durations of the most recent measured reboots across all nodes, newest first. */
@@ -53,24 +60,79 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : Math.round((s[m - 1] + s[m]) / 2);
 }
 
-/** True when the node is part of the current rollout: it needs, waits for or is in a reboot. */
+/**
+ * True when the node is part of the current rollout: it needs a reboot, or is in one (a disrupted
+ * node keeps its slot even once its sentinel is gone). A node that needs none is never pending,
+ * whatever its phase (a blocked node without a pending reboot included). Held nodes are pending
+ * too; forecast() sets them apart.
+ */
 export function isPending(n: NodeView): boolean {
   if (!n.state) return false;
-  return n.state.rebootRequired || !QUIET.includes(n.state.phase);
+  return n.state.rebootRequired || DISRUPTED_PHASES.includes(n.state.phase);
+}
+
+/** Holds in the order a node is filed under when several apply: the one a person must lift first. */
+const HOLD_ORDER: readonly (BlockKind | 'unknown')[] = ['manual', 'cluster-manual', 'pdb', 'alerts', 'pods', 'other', 'sentinel-unknown', 'unknown'];
+
+/**
+ * What holds a pending node, or undefined when it can move. Only the blocked phase holds (a
+ * window opens by itself and is forecast from its opening). From the published kinds; an older
+ * agent publishes none, and then the person's block on the node or the cluster-wide block (both
+ * structured, in the stream) name it, else the cause is unknown.
+ */
+export function holdOf(n: NodeView, clusterBlock: ForecastInput['clusterBlock'], now: number): { by: HeldGroup['by']; pdb?: string } | undefined {
+  const st = n.state;
+  if (!st || st.phase !== 'blocked') return undefined;
+  const kinds: readonly string[] = (st.blockedBy ?? []).filter((k) => k !== 'window');
+  let by: HeldGroup['by'] = HOLD_ORDER.find((k) => kinds.includes(k)) ?? 'unknown';
+  if (by === 'unknown' && st.blockedBy === undefined) {
+    const until = (b: { until?: string } | null | undefined) => (b?.until === undefined ? undefined : Date.parse(b.until));
+    if (n.requests.block && blockActive({ reason: n.requests.block.reason, until: until(n.requests.block) }, now)) by = 'manual';
+    else if (clusterBlock && blockActive({ reason: clusterBlock.reason, until: until(clusterBlock) }, now)) by = 'cluster-manual';
+  }
+  return by === 'pdb' && st.pdbs?.length ? { by, pdb: st.pdbs[0] } : { by };
+}
+
+/** Held nodes grouped by hold, largest group first (then by name), nodes in name order. */
+function groupHeld(held: { node: string; by: HeldGroup['by']; pdb?: string }[]): HeldGroup[] {
+  const groups = new Map<string, HeldGroup>();
+  for (const h of held) {
+    const key = `${h.by}\u0000${h.pdb ?? ''}`;
+    const g = groups.get(key) ?? { by: h.by, ...(h.pdb ? { pdb: h.pdb } : {}), nodes: [] };
+    g.nodes.push(h.node);
+    groups.set(key, g);
+  }
+  const out = [...groups.values()];
+  for (const g of out) g.nodes.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const order = (g: HeldGroup) => HOLD_ORDER.indexOf(g.by);
+  return out.sort((a, b) => b.nodes.length - a.nodes.length || order(a) - order(b) || (a.pdb ?? '').localeCompare(b.pdb ?? ''));
 }
 
 export function forecast(inp: ForecastInput): Forecast {
-  const pendingNodes = inp.nodes.filter(isPending);
+  const heldNodes: { node: string; by: HeldGroup['by']; pdb?: string }[] = [];
+  const pendingNodes: NodeView[] = [];
+  for (const n of inp.nodes.filter(isPending)) {
+    const h = holdOf(n, inp.clusterBlock, inp.now);
+    if (h) heldNodes.push({ node: n.name, ...h });
+    else pendingNodes.push(n);
+  }
   const pending = pendingNodes.length;
-  if (pending === 0) return { pending: 0, enoughData: true, basis: 'no node needs a reboot' };
+  const held = groupHeld(heldNodes);
+  const withHeld = (f: Forecast): Forecast => (held.length ? { ...f, held } : f);
+  const heldNote = held.length ? `; ${heldText(held)}, not forecast` : '';
+  if (pending === 0) {
+    if (!held.length) return { pending: 0, enoughData: true, basis: 'no node needs a reboot' };
+    return withHeld({ pending: 0, enoughData: true, fitUnknown: 'no node can move', basis: `cannot finish: ${heldText(held)}` });
+  }
 
   const samples = inp.samples ?? recentSamples(inp.nodes);
   if (samples.length < MIN_SAMPLES) {
-    return {
+    return withHeld({
       pending,
       enoughData: false,
-      basis: `only ${samples.length} measured reboot${samples.length === 1 ? '' : 's'}; need ${MIN_SAMPLES} to forecast`,
-    };
+      fitUnknown: 'no finish time without enough measured reboots',
+      basis: `only ${samples.length} measured reboot${samples.length === 1 ? '' : 's'}; need ${MIN_SAMPLES} to forecast${heldNote}`,
+    });
   }
   const per = median(samples);
   const published = publishedConcurrency(inp.nodes);
@@ -106,14 +168,14 @@ export function forecast(inp: ForecastInput): Forecast {
     enoughData: true,
     perNodeMs: per,
     finishAt: new Date(finish).toISOString(),
-    basis: `median of ${samples.length} recent reboots, ${concurrency} at a time${published === undefined ? ' (no agent publishes its limit: counted from the lock Leases)' : ''}` + (windowClosed ? ', from the next window opening' : ''),
+    basis: `median of ${samples.length} recent reboots, ${concurrency} at a time${published === undefined ? ' (no agent publishes its limit: counted from the lock Leases)' : ''}` + (windowClosed ? ', from the next window opening' : '') + heldNote,
   };
   if (windowClosed) {
-    out.basis += '; window length unknown, fit unknown';
+    out.fitUnknown = 'the window is closed; the agents publish its end once it opens';
   } else if (inp.windowClosesAt !== undefined) {
     out.fitsWindow = finish <= inp.windowClosesAt;
   } else {
-    out.basis += '; window end not published, fit unknown';
+    out.fitUnknown = 'no agent publishes a window end (no reboot window is configured, or the agents are older)';
   }
-  return out;
+  return withHeld(out);
 }

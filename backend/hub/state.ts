@@ -162,7 +162,7 @@ export class HubState {
   refreshForecast(): DeltaOp[] {
     const nodes = [...this.nodes.values()];
     this.samples ??= recentSamples(nodes);
-    const fc = forecast({ nodes, locks: this.locks, now: this.now(), samples: this.samples, windowClosesAt: earliestClose(nodes) });
+    const fc = forecast({ nodes, locks: this.locks, now: this.now(), samples: this.samples, windowClosesAt: earliestClose(nodes), clusterBlock: this.block });
     const fj = JSON.stringify(fc);
     if (fj === this.fcJson) return [];
     this.fc = fc;
