@@ -4,6 +4,7 @@ import type { CoreV1Event, V1Lease, V1Node } from '@kubernetes/client-node';
 import { clusterBlock, clusterEvent, lockView, nodeView } from './model.ts';
 import { slimDaemonSet, slimEvent, slimLease, slimNode } from './slim.ts';
 import type { NodeView } from '../../protocol/messages.ts';
+import { slug } from '../../protocol/leases.ts';
 
 const state = (phase: string, since = '2026-11-24T10:00:00Z') => JSON.stringify({ v: 1, phase, reason: 'r', since, rebootRequired: true, agent: 'a' });
 const node = (name: string, ann: Record<string, string> = {}, extra: Partial<V1Node> = {}): V1Node => ({
@@ -53,6 +54,13 @@ const limited = (name: string, concurrency: number): NodeView => {
   return v;
 };
 
+const zoned = (name: string, zone: string | undefined): NodeView => {
+  const v = limited(name, 2);
+  v.state!.limits!.scope = { label: 'topology.kubernetes.io/zone', limit: 1 };
+  if (zone !== undefined) v.zone = zone;
+  return v;
+};
+
 const lockCases: { name: string; leases: V1Lease[]; nodes: NodeView[]; slots: unknown[]; waiting: string[] }[] = [
   { name: 'no leases', leases: [], nodes: [], slots: [], waiting: [] },
   { name: 'held and free slots sorted by name, other leases ignored', leases: [lease('nodemend-lock-1'), lease('nodemend-lock-0', 'n1', '2026-11-24T10:00:00.000000Z', { 'nodemend.dev/stage': 'cordoned' }), lease('other')], nodes: [],
@@ -63,6 +71,17 @@ const lockCases: { name: string; leases: V1Lease[]; nodes: NodeView[]; slots: un
   { name: 'waiting-lock state without marker queues after the marked, by since', leases: [lease('nodemend-wait-n9', 'n9', '2026-11-24T11:00:00Z')], nodes: [nv('n5', 'waiting-lock', '2026-11-24T10:00:05Z'), nv('n4', 'waiting-lock', '2026-11-24T10:00:04Z'), nv('n6', 'draining')], slots: [], waiting: ['n9', 'n4', 'n5'] },
   { name: 'slots the published limit allows but no Lease stands for yet are free', leases: [lease('nodemend-lock-0', 'n1', '2026-11-24T10:00:00Z')], nodes: [limited('n1', 3), limited('n2', 3)],
     slots: [{ name: 'nodemend-lock-0', scope: 'cluster', holder: 'n1', since: '2026-11-24T10:00:00.000Z', expiresAt: '2026-11-24T10:01:00.000Z' }, { name: 'nodemend-lock-1', scope: 'cluster' }, { name: 'nodemend-lock-2', scope: 'cluster' }], waiting: [] },
+  // Issue 17: the zone slots the agents allow, per zone, whether or not a Lease exists yet; a zone
+  // seen only in a Lease (a node of it has no agent state yet) gets its free slots too.
+  { name: 'scope slots the published per-scope limit allows are free, per value', leases: [lease('nodemend-lock-b-0', 'n2', '2026-11-24T10:00:00Z', { 'nodemend.dev/scope': 'topology.kubernetes.io/zone=b' }), lease('nodemend-lock-c-0', undefined, undefined, { 'nodemend.dev/scope': 'topology.kubernetes.io/zone=c' })],
+    nodes: [zoned('n1', 'a'), zoned('n2', 'b'), zoned('n3', undefined)],
+    slots: [
+      { name: 'nodemend-lock-0', scope: 'cluster' }, { name: 'nodemend-lock-1', scope: 'cluster' },
+      { name: 'nodemend-lock-a-0', scope: 'topology.kubernetes.io/zone=a' },
+      { name: 'nodemend-lock-b-0', scope: 'topology.kubernetes.io/zone=b', holder: 'n2', since: '2026-11-24T10:00:00.000Z', expiresAt: '2026-11-24T10:01:00.000Z' },
+      { name: 'nodemend-lock-c-0', scope: 'topology.kubernetes.io/zone=c' },
+      { name: `nodemend-lock-${slug('')}-0`, scope: 'topology.kubernetes.io/zone=' },
+    ], waiting: [] },
   { name: 'a holder is never listed as waiting', leases: [lease('nodemend-lock-0', 'n1', '2026-11-24T10:00:00Z'), lease('nodemend-wait-n1', 'n1', '2026-11-24T09:00:00Z')], nodes: [], slots: [{ name: 'nodemend-lock-0', scope: 'cluster', holder: 'n1', since: '2026-11-24T10:00:00.000Z', expiresAt: '2026-11-24T10:01:00.000Z' }], waiting: [] },
 ];
 for (const c of lockCases) {

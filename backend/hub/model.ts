@@ -12,7 +12,7 @@
 
 import type { CoreV1Event, V1DaemonSet, V1Lease, V1Node } from '@kubernetes/client-node';
 import { A, parseHistory, parseRequests, parseState } from '../../protocol/annotations.ts';
-import { clusterSlotName, LEASE_ANNOTATIONS, LOCK_PREFIX, scopeOf, WAIT_PREFIX } from '../../protocol/leases.ts';
+import { clusterSlotName, LEASE_ANNOTATIONS, LOCK_PREFIX, scopeOf, scopeSlotName, WAIT_PREFIX } from '../../protocol/leases.ts';
 import type { ClusterEvent, LockSlot, LockView, NodeView } from '../../protocol/messages.ts';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -76,6 +76,34 @@ export function publishedConcurrency(nodes: readonly NodeView[]): number | undef
   return best?.[0];
 }
 
+/** The most common of the values the agents publish, the smaller on a tie; undefined when none does. */
+function mostCommon<T>(values: readonly T[], key: (v: T) => string, smaller: (a: T, b: T) => boolean): T | undefined {
+  const count = new Map<string, { v: T; k: number }>();
+  for (const v of values) {
+    const e = count.get(key(v)) ?? { v, k: 0 };
+    e.k++;
+    count.set(key(v), e);
+  }
+  let best: { v: T; k: number } | undefined;
+  for (const e of count.values()) if (!best || e.k > best.k || (e.k === best.k && smaller(e.v, best.v))) best = e;
+  return best?.v;
+}
+
+/**
+ * The per-scope limit the agents publish (--concurrency-scope, --concurrency-per-scope) and the
+ * scope values the hub can see: a node's value of the scope label is only in the view for the
+ * zone and pool labels (the agent's own `labels[label] ?? ''`, so an unlabelled node has the
+ * value ""); for another label the values come from the slot Leases alone.
+ */
+function publishedScope(nodes: readonly NodeView[]): { label: string; limit: number; values: string[] } | undefined {
+  const scopes = nodes.flatMap((n) => (n.state?.limits?.scope ? [n.state.limits.scope] : []));
+  const s = mostCommon(scopes, (x) => `${x.label}\u0000${x.limit}`, (a, b) => a.limit < b.limit);
+  if (!s) return undefined;
+  const valueOf = s.label === ZONE_LABEL ? (n: NodeView) => n.zone ?? '' : s.label === POOL_LABEL ? (n: NodeView) => n.pool ?? '' : undefined;
+  const values = valueOf ? nodes.filter((n) => n.state?.limits?.scope?.label === s.label).map(valueOf) : [];
+  return { label: s.label, limit: s.limit, values: [...new Set(values)] };
+}
+
 /** Lock slots and the waiting queue, from the Leases in the agent namespace and the node views. */
 export function lockView(leases: V1Lease[], nodes: NodeView[]): LockView {
   const slots: LockSlot[] = [];
@@ -104,10 +132,19 @@ export function lockView(leases: V1Lease[], nodes: NodeView[]): LockView {
   }
   // Slot Leases are made on first use: the cluster slots the agents' published limit allows that
   // no Lease stands for yet are free, so the view says "2 of 3 free" before a third was needed.
-  const limit = publishedConcurrency(nodes) ?? 0;
-  for (let i = 0; i < limit; i++) {
-    const name = clusterSlotName(i);
-    if (!slots.some((s) => s.name === name)) slots.push({ name, scope: 'cluster' });
+  // The same for each scope value (a zone, a pool): "zone b 0/1" before b's first reboot.
+  const fill = (limit: number, nameOf: (i: number) => string, scope: string) => {
+    for (let i = 0; i < limit; i++) {
+      const name = nameOf(i);
+      if (!slots.some((s) => s.name === name)) slots.push({ name, scope });
+    }
+  };
+  fill(publishedConcurrency(nodes) ?? 0, clusterSlotName, 'cluster');
+  const scope = publishedScope(nodes);
+  if (scope) {
+    const prefix = `${scope.label}=`;
+    const seen = slots.filter((s) => s.scope.startsWith(prefix)).map((s) => s.scope.slice(prefix.length));
+    for (const value of new Set([...scope.values, ...seen])) fill(scope.limit, (i) => scopeSlotName(value, i), prefix + value);
   }
   slots.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   const holders = new Set(slots.map((s) => s.holder).filter((h) => h !== undefined));
