@@ -11,7 +11,7 @@ const QUEUE_SHOWN = 100;
 
 export class NmLocks extends LitElement {
   static properties = { rows: { attribute: false } };
-  declare rows: { slots: SlotRow[]; waiting: WaitingRow[]; free: number } | undefined;
+  declare rows: { slots: SlotRow[]; waiting: WaitingRow[]; free: number; scopes: string } | undefined;
 
   static styles = [
     base,
@@ -20,6 +20,10 @@ export class NmLocks extends LitElement {
       ol { margin: 0; padding-left: 2.2em; max-height: 16em; overflow-y: auto; }
       li { margin: 1px 0; }
       .free { color: var(--vscode-descriptionForeground); font-style: italic; }
+      /* A node name is one word to a reader: never broken at its hyphens or dots. A long one
+         scrolls its section sideways instead of squeezing the grid. */
+      .holder button { white-space: nowrap; }
+      section { min-width: 0; overflow-x: auto; }
     `,
   ];
 
@@ -30,10 +34,10 @@ export class NmLocks extends LitElement {
   override render() {
     const r = this.rows;
     if (!r) return nothing;
-    const busy = r.slots.length - r.free;
+    // In use per scope ("cluster 2/2 · zone a 0/1 · b 1/1"): a holder takes a cluster and a zone slot at once.
     return html`
       <section aria-labelledby="slots-h">
-        <h2 id="slots-h">Lock slots · ${busy} of ${r.slots.length} in use</h2>
+        <h2 id="slots-h">Lock slots${r.scopes ? ` · ${r.scopes}` : ''}</h2>
         ${r.slots.length === 0
           ? html`<p class="muted">No lock slots reported.</p>`
           : html`<table aria-labelledby="slots-h">
@@ -43,7 +47,7 @@ export class NmLocks extends LitElement {
                   (s) => html`<tr>
                     <td class="mono">${s.name}</td>
                     <td>${s.scope}</td>
-                    <td>${s.holder
+                    <td class="holder">${s.holder
                       ? html`<button class="link mono" @click=${this.pick(s.holder)}>${s.holder}</button>${s.unknownHolder ? html` <span class="warn">(node not found: stale lock?)</span>` : nothing}`
                       : html`<span class="free">free</span>`}</td>
                     <td title=${s.since ?? ''}>${s.heldFor ?? ''}</td>

@@ -44,6 +44,7 @@ export class NmSummary extends LitElement {
       dl div { min-width: 6em; }
       dt { color: var(--vscode-descriptionForeground); font-size: 0.9em; }
       dd { margin: 0; font-size: 1.2em; font-weight: 600; }
+      .note { font-size: 0.85em; max-width: 28em; }
       .fits-yes { color: var(--vscode-testing-iconPassed); }
       .fits-no { color: var(--vscode-errorForeground); }
       .fits-unknown { color: var(--vscode-descriptionForeground); }
@@ -80,8 +81,12 @@ export class NmSummary extends LitElement {
               <div><dt>Disrupted now</dt><dd>${s.disrupted}</dd></div>
               <div><dt>Not ready</dt><dd class=${s.notReady ? 'warn' : ''}>${s.notReady}</dd></div>
               <div><dt>Pending reboots</dt><dd>${s.forecast.pending}</dd></div>
-              <div><dt>Forecast</dt><dd data-testid="forecast">${s.forecast.text}</dd></div>
-              <div><dt>Fits window</dt><dd class="fits-${s.forecast.fits}" data-testid="fits">${s.forecast.fits}</dd></div>
+              ${s.forecast.held ? html`<div><dt>Held</dt><dd class="warn" data-testid="held">${s.forecast.held}</dd></div>` : nothing}
+              <div><dt>Forecast</dt><dd data-testid="forecast" title=${s.forecast.basis}>${s.forecast.text}</dd></div>
+              <div>
+                <dt>Fits window</dt><dd class="fits-${s.forecast.fits}" data-testid="fits">${s.forecast.fits}</dd>
+                ${s.forecast.fitNote ? html`<div class="muted note" data-testid="fit-note">${s.forecast.fitNote}</div>` : nothing}
+              </div>
               ${s.forecast.perNode ? html`<div><dt>Per node (median)</dt><dd>${s.forecast.perNode}</dd></div>` : nothing}
               ${s.requestErrors ? html`<div><dt>Bad requests</dt><dd class="error">${s.requestErrors}</dd></div>` : nothing}
             </dl>

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClusterSnapshot } from '../../protocol/messages.ts';
 import { bigCluster, iso, node, snapshot, state, T0 } from '../testing/builders.ts';
-import { lockRows } from './locks.ts';
+import { lockRows, scopeText, scopeUse } from './locks.ts';
 
 const byName = (s: ClusterSnapshot) => new Map(s.nodes.map((n) => [n.name, n]));
 
@@ -67,4 +67,31 @@ test('a future since never shows negative time', () => {
   const r = lockRows(s, byName(s), T0);
   assert.equal(r.slots[0].heldFor, '0s');
   assert.equal(r.waiting[0].waitedFor, '0s');
+});
+
+test('slot use per scope: a node holding a cluster and a zone slot is not counted twice (issue 17)', () => {
+  const Z = 'topology.kubernetes.io/zone';
+  const slots = [
+    { name: 'nodemend-lock-0', scope: 'cluster', holder: 'n1' },
+    { name: 'nodemend-lock-1', scope: 'cluster', holder: 'n2' },
+    { name: 'nodemend-lock-a-0', scope: `${Z}=a` },
+    { name: 'nodemend-lock-b-0', scope: `${Z}=b`, holder: 'n1' },
+    { name: 'nodemend-lock-c-0', scope: `${Z}=c`, holder: 'n2' },
+  ];
+  assert.deepEqual(scopeUse(slots), [
+    { label: 'cluster', used: 2, total: 2 },
+    { label: Z, value: 'a', used: 0, total: 1 },
+    { label: Z, value: 'b', used: 1, total: 1 },
+    { label: Z, value: 'c', used: 1, total: 1 },
+  ]);
+  assert.equal(scopeText(scopeUse(slots)), 'cluster 2/2 · zone a 0/1 · b 1/1 · c 1/1');
+  const s = snapshot({ nodes: [], locks: { slots, waiting: [] } });
+  assert.equal(lockRows(s, byName(s), T0).scopes, 'cluster 2/2 · zone a 0/1 · b 1/1 · c 1/1');
+});
+
+test('slot use per scope: cluster only, two labels, an unlabelled group, a Lease from before the scope annotation', () => {
+  assert.equal(scopeText(scopeUse([{ scope: 'cluster' }, { scope: 'cluster', holder: 'x' }])), 'cluster 1/2');
+  assert.equal(scopeText(scopeUse([])), '');
+  const mixed = [{ scope: 'nodemend.dev/pool=gpu' }, { scope: 'cluster' }, { scope: 'topology.kubernetes.io/zone=' , holder: 'y' }, { scope: 'zone-a' }, { scope: 'nodemend.dev/pool=cpu', holder: 'z' }];
+  assert.equal(scopeText(scopeUse(mixed)), 'cluster 0/1 · pool cpu 1/1 · gpu 0/1 · zone (unlabelled) 1/1 · zone-a 0/1');
 });

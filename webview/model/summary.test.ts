@@ -29,7 +29,7 @@ test('counts per phase, most urgent first, zero counts left out; unknown when no
   assert.equal(sum.clusterBlock, undefined);
 });
 
-const forecasts: { name: string; f: Forecast; text: string; fits: string }[] = [
+const forecasts: { name: string; f: Forecast; text: string; fits: string; held?: number; fitNote?: string }[] = [
   { name: 'nothing pending', f: { pending: 0, enoughData: true, basis: 'x' }, text: 'nothing pending', fits: 'unknown' },
   {
     name: 'not enough data names the basis',
@@ -55,12 +55,37 @@ const forecasts: { name: string; f: Forecast; text: string; fits: string }[] = [
     text: 'finishes in 13h 00m (2026-11-25 09:00 UTC)',
     fits: 'no',
   },
+  // Issue 17: what cannot move is said, never forecast.
+  {
+    name: 'all held: cannot finish, and by what',
+    f: { pending: 0, enoughData: true, basis: 'b', fitUnknown: 'no node can move', held: [{ by: 'pdb', pdb: 'shop/api', nodes: ['a', 'b'] }, { by: 'manual', nodes: ['c'] }] },
+    text: 'cannot finish: 3 nodes held (2 by PDB shop/api, 1 by a person)',
+    fits: 'unknown',
+    held: 3,
+    fitNote: 'window fit unknown: no node can move',
+  },
+  {
+    name: 'some held: the finish time of the others, and how many are held',
+    f: { pending: 2, enoughData: true, basis: 'b', finishAt: '2026-11-24T22:05:00Z', fitsWindow: true, held: [{ by: 'cluster-manual', nodes: ['x'] }] },
+    text: 'finishes in 2h 05m (2026-11-24 22:05 UTC); 1 node held (1 by the cluster-wide block), not forecast',
+    fits: 'yes',
+    held: 1,
+  },
+  {
+    name: 'fit unknown: why',
+    f: { pending: 1, enoughData: true, basis: 'b', finishAt: '2026-11-24T22:05:00Z', fitUnknown: 'the window is closed; the agents publish its end once it opens' },
+    text: 'finishes in 2h 05m (2026-11-24 22:05 UTC)',
+    fits: 'unknown',
+    fitNote: 'window fit unknown: the window is closed; the agents publish its end once it opens',
+  },
 ];
 for (const c of forecasts) {
   test(`forecast: ${c.name}`, () => {
     const sum = summarize(snapshot({ forecast: c.f }), T0);
     assert.equal(sum.forecast.text, c.text);
     assert.equal(sum.forecast.fits, c.fits);
+    assert.equal(sum.forecast.held, c.held ?? 0);
+    assert.equal(sum.forecast.fitNote, c.fitNote);
   });
 }
 
