@@ -27,8 +27,12 @@ export function activate(context: vscode.ExtensionContext): { store: ClusterStor
     ...registerCommands(env),
     registerGuarded(env, CMD.openDashboard, () => DashboardPanel.createOrShow(context, store)),
   );
-  store.connect();
-  log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms`);
+  // Lazy by default: the kubeconfig's current context is often production and its exec plugin may
+  // prompt or log in, so a window connects only when the person shows the Nodes view or runs a
+  // nodemend command (tree/view.ts, commands/register.ts), or when nodemend.connectAtStartup says so.
+  const eager = store.connectAtStartup();
+  if (eager) store.start();
+  log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms; ${eager ? 'connecting (nodemend.connectAtStartup)' : 'not connected until the nodemend view is shown or a nodemend command runs'}`);
   // Returned for tests and for other extensions that want to read the same store.
   return { store, nodes };
 }

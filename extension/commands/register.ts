@@ -29,10 +29,20 @@ export const HANDLERS: Partial<Record<CommandId, Handler>> = {
   [CMD.forgetHubApprovals]: (env) => forgetHubApprovalsCmd(env),
 };
 
-/** Registers one command whose failures become an error message with "Open Log". */
+/**
+ * Commands that do not start the connection first: Show Log only looks, Connect connects itself.
+ * Every other command needs the cluster, so running one is the person asking nodemend to connect.
+ */
+const NO_START: ReadonlySet<string> = new Set([CMD.showLog, CMD.connect]);
+
+/**
+ * Registers one command whose failures become an error message with "Open Log". The first
+ * command run connects (the store waits for the view or a command; see extension.ts).
+ */
 export function registerGuarded(env: CommandEnv, id: string, handler: Handler): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     try {
+      if (!NO_START.has(id)) env.store.start();
       await handler(env, args);
     } catch (e) {
       // A bug or an unexpected failure: say so with the log at hand, keep the extension running.

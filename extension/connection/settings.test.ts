@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseHubUrl, proxyStreamUrl, readSettings, userLevel, type Inspected, type Settings } from './settings.ts';
+import { parseHubUrl, proxyStreamUrl, readConnectAtStartup, readSettings, userLevel, type Inspected, type Settings } from './settings.ts';
 
 const cases: { name: string; raw: Record<string, unknown>; want: Partial<Settings>; errors?: RegExp[] }[] = [
   { name: 'defaults', raw: {}, want: { namespace: 'nodemend', hubMode: 'proxy', readOnly: false } },
@@ -83,4 +83,16 @@ test('userLevel reads the user (or remote) value and the default, never a worksp
   assert.deepEqual(r.settings, { namespace: 'nodemend', hubMode: 'proxy', context: 'prod', readOnly: true });
   // A setting VS Code does not know (extension not contributing it yet) reads as unset.
   assert.equal(userLevel(() => undefined)('kubeconfig'), undefined);
+});
+
+test('connectAtStartup: off unless set to true at user level; a wrong type is named and falls back to off', () => {
+  assert.deepEqual(readConnectAtStartup(() => undefined), { on: false });
+  assert.deepEqual(readConnectAtStartup((k) => (k === 'connectAtStartup' ? true : undefined)), { on: true });
+  assert.deepEqual(readConnectAtStartup((k) => (k === 'connectAtStartup' ? false : undefined)), { on: false });
+  const bad = readConnectAtStartup((k) => (k === 'connectAtStartup' ? 'yes' : undefined));
+  assert.equal(bad.on, false);
+  assert.match(bad.error ?? '', /nodemend\.connectAtStartup: expected true or false/);
+  // A workspace value is never seen: userLevel reads the user's (global) value only.
+  const get = userLevel(() => ({ defaultValue: false, workspaceValue: true }));
+  assert.deepEqual(readConnectAtStartup(get), { on: false });
 });

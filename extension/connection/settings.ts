@@ -128,3 +128,16 @@ export function readSettings(get: (key: string) => unknown): { settings: Setting
   else if (ro !== undefined && ro !== null) errors.push('nodemend.readOnly: expected true or false; using false');
   return { settings: s, errors };
 }
+
+/**
+ * `nodemend.connectAtStartup`: whether the window connects as soon as it starts. Kept apart from
+ * Settings: it says when to connect, not where or how, and is read before anything else is.
+ * Default false: a window that never shows nodemend never reads the kubeconfig nor runs its exec
+ * plugin (the current context is often production).
+ */
+export function readConnectAtStartup(get: (key: string) => unknown): { on: boolean; error?: string } {
+  const v = get('connectAtStartup');
+  if (typeof v === 'boolean') return { on: v };
+  if (v === undefined || v === null) return { on: false };
+  return { on: false, error: 'nodemend.connectAtStartup: expected true or false; using false (connect when the nodemend view opens)' };
+}

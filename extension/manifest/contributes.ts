@@ -140,6 +140,12 @@ export const contributes = {
       'nodemend.kubeconfig': { type: 'string', default: '', scope: 'application', markdownDescription: `Path of the kubeconfig. Empty: \`$KUBECONFIG\`, then \`~/.kube/config\`.${USER_ONLY}` },
       'nodemend.context': { type: 'string', default: '', scope: 'application', markdownDescription: `Kubeconfig context to use. Empty: the kubeconfig's current-context. Set by **nodemend: Switch Context**.${USER_ONLY}` },
       'nodemend.readOnly': { type: 'boolean', default: false, scope: 'application', markdownDescription: `Show the cluster but offer no action that changes it.${USER_ONLY}` },
+      'nodemend.connectAtStartup': {
+        type: 'boolean',
+        default: false,
+        scope: 'application',
+        markdownDescription: `Connect as soon as a window starts, so the status bar shows the cluster from the start. Off: nodemend reads the kubeconfig (and runs its exec credential plugin) only when you open the nodemend view or run a nodemend command.${USER_ONLY}`,
+      },
     },
   },
 };
@@ -154,7 +160,14 @@ export const capabilities = {
   virtualWorkspaces: true,
 };
 
-/** Activation: at startup (the status bar summary is the point) and whenever a view or command is used. */
+/**
+ * Activation: at startup, which costs a few milliseconds and touches nothing outside VS Code (no
+ * kubeconfig read, no exec plugin, no request): it registers the commands and the status bar item,
+ * and connects only if nodemend.connectAtStartup is on (no activation event can depend on a
+ * setting). Otherwise the connection waits for the Nodes view to be shown or a command to run.
+ * onView and onCommand events are not listed: VS Code (1.74 and later) derives them from
+ * `contributes.views` and `contributes.commands`.
+ */
 export const activationEvents = ['onStartupFinished'];
 
 export { ACTIONS };

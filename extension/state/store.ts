@@ -9,7 +9,7 @@ import { CTX } from '../commands/ids.ts';
 import type { ConnState, Problem } from '../connection/failures.ts';
 import { HubClient, type FrameVerdict } from '../connection/hub-client.ts';
 import { HubApprovals, type Memento } from '../connection/approval.ts';
-import { readSettings, userLevel, type Settings } from '../connection/settings.ts';
+import { readConnectAtStartup, readSettings, userLevel, type Settings } from '../connection/settings.ts';
 import { resolveTarget, type KubeTarget } from '../connection/targets.ts';
 import { checkPermissions } from '../kube/access.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
@@ -41,6 +41,8 @@ export class ClusterStore implements vscode.Disposable {
   private s: Settings = readSettings(() => undefined).settings;
   private perms: Permissions = NO_PERMISSIONS;
   private generation = 0;
+  /** Set by the first connect(): before it, nothing has read the kubeconfig or run its exec plugin. */
+  private begun = false;
   private readonly subs: vscode.Disposable[] = [];
   private readonly log: Log;
   private readonly approvals: HubApprovals;
@@ -52,7 +54,10 @@ export class ClusterStore implements vscode.Disposable {
     this.subs.push(
       this.emitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('nodemend')) this.connect();
+        // Not yet connected: a settings change is no reason to start (the person has not opened
+        // nodemend), unless it is connectAtStartup being turned on.
+        if (!e.affectsConfiguration('nodemend')) return;
+        if (this.begun || this.connectAtStartup()) this.connect();
       }),
     );
   }
@@ -74,9 +79,31 @@ export class ClusterStore implements vscode.Disposable {
     return this.k;
   }
 
+  /** Whether anything has connected yet (the status bar says "not connected" until then). */
+  started(): boolean {
+    return this.begun;
+  }
+
+  /** The user-level nodemend.connectAtStartup (a wrong type is named in the log, and means off). */
+  connectAtStartup(): boolean {
+    const cfg = vscode.workspace.getConfiguration('nodemend');
+    const r = readConnectAtStartup(userLevel((key) => cfg.inspect(key)));
+    if (r.error) this.log.warn(r.error);
+    return r.on;
+  }
+
+  /** Connects unless already started: what showing the view or running a command does. */
+  start(): void {
+    if (!this.begun) this.connect();
+  }
+
   /** (Re)reads settings and kubeconfig and (re)connects. Safe to call at any time. */
   connect(): void {
     const gen = ++this.generation;
+    if (!this.begun) {
+      this.begun = true;
+      this.emitter.fire({ connection: true });
+    }
     this.client?.stop();
     this.client = undefined;
     const cfg = vscode.workspace.getConfiguration('nodemend');

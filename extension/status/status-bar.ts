@@ -1,5 +1,7 @@
 // The status bar item: context and a one-glance summary ("prod: 2 rebooting, 5 waiting").
-// Clicking it switches the context; the tooltip links to the dashboard and the log.
+// Clicking it switches the context; the tooltip links to the dashboard and the log. Before the
+// first connection it says only "not connected" (it knows no context: finding one means reading
+// the kubeconfig, which waits for the person) and a click connects.
 
 import * as vscode from 'vscode';
 import { CMD } from '../commands/ids.ts';
@@ -24,7 +26,6 @@ export class StatusBar implements vscode.Disposable {
   constructor(store: ClusterStore) {
     this.store = store;
     this.item.name = 'nodemend';
-    this.item.command = CMD.switchContext;
     this.sub = store.onDidChange(() => this.schedule());
     this.render();
     this.item.show();
@@ -39,6 +40,8 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(): void {
+    if (!this.store.started()) return this.renderNotStarted();
+    this.item.command = CMD.switchContext;
     const conn = this.store.connection();
     const ctx = this.store.kube()?.context ?? 'no context';
     const sum = summarize(this.store.snapshot());
@@ -59,6 +62,16 @@ export class StatusBar implements vscode.Disposable {
     this.item.tooltip = tip;
     this.item.backgroundColor =
       conn.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : sum.attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  }
+
+  private renderNotStarted(): void {
+    this.item.text = `${ICON.disconnected} nodemend: not connected`;
+    this.item.accessibilityInformation = { label: 'nodemend, not connected' };
+    this.item.command = { command: CMD.connect, title: 'Connect' };
+    this.item.tooltip = new vscode.MarkdownString(
+      'nodemend has not connected in this window. It connects when you open its view or run one of its commands; click to connect now. The setting `nodemend.connectAtStartup` connects every window at start.',
+    );
+    this.item.backgroundColor = undefined;
   }
 
   dispose(): void {

@@ -23,9 +23,13 @@ export class NodesView implements vscode.Disposable {
       this.view,
       this.provider.onDidUpdate(() => this.decorate()),
       store.onDidChange((c) => c.connection && this.decorate()),
+      // Shown is asked for: the first time the view is visible, nodemend connects.
+      this.view.onDidChangeVisibility((e) => e.visible && store.start()),
       vscode.commands.registerCommand(CMD.filterNodes, () => this.askFilter()),
       vscode.commands.registerCommand(CMD.clearFilter, () => this.applyFilter('')),
     );
+    // A window that restores the view already open does not fire the event.
+    if (this.view.visible) store.start();
     this.decorate();
   }
 

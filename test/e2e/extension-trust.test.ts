@@ -124,7 +124,9 @@ after(async () => {
 const approvalDialog = () => wb.dialog().filter({ hasText: 'Send your Kubernetes credentials to' });
 
 test('a direct hub URL is asked about before any credential is sent; no means no connection, yes is remembered until forgotten', async () => {
-  // The question comes at activation, before anything else can be clicked (the modal covers the window).
+  // The question comes at the first connect (the view shown), before anything else can be clicked
+  // (the modal covers the window).
+  await wb.openView('nodemend');
   await approvalDialog().waitFor({ timeout: 60_000 });
   const text = (await approvalDialog().textContent()) ?? '';
   assert.ok(text.includes(hubUrl), `the dialog names the URL ${hubUrl}: ${text}`);
@@ -175,6 +177,8 @@ test('a ws:// hub URL off this machine is refused with a message naming the sett
   // A new window reads the changed user settings at start (no wait on a file watcher).
   await wb.page.reload();
   await wb.page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+  // The settings are read when nodemend connects: the view shown (restored open, or opened here).
+  await wb.openView('nodemend');
   const msg = await wb.notification(/nodemend\.hub\.url: ws:\/\/0\.0\.0\.0/, 30_000);
   assert.match(msg, /is not encrypted/);
   assert.match(msg, new RegExp(`Use wss://0\\.0\\.0\\.0:${recorder.port}/stream`));

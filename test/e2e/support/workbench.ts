@@ -182,9 +182,11 @@ export class Workbench {
 
   /**
    * Answers the extension's question before it sends the token to a direct hub URL (hub mode
-   * "url"): once per URL and user data folder, at the first connect.
+   * "url"): once per URL and user data folder, at the first connect. Shows the nodemend view
+   * first: that is what connects (unless nodemend.connectAtStartup is on).
    */
   async approveHub(url: string, timeoutMs = 60_000): Promise<void> {
+    await this.openView('nodemend');
     const d = this.dialog().filter({ hasText: `Send your Kubernetes credentials to ${url}?` });
     await d.waitFor({ timeout: timeoutMs });
     await d.locator('.monaco-button', { hasText: 'Connect' }).first().click();
