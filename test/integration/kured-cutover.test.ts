@@ -92,7 +92,7 @@ test('a Kured lock held by another node fills the one slot: no cordon, no reboot
   const n = 'k-0';
   await setKuredLock(JSON.stringify(entry('k-4', false)));
   env.fleet.requireReboot([n]);
-  await assertWaits(n, 'waiting-lock', /^waiting for a lock slot: all 1 cluster slot\(s\) taken \(1 by Kured's lock on DaemonSet kube-system\/kured: k-4\)$/);
+  await assertWaits(n, 'waiting-lock', /^waiting for a lock slot: the only slot of the cluster is taken \(1 by Kured's lock on DaemonSet kube-system\/kured: k-4\)$/);
   // Kured's Release deletes the annotation.
   await setKuredLock(null);
   await rebootedOnce(n);
@@ -102,7 +102,7 @@ test("Kured's multi-holder lock (--concurrency>1): its live holders count, an ex
   const n = 'k-2'; // --concurrency=2
   await setKuredLock(JSON.stringify({ maxOwners: 2, locks: [entry('k-3', false), entry('k-4', true)] }));
   env.fleet.requireReboot([n]);
-  await assertWaits(n, 'waiting-lock', /all 2 cluster slot\(s\) taken \(2 by Kured's lock on DaemonSet kube-system\/kured: k-3, k-4\)$/);
+  await assertWaits(n, 'waiting-lock', /all 2 slots of the cluster are taken \(2 by Kured's lock on DaemonSet kube-system\/kured: k-3, k-4\)$/);
   // k-4's entry expires (created an hour ago with a 1 m TTL): one Kured holder left, one slot free.
   await setKuredLock(JSON.stringify({ maxOwners: 2, locks: [entry('k-3', false), entry('k-4', true, { createdMs: Date.now() - 3_600_000, ttlMs: 60_000 })] }));
   await rebootedOnce(n);

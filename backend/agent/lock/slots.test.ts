@@ -69,7 +69,7 @@ test('choose: a full group\'s summary stays the same while holders change; the d
   assert.ok(a.kind === 'full' && b.kind === 'full');
   const c = choose('me', 2, 'cluster', [held(0, 'z'), held(1, 'x')], clusterSlotName);
   assert.ok(c.kind === 'full');
-  assert.equal(a.summary, 'all 2 cluster slot(s) taken');
+  assert.equal(a.summary, 'all 2 slots of the cluster are taken');
   assert.equal(a.summary, b.summary, 'unchanged while the holder stays down');
   assert.equal(a.summary, c.summary, 'unchanged when another node takes a slot over');
   assert.match(b.reason, /held by y \(NotReady, rebooting for 4s\); held by x/);
@@ -97,7 +97,7 @@ for (const c of foreignCases) {
 test('choose with Kured holders: the published summary names them', () => {
   const r = choose('me', 2, 'cluster', [held(0, 'x')], clusterSlotName, K('k1'));
   assert.ok(r.kind === 'full');
-  assert.equal(r.summary, "all 2 cluster slot(s) taken (1 by Kured's lock on DaemonSet kube-system/kured: k1)");
+  assert.equal(r.summary, "all 2 slots of the cluster are taken (1 by Kured's lock on DaemonSet kube-system/kured: k1)");
   assert.match(r.reason, /held by x; held by k1 \(Kured's lock/);
 });
 
@@ -143,4 +143,15 @@ test('Lease call timeouts stay below the grace: renewals every grace/3 land less
     assert.ok(grace / 3 + t <= (2 * grace) / 3, `${grace}: renew interval + call timeout ${grace / 3 + t}`);
   }
   assert.equal(leaseCallTimeoutMs(300_000), 15_000, 'capped');
+});
+
+test('the full-group wording reads as a sentence for one slot and for a scope value', () => {
+  const full = (limit: number, what: string) => {
+    const r = choose('me', limit, what, Array.from({ length: limit }, (_, i) => ({ name: `s${i}`, index: i, holder: `h${i}`, verdict: { state: 'held' as const, reason: `held by h${i}` } })), clusterSlotName);
+    assert.equal(r.kind, 'full');
+    return r.kind === 'full' ? r.summary : '';
+  };
+  assert.equal(full(1, 'topology.kubernetes.io/zone=c'), 'the only slot of topology.kubernetes.io/zone=c is taken');
+  assert.equal(full(1, 'cluster'), 'the only slot of the cluster is taken');
+  assert.equal(full(3, 'nodemend.dev/pool=gpu'), 'all 3 slots of nodemend.dev/pool=gpu are taken');
 });

@@ -159,6 +159,12 @@ export interface ForeignHolders {
   nodes: string[];
 }
 
+/** "the only slot of topology.kubernetes.io/zone=c is taken", "all 2 slots of the cluster are taken". */
+function takenText(limit: number, what: string): string {
+  const of = what === 'cluster' ? 'the cluster' : what;
+  return limit === 1 ? `the only slot of ${of} is taken` : `all ${limit} slots of ${of} are taken`;
+}
+
 /**
  * The slot this node should try in a group of `limit` slots. Leases beyond the limit (left from a
  * larger limit) still count as holders, so lowering the limit never lets more nodes in. Foreign
@@ -178,7 +184,8 @@ export function choose(me: string, limit: number, what: string, slots: SlotView[
     // the bench). Who holds the slots is in the Leases, which the hub shows; the foreign holders
     // are not, so their names are published (they change only when that lock changes).
     const by = others.length ? ` (${others.length} by ${foreign!.what}: ${others.join(', ')})` : '';
-    return { kind: 'full', reason: `all ${limit} ${what} slot(s) taken: ${who}`, summary: `all ${limit} ${what} slot(s) taken${by}` };
+    const taken = takenText(limit, what);
+    return { kind: 'full', reason: `${taken}: ${who}`, summary: `${taken}${by}` };
   }
   const byIndex = new Map(slots.map((s) => [s.index, s]));
   for (let i = 0; i < limit; i++) {
