@@ -7,7 +7,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startCluster, type TestCluster } from '../tools/harness/index.ts';
 import { seedCluster } from '../tools/harness/workloads.ts';
 import { controlPlaneBin } from '../tools/harness/binaries.ts';
@@ -16,37 +15,22 @@ import { SimFleet } from '../backend/agent/sim/fleet.ts';
 import { packageVsix } from '../test/e2e/support/package.ts';
 import { codeServerDir, startCodeServer, type CodeServer } from '../test/e2e/support/code-server.ts';
 import { demoReal } from './demo-real.ts';
+import { deadlockingBudgets, parseDemoArgs, usage, type Budget } from './demo-options.ts';
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '30' },
-    'needs-reboot': { type: 'string', default: '10' },
-    'reboot-seconds': { type: 'string', default: '30' },
-    concurrency: { type: 'string', default: '2' },
-    // Keeps the demo alive: every so often another node's patch lands and it needs a reboot.
-    'trickle-seconds': { type: 'string', default: '60' },
-    // Real nodes instead of simulated ones: three qemu VMs whose kernels reboot (scripts/demo-real.ts).
-    real: { type: 'boolean', default: false },
-  },
-});
-
-function whole(flag: string, v: string | undefined, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`demo: --${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-    process.exit(2);
-  }
-  return n;
+const parsed = parseDemoArgs(process.argv.slice(2));
+if (parsed.kind === 'help') {
+  console.log(usage());
+  process.exit(0);
 }
-const nodeCount = whole('nodes', values.nodes, 3, 200);
-const needs = whole('needs-reboot', values['needs-reboot'], 0, nodeCount);
-const rebootSeconds = whole('reboot-seconds', values['reboot-seconds'], 1, 600);
-const concurrency = whole('concurrency', values.concurrency, 1, 10);
-const trickleSeconds = whole('trickle-seconds', values['trickle-seconds'], 0, 3600);
+if (parsed.kind === 'error') {
+  console.error(`demo: ${parsed.error}`);
+  process.exit(2);
+}
+const { nodes: nodeCount, needsReboot: needs, rebootSeconds, concurrency, trickleSeconds } = parsed.options;
 
-if (values.real) {
+if (parsed.options.real) {
   // A real reboot takes minutes under emulation: a new patch every 5 min unless told otherwise.
-  const trickle = process.argv.some((a) => a.startsWith('--trickle-seconds')) ? trickleSeconds : 300;
+  const trickle = parsed.options.trickleGiven ? trickleSeconds : 300;
   await demoReal({ trickleSeconds: trickle });
   await new Promise(() => undefined);
 }
@@ -90,6 +74,11 @@ async function main(): Promise<void> {
   done = step(`adding ${nodeCount} simulated nodes in zones a, b, c with workloads behind PodDisruptionBudgets`);
   const seeded = await seedCluster(c, { nodes: nodeCount, zones: ['a', 'b', 'c'], pools: ['general', 'batch'] });
   done();
+
+  // A budget that lets no pod go would hold every drain forever (seedCluster's "api" budget does on
+  // fewer than 13 nodes): those are relaxed to maxUnavailable 1, so a small demo cannot deadlock.
+  const relaxed = await relaxDeadlockingBudgets(c, seeded.namespace);
+  if (relaxed.length) console.log(`demo: PodDisruptionBudget ${relaxed.join(', ')} relaxed to maxUnavailable 1 (on ${nodeCount} nodes it would let no pod go)`);
 
   done = step('applying deploy/ (kubectl apply -k deploy/overlays/default)');
   const applied = await c.kubectl(['apply', '-k', 'deploy/overlays/default']);
@@ -155,6 +144,29 @@ demo: ready.
   Try: kubectl annotate node ${seeded.nodes[needs] ?? seeded.nodes[0]} nodemend.dev/force-reboot=$(date -u +%Y-%m-%dT%H:%M:%SZ)
        kubectl annotate node ${seeded.nodes[0]} nodemend.dev/block="waiting for the DB team"
 Ctrl-C stops everything.`);
+}
+
+/** Reads the budgets and their workloads' replicas, and relaxes those that let no pod go. */
+async function relaxDeadlockingBudgets(c: TestCluster, namespace: string): Promise<string[]> {
+  const get = async (kind: string) => {
+    const r = await c.kubectl(['-n', namespace, 'get', kind, '-o', 'json']);
+    if (r.code !== 0) throw new Error(`kubectl get ${kind} -n ${namespace} failed:\n${r.stderr}`);
+    return (JSON.parse(r.stdout) as { items: { metadata: { name: string }; spec: Record<string, unknown> }[] }).items;
+  };
+  // seedCluster names each budget after the Deployment it guards.
+  const replicas = new Map((await get('deployments')).map((d) => [d.metadata.name, Number(d.spec.replicas ?? 1)]));
+  const budgets: Budget[] = (await get('poddisruptionbudgets')).map((p) => ({
+    name: p.metadata.name,
+    replicas: replicas.get(p.metadata.name) ?? 0,
+    minAvailable: p.spec.minAvailable as number | string | undefined,
+    maxUnavailable: p.spec.maxUnavailable as number | string | undefined,
+  }));
+  const names = deadlockingBudgets(budgets);
+  for (const name of names) {
+    const r = await c.kubectl(['-n', namespace, 'patch', 'pdb', name, '--type=merge', '-p', '{"spec":{"minAvailable":null,"maxUnavailable":1}}']);
+    if (r.code !== 0) throw new Error(`relaxing PodDisruptionBudget ${name} failed:\n${r.stderr}`);
+  }
+  return names;
 }
 
 main().catch((e) => {
