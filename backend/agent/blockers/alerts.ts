@@ -8,10 +8,12 @@
 // a value other than 0; --alert-filter-regexp drops the names it matches (with match-only it
 // keeps only those); --alert-firing-only keeps alertstate="firing". Anything that prevents a
 // clear answer (network error, timeout, HTTP error, Prometheus' own error, a result that is not
-// an instant vector) blocks, with a reason naming the URL asked.
+// an instant vector, an answer over ALERTS_ANSWER_MAX_BYTES, a redirect) blocks, with a reason
+// naming the URL asked (redacted).
 
 import type { Blocker } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
+import { redactUrl, request } from '../http/request.ts';
 
 export interface AlertsOptions {
   url: string;
@@ -20,7 +22,15 @@ export interface AlertsOptions {
   matchOnly?: boolean;
   firingOnly?: boolean;
   timeoutMs?: number;
+  /** Bytes of the answer read at most (default ALERTS_ANSWER_MAX_BYTES). */
+  maxBytes?: number;
 }
+
+/**
+ * ALERTS of a large cluster is a few hundred KiB; past this the answer is not read (and the
+ * reboot blocks): the agent's memory limit is 192Mi and the parsed JSON takes several times it.
+ */
+export const ALERTS_ANSWER_MAX_BYTES = 8 * 1024 * 1024;
 
 /** One sample of the instant vector ALERTS: its labels and [time, "value"]. */
 export interface AlertSample {
@@ -36,49 +46,46 @@ export class AlertsBlocker implements Blocker {
   readonly name = 'prometheus-alerts';
   private readonly o: AlertsOptions;
   private readonly endpoint: string;
-  /** The endpoint as shown in reasons: never the credentials (they are not in it). */
+  /** The endpoint as shown in reasons: redacted (redactUrl), never the credentials. */
   readonly where: string;
-  /** Basic auth from user:password in the URL (as Kured accepts it), sent as a header: fetch refuses credentials in a URL, and its error quoted them. */
-  private readonly auth: string | undefined;
 
   constructor(o: AlertsOptions) {
     let u: URL;
     try {
       u = new URL(o.url);
     } catch {
-      throw new Error(`prometheus-url: not a URL: ${JSON.stringify(o.url)}; expected e.g. http://prometheus.monitoring:9090`);
+      throw new Error(`prometheus-url: not a URL; expected e.g. http://prometheus.monitoring:9090`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`prometheus-url: must be http or https, got ${u.protocol}`);
     this.o = o;
-    this.auth = u.username || u.password ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined;
-    u.username = '';
-    u.password = '';
     u.search = '';
     u.hash = '';
-    this.where = `${u.toString().replace(/\/+$/, '')}/api/v1/query`;
-    this.endpoint = `${this.where}?query=${encodeURIComponent(ALERTS_QUERY)}`;
+    // user:password@ (as Kured accepts it) stays in the endpoint: request() sends it as a Basic header.
+    const base = `${u.toString().replace(/\/+$/, '')}/api/v1/query`;
+    this.where = redactUrl(base, true);
+    this.endpoint = `${base}?query=${encodeURIComponent(ALERTS_QUERY)}`;
   }
 
   /** Names of the alerts that block now, sorted and unique; or why they could not be read. */
   async active(): Promise<AlertsCheck> {
     const fail = (why: string): AlertsCheck => ({ ok: false, error: `cannot query Prometheus alerts (${ALERTS_QUERY} at ${this.where}): ${why}` });
-    let res: Response;
+    let res: { status: number; text: string };
     let body: unknown;
     try {
-      res = await fetch(this.endpoint, { signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000), headers: { accept: 'application/json', ...(this.auth ? { authorization: this.auth } : {}) } });
-      const text = await res.text();
+      res = await request({ url: this.endpoint, headers: { accept: 'application/json' }, timeoutMs: this.o.timeoutMs ?? 10_000, maxBytes: this.o.maxBytes ?? ALERTS_ANSWER_MAX_BYTES, showPath: true });
       try {
-        body = JSON.parse(text);
+        body = JSON.parse(res.text);
       } catch {
         body = undefined;
       }
     } catch (e) {
-      return fail(errMsg(e));
+      // request()'s message starts with the method and the redacted URL; the reason says the URL already.
+      return fail(errMsg(e).replace(/^GET \S+: /, ''));
     }
     const b = body as { status?: unknown; error?: unknown; data?: { resultType?: unknown; result?: unknown } } | null | undefined;
     // Prometheus' own error text (bad_data, timeout, ...) says more than the status code.
     const promError = typeof b?.error === 'string' ? `: ${b.error.slice(0, 200)}` : '';
-    if (!res.ok) return fail(`HTTP ${res.status}${promError}`);
+    if (res.status < 200 || res.status >= 300) return fail(`HTTP ${res.status}${promError}`);
     if (!b || typeof b !== 'object') return fail('the answer is not JSON');
     if (b.status !== 'success') return fail(`status ${JSON.stringify(b.status ?? null)?.slice(0, 40)}${promError}`);
     if (b.data?.resultType !== 'vector' || !Array.isArray(b.data.result)) {

@@ -1,13 +1,14 @@
 // Sends notifications to a NotifyTarget the way shoutrrr (Kured's notifier) does: the same
 // requests and bodies for Slack, Teams Workflows and generic webhooks, e-mail through nodemailer.
 // As with the webhook, a notification never holds up or fails a reboot: errors and timeouts are
-// logged (host only: URLs and tokens carry secrets) and swallowed.
+// logged (URLs redacted: they and the tokens carry secrets) and swallowed.
 
 import { hostname } from 'node:os';
 import nodemailer from 'nodemailer';
 import type { Logger, Notifier, NotifyKind } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
-import { WebhookNotifier } from './webhook.ts';
+import { NOTIFY_ANSWER_MAX_BYTES, WebhookNotifier } from './webhook.ts';
+import { request } from '../http/request.ts';
 import { targetHost, type GenericTarget, type NotifyTarget, type SlackTarget, type SmtpTarget, type TeamsTarget } from './shoutrrr.ts';
 
 export interface SendOptions {
@@ -50,8 +51,8 @@ class ShoutrrrNotifier implements Notifier {
   }
 
   private async post(url: string, body: string, headers: Record<string, string>, method = 'POST'): Promise<{ status: number; text: string }> {
-    const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000) });
-    return { status: res.status, text: await res.text() };
+    // No redirects, a capped answer, user:password@ as a Basic header, errors naming the URL redacted.
+    return request({ url, method, headers, body, timeoutMs: this.o.timeoutMs ?? 10_000, maxBytes: NOTIFY_ANSWER_MAX_BYTES });
   }
 
   private async slack(t: SlackTarget, text: string): Promise<void> {

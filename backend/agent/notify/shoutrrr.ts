@@ -184,7 +184,9 @@ function generic(u: URL, scheme: string): R<GenericTarget> {
   if (tpl !== '' && tpl.toLowerCase() !== 'json') return no(`generic: template=${JSON.stringify(tpl)} is not available; use template=json or leave it out (the message is the body)`);
   if (!u.host) return no('generic: no host; expected generic://host/path or generic+https://host/path');
   const qs = rest.toString();
-  const url = `${tls ? 'https' : 'http'}://${u.host}${u.pathname}${qs ? '?' + qs : ''}`;
+  // user:password@ stays (shoutrrr's Go client sends it as Basic auth; so does request()).
+  const userinfo = u.username || u.password ? `${u.username}${u.password ? ':' + u.password : ''}@` : '';
+  const url = `${tls ? 'https' : 'http'}://${userinfo}${u.host}${u.pathname}${qs ? '?' + qs : ''}`;
   const method = (q.get('method') ?? 'POST').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) return no(`generic: method=${JSON.stringify(q.get('method'))} is not an HTTP method such as POST`);
   return ok({

@@ -5,6 +5,10 @@
 
 import type { Logger, Notifier, NotifyKind } from '../ports.ts';
 import { errMsg } from '../../shared/log.ts';
+import { redactUrl, request } from '../http/request.ts';
+
+/** A webhook's answer is a few bytes ("ok", {}); more is read no further. */
+export const NOTIFY_ANSWER_MAX_BYTES = 64 * 1024;
 
 export type WebhookFormat = 'json' | 'slack';
 
@@ -22,7 +26,8 @@ export class WebhookNotifier implements Notifier {
   private readonly o: WebhookOptions;
   private readonly format: WebhookFormat;
   private readonly log: Logger;
-  private readonly host: string;
+  /** The URL as logs show it (redactUrl): no credentials, query values or path keys. */
+  private readonly shown: string;
 
   constructor(o: WebhookOptions, log: Logger) {
     let u: URL;
@@ -33,7 +38,7 @@ export class WebhookNotifier implements Notifier {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`notify-url: must be http or https, got ${u.protocol}`);
     this.o = o;
-    this.host = u.host;
+    this.shown = redactUrl(u);
     this.format = o.format === 'json' || o.format === 'slack' ? o.format : u.hostname === 'hooks.slack.com' ? 'slack' : 'json';
     this.log = log;
   }
@@ -46,18 +51,18 @@ export class WebhookNotifier implements Notifier {
         ? { text: this.o.cluster ? `[${this.o.cluster}] ${text}` : text }
         : { kind, node, message: text, time: new Date().toISOString(), ...(this.o.cluster ? { cluster: this.o.cluster } : {}) };
     try {
-      const res = await fetch(this.o.url, {
+      const res = await request({
+        url: this.o.url,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+        timeoutMs: this.o.timeoutMs ?? 10_000,
+        maxBytes: NOTIFY_ANSWER_MAX_BYTES,
       });
-      // Drain the body so the connection is released.
-      await res.arrayBuffer().catch(() => undefined);
-      if (!res.ok) this.log.warn('notification refused', { kind, host: this.host, status: res.status });
+      if (res.status >= 300) this.log.warn('notification refused', { kind, url: this.shown, status: res.status });
     } catch (e) {
-      // The URL may carry a secret (Slack keys): log only the host.
-      this.log.warn('notification failed', { kind, host: this.host, error: errMsg(e) });
+      // request() names the URL redacted; user:password@ went as a Basic header.
+      this.log.warn('notification failed', { kind, url: this.shown, error: errMsg(e) });
     }
   }
 }
