@@ -230,8 +230,9 @@ build_standin() {
     --change 'CMD ["node"]' \
     "$tmp/rootfs.tar" "$standin" >/dev/null
   rm -rf "$tmp"
-  # Older stand-ins go, unless an image still in the cache is built on one.
-  podman images --format '{{.Repository}}:{{.Tag}}' localhost/nodemend-standin/node | grep -vxF "$standin" |
+  # Older stand-ins go, unless an image still in the cache is built on one. On a fresh machine there
+  # is none: grep then selects nothing and exits 1, which pipefail would turn into a silent failure.
+  podman images --format '{{.Repository}}:{{.Tag}}' localhost/nodemend-standin/node | { grep -vxF "$standin" || true; } |
     while read -r old; do podman rmi "$old" >/dev/null 2>&1 || true; done
   log "stand-in base built in $(since "$t0") s ($(podman image inspect --format '{{.Size}}' "$standin") bytes)"
 }
