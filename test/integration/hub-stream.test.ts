@@ -198,3 +198,42 @@ test('the cluster-wide block on the agent DaemonSet and a node request reach the
   await cl.until('block lifted', () => cl.snapshot!.clusterBlock === undefined);
   cl.close();
 });
+
+test('the forecast sets held nodes apart, read from the state the agents publish (issue 17)', { timeout: 60_000 }, async () => {
+  const cl = new StreamClient(url());
+  await cl.until('snapshot', () => cl.snapshot !== undefined);
+  // Earlier tests leave some nodes blocked or failed: start from a quiet cluster.
+  for (const n of nodes.slice(2, 16)) await agent.state(n, 'healthy', { rebootRequired: false });
+  const [pdb1, pdb2, person, noReboot, oldAgent, free] = nodes.slice(10, 16);
+  await agent.state(pdb1, 'blocked', { blockedBy: ['pdb'], pdbs: ['shop/api'] });
+  await agent.state(pdb2, 'blocked', { blockedBy: ['pdb'], pdbs: ['shop/api', 'shop/web'] });
+  await agent.state(person, 'blocked', { blockedBy: ['manual'] });
+  // Blocked, but no reboot is needed: neither pending nor held.
+  await agent.state(noReboot, 'blocked', { rebootRequired: false, blockedBy: ['manual'] });
+  // An agent too old to publish blockedBy: the person's block request on the Node names the hold.
+  const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+  await c.core.patchNode({ name: oldAgent, body: { metadata: { annotations: { 'nodemend.dev/block': 'db migration' } } } }, merge);
+  await agent.state(oldAgent, 'blocked');
+  const f = () => cl.snapshot!.forecast;
+  await cl.until('all held: cannot finish', () => f().basis.startsWith('cannot finish'), 30_000).catch((e) => {
+    throw new Error(`${e.message}; forecast ${JSON.stringify(f())}`);
+  });
+  assert.deepEqual(f(), {
+    pending: 0,
+    enoughData: true,
+    fitUnknown: 'no node can move',
+    held: [{ by: 'manual', nodes: [person, oldAgent].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }, { by: 'pdb', pdb: 'shop/api', nodes: [pdb1, pdb2] }],
+    basis: 'cannot finish: 4 nodes held (2 by a person, 2 by PDB shop/api)',
+  });
+  // One node that can move: it is forecast, the held ones are counted apart.
+  await agent.state(free, 'reboot-required');
+  await cl.until('the others forecast', () => f().pending === 1 && f().finishAt !== undefined, 30_000).catch((e) => {
+    throw new Error(`${e.message}; forecast ${JSON.stringify(f())}`);
+  });
+  assert.match(f().basis, /^median of \d+ recent reboots, \d+ at a time.*; 4 nodes held \(2 by a person, 2 by PDB shop\/api\), not forecast$/);
+  assert.equal(f().held?.length, 2);
+  for (const n of [pdb1, pdb2, person, noReboot, oldAgent, free]) await agent.state(n, 'healthy', { rebootRequired: false });
+  await c.core.patchNode({ name: oldAgent, body: { metadata: { annotations: { 'nodemend.dev/block': null } } } }, merge);
+  await cl.until('nothing pending', () => f().pending === 0 && f().held === undefined, 30_000);
+  cl.close();
+});
