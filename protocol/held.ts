@@ -16,13 +16,13 @@ const BY: Record<HeldGroup['by'], string> = {
 };
 
 export function heldCount(groups: readonly HeldGroup[] | undefined): number {
-  return (groups ?? []).reduce((k, g) => k + g.nodes.length, 0);
+  return (groups ?? []).reduce((k, g) => k + g.count, 0);
 }
 
 /** "3 nodes held (2 by PDB shop/api, 1 by a person)"; "" when none is held. */
 export function heldText(groups: readonly HeldGroup[] | undefined): string {
   const total = heldCount(groups);
   if (total === 0) return '';
-  const parts = groups!.filter((g) => g.nodes.length > 0).map((g) => `${g.nodes.length} ${g.by === 'pdb' && g.pdb ? `by PDB ${g.pdb}` : BY[g.by] ?? BY.unknown}`);
+  const parts = groups!.filter((g) => g.count > 0).map((g) => `${g.count} ${g.by === 'pdb' && g.pdb ? `by PDB ${g.pdb}` : BY[g.by] ?? BY.unknown}`);
   return `${total} node${total === 1 ? '' : 's'} held (${parts.join(', ')})`;
 }

@@ -30,8 +30,8 @@ test('parseServerMessage: a forecast op is checked where the views count and lis
   const op = (forecast: unknown) => parseServerMessage(JSON.stringify({ type: 'delta', seq: 1, ops: [{ op: 'forecast', forecast }] })).ok;
   const f = { pending: 1, enoughData: true, basis: 'b' };
   assert.equal(op(f), true, 'an older hub: no held groups');
-  assert.equal(op({ ...f, held: [{ by: 'pdb', pdb: 'shop/api', nodes: ['a', 'b'] }] }), true);
-  for (const bad of [{ ...f, held: {} }, { ...f, held: [{ by: 'pdb' }] }, { ...f, held: [{ by: 'pdb', nodes: [1] }] }, { ...f, pending: -1 }, { enoughData: true, basis: 'b' }]) assert.equal(op(bad), false, JSON.stringify(bad));
+  assert.equal(op({ ...f, held: [{ by: 'pdb', pdb: 'shop/api', count: 2, nodes: ['a', 'b'] }] }), true);
+  for (const bad of [{ ...f, held: {} }, { ...f, held: [{ by: 'pdb' }] }, { ...f, held: [{ by: 'pdb', count: 1, nodes: [1] }] }, { ...f, pending: -1 }, { enoughData: true, basis: 'b' }]) assert.equal(op(bad), false, JSON.stringify(bad));
 });
 
 const e = (id: string | undefined, reason = 'R'): ClusterEvent => ({ ...(id ? { id } : {}), time: 't', type: 'Normal', reason, message: '' });

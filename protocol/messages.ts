@@ -107,8 +107,17 @@ export interface HeldGroup {
   by: BlockKind | 'unknown';
   /** With by 'pdb': the PodDisruptionBudget ("namespace/name"), when the agent names it. */
   pdb?: string;
+  /** How many nodes this hold keeps. */
+  count: number;
+  /**
+   * The first HELD_NAMES_MAX of them, in name order. Bounded: the forecast is sent again whenever
+   * its finish time moves (about once a second while nodes reboot), and a cluster-wide block
+   * holds every node.
+   */
   nodes: string[];
 }
+
+export const HELD_NAMES_MAX = 10;
 
 export interface ClusterEvent {
   /**

@@ -41,7 +41,7 @@ export function isForecast(v: unknown): v is Forecast {
     isInt(v.pending) &&
     typeof v.enoughData === 'boolean' &&
     isStr(v.basis) &&
-    (v.held === undefined || (Array.isArray(v.held) && v.held.every((g) => isObj(g) && isStr(g.by) && Array.isArray(g.nodes) && g.nodes.every(isStr))))
+    (v.held === undefined || (Array.isArray(v.held) && v.held.every((g) => isObj(g) && isStr(g.by) && isInt(g.count) && Array.isArray(g.nodes) && g.nodes.every(isStr))))
   );
 }
 

@@ -15,7 +15,7 @@
 import { publishedConcurrency } from './model.ts';
 import { heldText } from '../../protocol/held.ts';
 import { blockActive } from '../../protocol/annotations.ts';
-import type { Forecast, HeldGroup, LockView, NodeView } from '../../protocol/messages.ts';
+import { HELD_NAMES_MAX, type Forecast, type HeldGroup, type LockView, type NodeView } from '../../protocol/messages.ts';
 import { DISRUPTED_PHASES, type BlockKind, type RebootRecord } from '../../protocol/model.ts';
 
 export const MIN_SAMPLES = 3;
@@ -93,19 +93,20 @@ export function holdOf(n: NodeView, clusterBlock: ForecastInput['clusterBlock'],
   return by === 'pdb' && st.pdbs?.length ? { by, pdb: st.pdbs[0] } : { by };
 }
 
-/** Held nodes grouped by hold, largest group first (then by name), nodes in name order. */
+/** Held nodes grouped by hold, largest group first (then in HOLD_ORDER), the first names of each in name order. */
 function groupHeld(held: { node: string; by: HeldGroup['by']; pdb?: string }[]): HeldGroup[] {
   const groups = new Map<string, HeldGroup>();
   for (const h of held) {
     const key = `${h.by}\u0000${h.pdb ?? ''}`;
-    const g = groups.get(key) ?? { by: h.by, ...(h.pdb ? { pdb: h.pdb } : {}), nodes: [] };
+    const g = groups.get(key) ?? { by: h.by, ...(h.pdb ? { pdb: h.pdb } : {}), count: 0, nodes: [] };
+    g.count++;
     g.nodes.push(h.node);
     groups.set(key, g);
   }
   const out = [...groups.values()];
-  for (const g of out) g.nodes.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  for (const g of out) g.nodes = g.nodes.sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).slice(0, HELD_NAMES_MAX);
   const order = (g: HeldGroup) => HOLD_ORDER.indexOf(g.by);
-  return out.sort((a, b) => b.nodes.length - a.nodes.length || order(a) - order(b) || (a.pdb ?? '').localeCompare(b.pdb ?? ''));
+  return out.sort((a, b) => b.count - a.count || order(a) - order(b) || (a.pdb ?? '').localeCompare(b.pdb ?? ''));
 }
 
 export function forecast(inp: ForecastInput): Forecast {

@@ -222,7 +222,7 @@ test('the forecast sets held nodes apart, read from the state the agents publish
     pending: 0,
     enoughData: true,
     fitUnknown: 'no node can move',
-    held: [{ by: 'manual', nodes: [person, oldAgent].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }, { by: 'pdb', pdb: 'shop/api', nodes: [pdb1, pdb2] }],
+    held: [{ by: 'manual', count: 2, nodes: [person, oldAgent].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }, { by: 'pdb', pdb: 'shop/api', count: 2, nodes: [pdb1, pdb2] }],
     basis: 'cannot finish: 4 nodes held (2 by a person, 2 by PDB shop/api)',
   });
   // One node that can move: it is forecast, the held ones are counted apart.

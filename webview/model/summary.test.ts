@@ -58,7 +58,7 @@ const forecasts: { name: string; f: Forecast; text: string; fits: string; held?:
   // Issue 17: what cannot move is said, never forecast.
   {
     name: 'all held: cannot finish, and by what',
-    f: { pending: 0, enoughData: true, basis: 'b', fitUnknown: 'no node can move', held: [{ by: 'pdb', pdb: 'shop/api', nodes: ['a', 'b'] }, { by: 'manual', nodes: ['c'] }] },
+    f: { pending: 0, enoughData: true, basis: 'b', fitUnknown: 'no node can move', held: [{ by: 'pdb', pdb: 'shop/api', count: 2, nodes: ['a', 'b'] }, { by: 'manual', count: 1, nodes: ['c'] }] },
     text: 'cannot finish: 3 nodes held (2 by PDB shop/api, 1 by a person)',
     fits: 'unknown',
     held: 3,
@@ -66,7 +66,7 @@ const forecasts: { name: string; f: Forecast; text: string; fits: string; held?:
   },
   {
     name: 'some held: the finish time of the others, and how many are held',
-    f: { pending: 2, enoughData: true, basis: 'b', finishAt: '2026-11-24T22:05:00Z', fitsWindow: true, held: [{ by: 'cluster-manual', nodes: ['x'] }] },
+    f: { pending: 2, enoughData: true, basis: 'b', finishAt: '2026-11-24T22:05:00Z', fitsWindow: true, held: [{ by: 'cluster-manual', count: 1, nodes: ['x'] }] },
     text: 'finishes in 2h 05m (2026-11-24 22:05 UTC); 1 node held (1 by the cluster-wide block), not forecast',
     fits: 'yes',
     held: 1,
