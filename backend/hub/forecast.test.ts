@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forecast, median, recordDuration } from './forecast.ts';
+import { forecast, makespan, median, recordDuration } from './forecast.ts';
 import type { LockView, NodeView } from '../../protocol/messages.ts';
 import type { BlockKind, Phase, RebootRecord } from '../../protocol/model.ts';
 
@@ -90,4 +90,30 @@ test('earliestClose: the first window to shut among nodes still needing a reboot
   assert.equal(earliestClose([st(true)]), undefined);
   assert.equal(earliestClose([st(false, '2026-11-24T06:00:00Z')]), undefined, 'healthy nodes do not constrain the rollout');
   assert.equal(earliestClose([st(true, '2026-11-24T06:00:00Z'), st(true, '2026-11-24T05:00:00Z'), st(true, 'garbage')]), Date.parse('2026-11-24T05:00:00Z'));
+});
+
+// The per-scope limit (--concurrency-scope, --concurrency-per-scope): "2 at a time" is not true
+// when every pending node is in one zone that allows 1.
+const makespans: { name: string; run?: { left: number; value?: string }[]; queued: (string | undefined)[]; limit: number; perScope?: number; want: number }[] = [
+  { name: 'cluster limit only', queued: ['a', 'a', 'a', 'a'], limit: 2, want: 2 * MIN },
+  { name: 'one zone allowing 1: one at a time whatever the cluster allows', queued: ['a', 'a', 'a', 'a'], limit: 2, perScope: 1, want: 4 * MIN },
+  { name: 'two zones, 1 each, cluster 2: two at a time', queued: ['a', 'a', 'b', 'b'], limit: 2, perScope: 1, want: 2 * MIN },
+  { name: 'the zone with most left goes first', queued: ['a', 'a', 'a', 'b'], limit: 1, perScope: 1, want: 4 * MIN },
+  { name: 'three zones, cluster 2: the cluster is the bound', queued: ['a', 'b', 'c', 'a', 'b', 'c'], limit: 2, perScope: 1, want: 3 * MIN },
+  { name: 'values unknown (another label): the cluster limit only', queued: [undefined, undefined], limit: 2, perScope: 1, want: MIN },
+  { name: 'a reboot under way holds its zone until it ends', run: [{ left: 0.5 * MIN, value: 'a' }], queued: ['a', 'b'], limit: 2, perScope: 1, want: 1.5 * MIN },
+  { name: 'nothing queued: what is left of the running', run: [{ left: 0.25 * MIN, value: 'a' }], queued: [], limit: 2, perScope: 1, want: 0.25 * MIN },
+];
+for (const c of makespans) test(`makespan: ${c.name}`, () => assert.equal(makespan(c.run ?? [], c.queued, MIN, c.limit, c.perScope), c.want));
+
+test('forecast: the published per-zone limit bounds the forecast and is named in the basis', () => {
+  const zoned = (name: string, zone: string) => {
+    const v = n(name, 'reboot-required', { concurrency: 2 });
+    v.state!.limits!.scope = { label: 'topology.kubernetes.io/zone', limit: 1 };
+    v.zone = zone;
+    return v;
+  };
+  const f = forecast({ nodes: [...measured, zoned('a', 'z1'), zoned('b', 'z1'), zoned('c', 'z1')], locks: slots(2), now: NOW });
+  assert.equal(f.finishAt, new Date(NOW + 33 * MIN).toISOString(), 'one zone allowing 1: one at a time');
+  assert.match(f.basis, /^median of 3 recent reboots, 2 at a time, 1 per zone$/);
 });

@@ -5,14 +5,14 @@
 //
 // Model: each pending node needs one "reboot slot" of the median measured duration (drain +
 // reboot + verify, or lock start to end when stages were not measured). Slots run `concurrency`
-// at a time. Nodes already disrupted finish their remaining share first. When the window is
+// at a time, and at most the per-scope limit at a time in one zone (makespan). Nodes already disrupted finish their remaining share first. When the window is
 // closed (nodes wait for it), work starts at the earliest published next opening.
 // Held nodes (blocked: a person's block, the cluster-wide block, an automatic blocker, a drain
 // precheck refused by a PodDisruptionBudget) finish when their hold is lifted, which no history
 // predicts: they are grouped by what holds them, read from the agent's published `blockedBy`
 // (never from the reason text), and left out of the forecast.
 
-import { publishedConcurrency } from './model.ts';
+import { publishedConcurrency, publishedScope, scopeValue } from './model.ts';
 import { heldText } from '../../protocol/held.ts';
 import { blockActive } from '../../protocol/annotations.ts';
 import { HELD_NAMES_MAX, type Forecast, type HeldGroup, type LockView, type NodeView } from '../../protocol/messages.ts';
@@ -109,6 +109,50 @@ function groupHeld(held: { node: string; by: HeldGroup['by']; pdb?: string }[]):
   return out.sort((a, b) => b.count - a.count || order(a) - order(b) || (a.pdb ?? '').localeCompare(b.pdb ?? ''));
 }
 
+/**
+ * How long the work takes, ms from its start: the reboots under way finish their share, then each
+ * queued node takes `per` in a free slot: at most `limit` at a time in the cluster and, with a
+ * per-scope limit, at most `perScope` at a time per scope value (a zone). Among the values with
+ * room, the one with most nodes left goes first. A node whose value the view does not carry
+ * (a scope label other than zone or pool) is limited by the cluster only.
+ */
+export function makespan(underWay: { left: number; value?: string }[], queued: (string | undefined)[], per: number, limit: number, perScope?: number): number {
+  const FREE = '\u0000'; // no scope value known: the cluster limit only
+  const key = (v: string | undefined) => (v === undefined || perScope === undefined ? FREE : v);
+  const active = underWay.map((r) => ({ end: r.left, key: key(r.value) }));
+  const inScope = new Map<string, number>();
+  for (const a of active) inScope.set(a.key, (inScope.get(a.key) ?? 0) + 1);
+  const left = new Map<string, number>();
+  for (const v of queued) left.set(key(v), (left.get(key(v)) ?? 0) + 1);
+  let waiting = queued.length;
+  let t = 0;
+  while (waiting > 0) {
+    while (active.length < limit) {
+      let best: string | undefined;
+      for (const [k, n] of left) {
+        if (n === 0 || (k !== FREE && (inScope.get(k) ?? 0) >= perScope!)) continue;
+        if (best === undefined || n > left.get(best)!) best = k;
+      }
+      if (best === undefined) break;
+      left.set(best, left.get(best)! - 1);
+      waiting--;
+      active.push({ end: t + per, key: best });
+      inScope.set(best, (inScope.get(best) ?? 0) + 1);
+    }
+    if (waiting === 0) break;
+    // Nothing more fits now: on to the next reboot that ends (there is one: with none running, any
+    // node fits; the guard only stops a loop on a limit below 1, which the callers never pass).
+    if (active.length === 0) break;
+    t = Math.min(...active.map((a) => a.end));
+    for (let i = active.length - 1; i >= 0; i--) {
+      if (active[i].end > t) continue;
+      inScope.set(active[i].key, inScope.get(active[i].key)! - 1);
+      active.splice(i, 1);
+    }
+  }
+  return Math.max(t, ...active.map((a) => a.end));
+}
+
 export function forecast(inp: ForecastInput): Forecast {
   const heldNodes: { node: string; by: HeldGroup['by']; pdb?: string }[] = [];
   const pendingNodes: NodeView[] = [];
@@ -141,20 +185,16 @@ export function forecast(inp: ForecastInput): Forecast {
 
   // Work already under way: what is left of each disrupted node's reboot (at least 0).
   const running = pendingNodes.filter((n) => DISRUPTED_PHASES.includes(n.state!.phase));
-  const lanes: number[] = Array.from({ length: concurrency }, () => 0);
+  const scope = publishedScope(inp.nodes);
+  const valueOf = (n: NodeView) => (scope ? scopeValue(n, scope.label) : undefined);
   // Elapsed time counts from lock acquisition (the whole reboot), else from the phase start.
   const lockSince = new Map(inp.locks.slots.filter((s) => s.holder && s.since).map((s) => [s.holder!, s.since!]));
-  for (const n of running) {
+  const underWay = running.map((n) => {
     const since = Date.parse(lockSince.get(n.name) ?? n.state!.since);
-    const left = Math.max(0, per - Math.max(0, inp.now - (Number.isFinite(since) ? since : inp.now)));
-    const i = lanes.indexOf(Math.min(...lanes));
-    lanes[i] += left;
-  }
-  const queued = pending - running.length;
-  for (let k = 0; k < queued; k++) {
-    const i = lanes.indexOf(Math.min(...lanes));
-    lanes[i] += per;
-  }
+    return { left: Math.max(0, per - Math.max(0, inp.now - (Number.isFinite(since) ? since : inp.now))), value: valueOf(n) };
+  });
+  const queued = pendingNodes.filter((n) => !DISRUPTED_PHASES.includes(n.state!.phase)).map(valueOf);
+  const span = makespan(underWay, queued, per, concurrency, scope?.limit);
 
   const opens = pendingNodes
     .filter((n) => n.state!.phase === 'waiting-window' && n.state!.nextWindow)
@@ -162,14 +202,14 @@ export function forecast(inp: ForecastInput): Forecast {
     .filter(Number.isFinite);
   const windowClosed = running.length === 0 && opens.length > 0;
   const start = windowClosed ? Math.max(inp.now, Math.min(...opens)) : inp.now;
-  const finish = start + Math.max(...lanes);
+  const finish = start + span;
 
   const out: Forecast = {
     pending,
     enoughData: true,
     perNodeMs: per,
     finishAt: new Date(finish).toISOString(),
-    basis: `median of ${samples.length} recent reboots, ${concurrency} at a time${published === undefined ? ' (no agent publishes its limit: counted from the lock Leases)' : ''}` + (windowClosed ? ', from the next window opening' : '') + heldNote,
+    basis: `median of ${samples.length} recent reboots, ${concurrency} at a time${scope ? `, ${scope.limit} per ${scope.label.slice(scope.label.lastIndexOf('/') + 1)}` : ''}${published === undefined ? ' (no agent publishes its limit: counted from the lock Leases)' : ''}` + (windowClosed ? ', from the next window opening' : '') + heldNote,
   };
   if (windowClosed) {
     out.fitUnknown = 'the window is closed; the agents publish its end once it opens';

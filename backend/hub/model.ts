@@ -95,13 +95,17 @@ function mostCommon<T>(values: readonly T[], key: (v: T) => string, smaller: (a:
  * zone and pool labels (the agent's own `labels[label] ?? ''`, so an unlabelled node has the
  * value ""); for another label the values come from the slot Leases alone.
  */
-function publishedScope(nodes: readonly NodeView[]): { label: string; limit: number; values: string[] } | undefined {
+export function publishedScope(nodes: readonly NodeView[]): { label: string; limit: number; values: string[] } | undefined {
   const scopes = nodes.flatMap((n) => (n.state?.limits?.scope ? [n.state.limits.scope] : []));
   const s = mostCommon(scopes, (x) => `${x.label}\u0000${x.limit}`, (a, b) => a.limit < b.limit);
   if (!s) return undefined;
-  const valueOf = s.label === ZONE_LABEL ? (n: NodeView) => n.zone ?? '' : s.label === POOL_LABEL ? (n: NodeView) => n.pool ?? '' : undefined;
-  const values = valueOf ? nodes.filter((n) => n.state?.limits?.scope?.label === s.label).map(valueOf) : [];
-  return { label: s.label, limit: s.limit, values: [...new Set(values)] };
+  const values = nodes.filter((n) => n.state?.limits?.scope?.label === s.label).map((n) => scopeValue(n, s.label));
+  return { label: s.label, limit: s.limit, values: [...new Set(values.filter((v) => v !== undefined))] };
+}
+
+/** The node's value of the scope label, when the view carries it (zone, pool); undefined otherwise. */
+export function scopeValue(n: NodeView, label: string): string | undefined {
+  return label === ZONE_LABEL ? (n.zone ?? '') : label === POOL_LABEL ? (n.pool ?? '') : undefined;
 }
 
 /** Lock slots and the waiting queue, from the Leases in the agent namespace and the node views. */
