@@ -5,8 +5,9 @@
 //
 // Model: each pending node needs one "reboot slot" of the median measured duration (drain +
 // reboot + verify, or lock start to end when stages were not measured). Slots run `concurrency`
-// at a time, and at most the per-scope limit at a time in one zone (makespan). Nodes already disrupted finish their remaining share first. When the window is
-// closed (nodes wait for it), work starts at the earliest published next opening.
+// at a time, and at most the per-scope limit at a time in one zone (makespan). Nodes already
+// disrupted finish their remaining share first. When the window is closed (nodes wait for it),
+// work starts at the earliest published next opening.
 // Held nodes (blocked: a person's block, the cluster-wide block, an automatic blocker, a drain
 // precheck refused by a PodDisruptionBudget) finish when their hold is lifted, which no history
 // predicts: they are grouped by what holds them, read from the agent's published `blockedBy`
