@@ -6,6 +6,13 @@
 // presenting valid, unknown and unauthorised tokens (header and subprotocol). Every byte the
 // processes print, every Event, every Node and Lease annotation and every hub frame a client
 // received is searched for each secret and for its distinctive parts.
+//
+// Then the agent's outbound HTTP, in process with its logger captured: credentials in a URL
+// (user:password@) reach the server as a Basic Authorization header only; a redirect is not
+// followed and the error names the URL redacted; an endless answer is read up to a cap; Slack's
+// and Teams' path keys and every query token stay out of logs and errors. Prometheus, Slack and
+// Teams cannot be installed here: local HTTP servers on 127.0.0.1 answer as they would (the
+// requests are the agent's own, the notifier and blocker code is the product's).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,18 +24,27 @@ import WebSocket from 'ws';
 import { startCluster, type TestCluster } from '../../tools/harness/index.ts';
 import { BEARER_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from '../../protocol/messages.ts';
 import { httpServer, kubeconfigWith, secretParts, spawnLogged, type Logged } from './support.ts';
+import { WebhookNotifier } from '../../backend/agent/notify/webhook.ts';
+import { createNotifier } from '../../backend/agent/notify/send.ts';
+import { parseNotifyUrl } from '../../backend/agent/notify/shoutrrr.ts';
+import { AlertsBlocker } from '../../backend/agent/blockers/alerts.ts';
+import { jsonLogger } from '../../backend/shared/log.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const NS = 'nodemend';
 let c: TestCluster;
 let dir: string;
 const procs: Logged[] = [];
 const tokens: Record<string, string> = {};
-const received: { webhook: string[]; prometheus: string[]; frames: string[] } = { webhook: [], prometheus: [], frames: [] };
+const received: { webhook: string[]; webhookAuth: (string | undefined)[]; prometheus: string[]; frames: string[] } = { webhook: [], webhookAuth: [], prometheus: [], frames: [] };
 const closers: (() => Promise<void>)[] = [];
 // Secrets placed in URLs: the path and query of a Slack-style webhook, a Prometheus password.
 const WEBHOOK_PATH_SECRET = 'WhSecretPath7f3a9c2e';
 const WEBHOOK_QUERY_SECRET = 'WhQuerySecret41d8b6';
 const PROM_PASSWORD = 'PromPassw0rd5e2c71';
+// user:password@ in the webhook URL: sent as Basic auth, never printed.
+const WEBHOOK_USER = 'hookuser';
+const WEBHOOK_PASSWORD = 'WhPassw0rd8b1e3d';
 const BOGUS_TOKEN = 'bogus-bearer-token-9c1f4e7a2b';
 let hubPort = 0;
 /** Bodies of the hub's refusals: they must say why, and nothing about the cluster. */
@@ -57,6 +73,7 @@ before(async () => {
   // A webhook that fails (500) and a Prometheus that refuses the password (401): error paths.
   const hook = await httpServer((req, res) => {
     received.webhook.push(req.url ?? '');
+    received.webhookAuth.push(req.headers.authorization);
     res.writeHead(500).end('internal error');
   });
   const prom = await httpServer((req, res) => {
@@ -64,7 +81,7 @@ before(async () => {
     res.writeHead(401, { 'www-authenticate': 'Basic realm="prom"' }).end('unauthorized');
   });
   closers.push(hook.close, prom.close);
-  const webhookUrl = `http://127.0.0.1:${hook.port}/services/T000/${WEBHOOK_PATH_SECRET}?token=${WEBHOOK_QUERY_SECRET}`;
+  const webhookUrl = `http://${WEBHOOK_USER}:${WEBHOOK_PASSWORD}@127.0.0.1:${hook.port}/services/T000/${WEBHOOK_PATH_SECRET}?token=${WEBHOOK_QUERY_SECRET}`;
   const promUrl = `http://admin:${PROM_PASSWORD}@127.0.0.1:${prom.port}/`;
 
   const kcFor = (name: string, token: string) => kubeconfigWith(c, join(dir, `kubeconfig-${name}`), token);
@@ -154,6 +171,8 @@ test('no secret or token appears in logs, Events, annotations or hub frames, thr
   // Not vacuous: each failing path ran.
   const out = (name: string) => procs.find((p) => p.name === name)!.output();
   assert.ok(received.webhook.length >= 1, 'the webhook was called (and answered 500)');
+  // The URL's user:password@ arrived as a Basic header (and so not in the URL, which has no room for it).
+  assert.ok(received.webhookAuth.every((a) => a === basic(WEBHOOK_USER, WEBHOOK_PASSWORD)), 'every webhook call carried user:password as Basic auth');
   assert.match(out('agent sec-1'), /Prometheus/, 'the agent with a Prometheus URL reported it could not read the alerts');
   assert.ok(events.some((e) => e.involvedObject?.name === 'sec-0' && e.type === 'Warning'), 'sec-0 reported a failure as a Warning Event');
   assert.match(out('agent sec-2'), /403|forbidden/i, 'the agent without RBAC logged its refusals');
@@ -178,6 +197,8 @@ test('no secret or token appears in logs, Events, annotations or hub frames, thr
     ...secretParts(BOGUS_TOKEN).map((p) => ['unknown bearer token', p] as [string, string]),
     ['webhook path secret', WEBHOOK_PATH_SECRET],
     ['webhook query secret', WEBHOOK_QUERY_SECRET],
+    ['webhook password', WEBHOOK_PASSWORD],
+    ...secretParts(`${WEBHOOK_USER}:${WEBHOOK_PASSWORD}`).map((p) => ['webhook Basic credentials', p] as [string, string]),
   ];
   collected = haystacks;
   const leaks = find(haystacks, secrets);
@@ -207,3 +228,149 @@ function find(haystacks: [string, string][], secrets: [string, string][]): strin
   }
   return leaks;
 }
+
+// ---- The agent's outbound HTTP, in process, its logger captured ---------------------------------
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** The agent's logger (JSON lines, debug and up) writing into an array. */
+function captured() {
+  const lines: string[] = [];
+  return { log: jsonLogger('notify', 'debug', (l) => lines.push(l)), lines };
+}
+
+type Seen = { url: string; auth?: string };
+/** A local server that records each request and answers with `answer`. */
+async function recorder(answer: (req: IncomingMessage, res: ServerResponse) => void) {
+  const seen: Seen[] = [];
+  const s = await httpServer((req, res) => {
+    seen.push({ url: req.url ?? '', auth: req.headers.authorization });
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  closers.push(s.close);
+  return { seen, port: s.port };
+}
+
+function notifyTarget(url: string) {
+  const r = parseNotifyUrl(url);
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  return r.value;
+}
+
+// Distinctive secrets of the outbound cases: a password, Slack's webhook token, a Teams Workflow
+// id and its signature, a query token.
+const OUT_PASSWORD = 'OutPassw0rd3c9a1f';
+const SLACK_TOKEN = 'T0SECRET1/B0SECRET2/XsecretXsecretXsecret24c';
+const TEAMS_WORKFLOW = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const TEAMS_SIG = 'TeamsSig7d1e0b9c';
+const QUERY_TOKEN = 'QueryTok3n6a2f5e';
+const OUT_SECRETS: [string, string][] = [
+  ['password', OUT_PASSWORD],
+  ...secretParts(`user:${OUT_PASSWORD}`).map((p) => ['Basic credentials', p] as [string, string]),
+  ...SLACK_TOKEN.split('/').map((p) => ['Slack token part', p] as [string, string]),
+  ['Teams workflow id', TEAMS_WORKFLOW],
+  ['Teams signature', TEAMS_SIG],
+  ['query token', QUERY_TOKEN],
+];
+
+/** Every notifier kind that speaks HTTP, pointed at one local server, with all the secrets in its URL. */
+function notifiers(port: number, log: ReturnType<typeof captured>['log']) {
+  const at = `127.0.0.1:${port}`;
+  const teamsUrl = `http://user:${OUT_PASSWORD}@${at}/workflows/${TEAMS_WORKFLOW}/triggers/manual/paths/invoke?api-version=1&sig=${TEAMS_SIG}`;
+  return {
+    webhook: new WebhookNotifier({ url: `http://user:${OUT_PASSWORD}@${at}/services/${SLACK_TOKEN}?token=${QUERY_TOKEN}`, timeoutMs: 3000 }, log),
+    generic: createNotifier(notifyTarget(`generic+http://user:${OUT_PASSWORD}@${at}/hook/${TEAMS_WORKFLOW}?token=${QUERY_TOKEN}`), log, { timeoutMs: 3000 }),
+    teams: createNotifier(notifyTarget(`teams://?host=${encodeURIComponent(teamsUrl)}`), log, { timeoutMs: 3000 }),
+    slack: createNotifier(notifyTarget(`slack://hook:${SLACK_TOKEN.replaceAll('/', '-')}@webhook`), log, { timeoutMs: 3000, slackWebhookBase: `http://${at}/services/` }),
+  };
+}
+
+test('outbound: user:password@ reaches the webhook, generic and Teams servers as a Basic header only; no log line holds a secret', async () => {
+  const srv = await recorder((_req, res) => res.writeHead(500).end('internal error'));
+  const cap = captured();
+  const n = notifiers(srv.port, cap.log);
+  for (const [kind, notifier] of Object.entries(n)) await notifier.notify('drain', 'n1', `drain via ${kind}`);
+  // Not vacuous: every notifier sent and logged its failure (the server answers 500).
+  assert.equal(srv.seen.length, 4, 'each notifier reached the server');
+  assert.equal(cap.lines.filter((l) => /notification (refused|failed)/.test(l)).length, 4, cap.lines.join('\n'));
+  for (const s of srv.seen.slice(0, 3)) {
+    assert.equal(s.auth, basic('user', OUT_PASSWORD), `Basic auth on ${s.url.slice(0, 9)}…`);
+    assert.ok(!s.url.includes(OUT_PASSWORD), 'no password in the request line');
+  }
+  assert.equal(srv.seen[3].auth, undefined, 'Slack webhooks carry no credentials');
+  const leaks = find([['captured log', cap.lines.join('\n')]], OUT_SECRETS);
+  assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);
+});
+
+test('outbound: a redirect is not followed (webhook, generic, Teams, Slack, Prometheus); the error names the URL redacted', async () => {
+  const elsewhere = await recorder((_req, res) => res.writeHead(200).end('ok'));
+  const srv = await recorder((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${elsewhere.port}/took/${TEAMS_WORKFLOW}?sig=${TEAMS_SIG}` }).end());
+  const cap = captured();
+  for (const notifier of Object.values(notifiers(srv.port, cap.log))) await notifier.notify('reboot', 'n1', 'rebooting');
+  const prom = await new AlertsBlocker({ url: `http://user:${OUT_PASSWORD}@127.0.0.1:${srv.port}/prometheus?token=${QUERY_TOKEN}` }).check();
+  assert.equal(srv.seen.length, 5, 'each client asked once');
+  assert.equal(elsewhere.seen.length, 0, 'nobody followed the redirect: neither credentials nor body went there');
+  const failed = cap.lines.filter((l) => l.includes('redirects are not followed'));
+  assert.equal(failed.length, 4, cap.lines.join('\n'));
+  const p = srv.port;
+  // The URL each error names: host and port, credentials, path keys and query values as ***.
+  assert.ok(failed.some((l) => l.includes(`POST http://***@127.0.0.1:${p}/***/***/***/***?token=***: answered 307 (a redirect to http://127.0.0.1:${elsewhere.port}/***/***?sig=***)`)), 'webhook');
+  assert.ok(failed.some((l) => l.includes(`POST http://***@127.0.0.1:${p}/***/***/***/***/***/***?api-version=***&sig=***: answered 307`)), 'Teams');
+  assert.ok(failed.some((l) => l.includes(`POST http://127.0.0.1:${p}/***/***/***/***: answered 307`)), 'Slack');
+  assert.ok(prom.blocked, 'the blocker blocks');
+  assert.match(prom.reason, new RegExp(`^cannot query Prometheus alerts \\(ALERTS at http://\\*\\*\\*@127\\.0\\.0\\.1:${p}/prometheus/api/v1/query\\): answered 307 .*redirects are not followed`));
+  const leaks = find([['captured log', cap.lines.join('\n')], ['blocker reason', prom.reason]], OUT_SECRETS);
+  assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);
+});
+
+test('outbound: an endless answer is read up to a cap; the Prometheus blocker blocks with a reason, a notifier logs it', async () => {
+  const written: number[] = [];
+  const endless = await httpServer((req, res) => {
+    req.resume();
+    let n = 0;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const t = setInterval(() => {
+      res.write(Buffer.alloc(64 * 1024, ' '));
+      n += 64 * 1024;
+    }, 1);
+    res.on('close', () => {
+      clearInterval(t);
+      written.push(n);
+    });
+  });
+  closers.push(endless.close);
+  const t0 = Date.now();
+  const prom = await new AlertsBlocker({ url: `http://127.0.0.1:${endless.port}/`, timeoutMs: 60_000 }).check();
+  const promMs = Date.now() - t0;
+  assert.ok(prom.blocked);
+  assert.match(prom.reason, /^cannot query Prometheus alerts \(ALERTS at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query\): the answer is larger than 8 MiB; not read further \(blocking until it answers\)$/);
+  const cap = captured();
+  const t1 = Date.now();
+  await new WebhookNotifier({ url: `http://127.0.0.1:${endless.port}/hook`, timeoutMs: 60_000 }, cap.log).notify('drain', 'n1', 'x');
+  const hookMs = Date.now() - t1;
+  assert.match(cap.lines.join('\n'), /notification failed.*the answer is larger than 64 KiB; not read further/);
+  // Both stopped at their cap, long before the 60 s timeout, and hung up: the server stopped writing.
+  for (let i = 0; i < 100 && written.length < 2; i++) await sleep(20);
+  assert.equal(written.length, 2, 'both connections were closed by the agent');
+  assert.ok(promMs < 20_000 && hookMs < 20_000, `stopped at the cap (${promMs} ms, ${hookMs} ms)`);
+  console.log(`# endless answer: Prometheus stopped after ${promMs} ms, webhook after ${hookMs} ms; the server wrote ${written.map((b) => `${(b / 1048576).toFixed(1)} MiB`).join(' and ')} before the agent hung up`);
+});
+
+test('outbound: Slack and Teams keys in the path and tokens in the query stay out of logs, through 500s and timeouts', async () => {
+  const failing = await recorder((_req, res) => res.writeHead(500).end('no'));
+  const silent = await httpServer((req) => req.resume());
+  closers.push(silent.close);
+  const cap = captured();
+  for (const port of [failing.port, silent.port]) {
+    const n = notifiers(port, cap.log);
+    await n.slack.notify('failure', 'n1', 'x');
+    await n.teams.notify('failure', 'n1', 'x');
+  }
+  assert.equal(failing.seen.length, 2);
+  assert.equal(failing.seen[0].url, `/services/${SLACK_TOKEN}`, 'the Slack key went in the path, as Slack wants it');
+  assert.equal(cap.lines.filter((l) => l.includes('notification failed')).length, 4, cap.lines.join('\n'));
+  assert.ok(cap.lines.some((l) => /timeout|aborted/i.test(l) && l.includes(`/***/***/***/***`)), 'a timeout names the Slack URL, redacted');
+  const leaks = find([['captured log', cap.lines.join('\n')]], OUT_SECRETS);
+  assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);
+});

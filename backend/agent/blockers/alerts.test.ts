@@ -53,7 +53,14 @@ after(async () => {
 });
 const json = (v: unknown, status = 200) => (res: ServerResponse) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(v));
 
-const httpCases: { name: string; answer: (res: ServerResponse) => void; blocked: boolean; reason?: RegExp; timeoutMs?: number }[] = [
+/** An answer that never ends: 64 KiB every millisecond until the client hangs up. */
+const endless = (res: ServerResponse) => {
+  res.writeHead(200, { 'content-type': 'application/json' }).write('{"status":"success","data":{"resultType":"vector","result":[');
+  const t = setInterval(() => res.write(Buffer.alloc(64 * 1024, ' ')), 1);
+  res.on('close', () => clearInterval(t));
+};
+
+const httpCases: { name: string; answer: (res: ServerResponse) => void; blocked: boolean; reason?: RegExp; timeoutMs?: number; maxBytes?: number }[] = [
   { name: 'no alerts: not blocked', answer: json(vector([])), blocked: false },
   { name: 'firing alert blocks and is named', answer: json(vector(samples)), blocked: true, reason: /^active alerts: DiskSlow, NodeDown, Watchdog$/ },
   { name: 'HTTP 500 blocks (fail closed), naming the URL', answer: json({ status: 'error' }, 500), blocked: true, reason: /^cannot query Prometheus alerts \(ALERTS at http:\/\/127\.0\.0\.1:\d+\/prom\/api\/v1\/query\): HTTP 500 \(blocking until it answers\)$/ },
@@ -62,12 +69,15 @@ const httpCases: { name: string; answer: (res: ServerResponse) => void; blocked:
   { name: 'bad JSON blocks', answer: (res) => res.writeHead(200).end('<html>'), blocked: true, reason: /cannot query Prometheus alerts .*: the answer is not JSON/ },
   { name: 'a matrix instead of a vector blocks', answer: json({ status: 'success', data: { resultType: 'matrix', result: [] } }), blocked: true, reason: /expected an instant vector .* got "matrix"/ },
   { name: 'the old alerts-API shape blocks', answer: json({ status: 'success', data: { alerts: [] } }), blocked: true, reason: /expected an instant vector/ },
+  { name: 'a redirect is not followed and blocks, naming it', answer: (res) => res.writeHead(302, { location: 'http://127.0.0.1:9/login?next=x' }).end(), blocked: true, reason: /^cannot query Prometheus alerts \(ALERTS at http:\/\/127\.0\.0\.1:\d+\/prom\/api\/v1\/query\): answered 302 \(a redirect to http:\/\/127\.0\.0\.1:9\/login\?next=\*\*\*\); redirects are not followed: use the final URL \(blocking until it answers\)$/ },
+  { name: 'an endless answer is read up to the cap and blocks', answer: endless, blocked: true, maxBytes: 1024 * 1024, timeoutMs: 20_000, reason: /: the answer is larger than 1 MiB; not read further \(blocking until it answers\)$/ },
+  { name: 'an endless answer stops at the default cap (8 MiB) well before the timeout', answer: endless, blocked: true, timeoutMs: 20_000, reason: /: the answer is larger than 8 MiB; not read further/ },
   { name: 'timeout blocks', answer: () => {}, blocked: true, reason: /cannot query Prometheus alerts .*: .*(timeout|aborted)/i, timeoutMs: 200 },
 ];
 for (const c of httpCases) {
   test(`alerts blocker over HTTP: ${c.name}`, async () => {
     answer = c.answer;
-    const r = await new AlertsBlocker({ url: base, timeoutMs: c.timeoutMs ?? 2000 }).check();
+    const r = await new AlertsBlocker({ url: base, timeoutMs: c.timeoutMs ?? 2000, maxBytes: c.maxBytes }).check();
     assert.equal(r.blocked, c.blocked, JSON.stringify(r));
     if (c.reason) assert.match(r.blocked ? r.reason : '', c.reason);
   });

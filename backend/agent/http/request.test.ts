@@ -61,7 +61,7 @@ test('a redirect is not followed: an error naming both URLs redacted', async () 
 
 test('an endless answer is read up to the cap, then cancelled', async () => {
   cancelled = false;
-  handler = (req, res) => {
+  handler = (_req, res) => {
     res.writeHead(200);
     const chunk = Buffer.alloc(16 * 1024, 'a');
     const t = setInterval(() => res.write(chunk), 1);
