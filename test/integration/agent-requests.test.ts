@@ -71,6 +71,7 @@ test('a node block wins over force-reboot; lifting it lets the reboot go', { tim
   await env.annotate(n, { [A.block]: 'database migration', [A.forceReboot]: isoNow() });
   await waitFor('blocked', async () => (await env.state(n))?.phase === 'blocked', 15_000);
   assert.match((await env.state(n))!.reason, /a person blocked reboots of this node: database migration/);
+  assert.deepEqual((await env.state(n))!.blockedBy, ['manual'], 'what blocks, for the hub (never read from the reason)');
   await new Promise((r) => setTimeout(r, 3000));
   assert.ok(!(await env.holders()).includes(n), 'no lock while blocked');
   assert.equal((await env.history(n)).length, 0);
@@ -83,6 +84,7 @@ test('the cluster-wide block on the agent DaemonSet holds every node', { timeout
   await setClusterBlock('change freeze');
   env.fleet.requireReboot([n]);
   await waitFor('blocked cluster-wide', async () => /cluster-wide.*change freeze/.test((await env.state(n))?.reason ?? ''), 15_000);
+  assert.deepEqual((await env.state(n))!.blockedBy, ['cluster-manual']);
   assert.ok(!(await env.holders()).includes(n));
   await setClusterBlock(null);
   await waitFor('rebooted after the freeze', async () => (await env.history(n))[0]?.outcome === 'succeeded', 60_000);
@@ -93,6 +95,7 @@ test('pre-drain check: a PDB that allows no disruption blocks before cordoning, 
   env.fleet.requireReboot([n]);
   await waitFor('blocked by the PDB', async () => /PodDisruptionBudget default\/pdb-5/.test((await env.state(n))?.reason ?? ''), 20_000);
   assert.equal((await env.state(n))?.phase, 'blocked');
+  assert.deepEqual([(await env.state(n))?.blockedBy, (await env.state(n))?.pdbs], [['pdb'], ['default/pdb-5']], 'the budget named for the hub');
   assert.ok(!(await env.read(n)).spec?.unschedulable, 'not cordoned');
   assert.ok(!(await env.holders()).includes(n), 'no lock');
   env.fleet.clearReboot([n]);
