@@ -112,6 +112,13 @@ async function activated(): Promise<string> {
   return line;
 }
 
+/** Answers the question before the token goes to the hub URL (url mode), without touching the view. */
+async function approve(): Promise<void> {
+  const d = wb!.dialog().filter({ hasText: `Send your Kubernetes credentials to ${hubUrl}?` });
+  await d.waitFor({ timeout: 30_000 });
+  await d.locator('.monaco-button', { hasText: 'Connect' }).first().click();
+}
+
 const notConnectedItem = () => wb!.page.locator('.statusbar-item[aria-label="nodemend, not connected"]');
 
 before(async () => {
@@ -119,6 +126,7 @@ before(async () => {
   const built = packageVsix();
   c = await startCluster();
   await c.addNodes(3, { prefix: 'z' });
+  await c.ensureNamespace(NS);
   await applyPeopleRoles(c.kc);
   await ensureDaemonSet(c.kc.makeApiClient(k8s.AppsV1Api), NS, 'nodemend-agent');
   const sim = new SimAgent(c.kc, NS);
@@ -139,7 +147,7 @@ afterEach(async (t) => {
 after(async () => {
   await closeWindow();
   await hub?.stop();
-  await new Promise((r) => relay?.server.close(r));
+  if (relay) await new Promise((r) => relay.server.close(r));
   await c?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -160,7 +168,7 @@ test('a window that does not show nodemend runs no credential plugin and makes n
   await wb!.openView('nodemend');
   await eventually('the exec plugin ran', async () => pluginRuns(marker) > 0, 30_000);
   await eventually('requests reached the API server', async () => relay.connections > 0, 30_000);
-  await wb!.approveHub(hubUrl);
+  await approve();
   await eventually('connected', async () => /^nodemend, context lazy, 3 healthy$/.test(await wb!.status()), 60_000);
   await wb!.expand('Healthy,');
   for (const n of ['z-0', 'z-1', 'z-2']) await wb!.waitRow(`${n},`, new RegExp(`^${n}, healthy`), 30_000);
@@ -173,9 +181,7 @@ test('clicking the "not connected" status bar item connects', async () => {
   await notConnectedItem().click({ timeout: 10_000 });
   await eventually('the exec plugin ran', async () => pluginRuns(marker) > 0, 30_000);
   await eventually('requests reached the API server', async () => relay.connections > 0, 30_000);
-  const d = wb!.dialog().filter({ hasText: `Send your Kubernetes credentials to ${hubUrl}?` });
-  await d.waitFor({ timeout: 30_000 });
-  await d.locator('.monaco-button', { hasText: 'Connect' }).first().click();
+  await approve();
   await eventually('connected', async () => /^nodemend, context lazy, 3 healthy$/.test(await wb!.status()), 60_000);
 });
 
@@ -185,9 +191,7 @@ test('with nodemend.connectAtStartup a window connects without the view being sh
   await eventually('the exec plugin ran', async () => pluginRuns(marker) > 0, 30_000);
   await eventually('requests reached the API server', async () => relay.connections > 0, 30_000);
   // url mode asks before the token goes to the hub; answered in the dialog, the view still closed.
-  const d = wb!.dialog().filter({ hasText: `Send your Kubernetes credentials to ${hubUrl}?` });
-  await d.waitFor({ timeout: 30_000 });
-  await d.locator('.monaco-button', { hasText: 'Connect' }).first().click();
+  await approve();
   await eventually('connected, from the status bar alone', async () => /^nodemend, context lazy, 3 healthy$/.test(await wb!.status()), 60_000);
   const entry = wb!.page.locator('.activitybar .action-item .action-label[aria-label^="nodemend"]').locator('xpath=..');
   assert.notEqual(await entry.getAttribute('aria-pressed'), 'true', 'the nodemend view was never opened');

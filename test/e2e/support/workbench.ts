@@ -49,8 +49,10 @@ export class Workbench {
   async openView(title: string): Promise<void> {
     const entry = this.page.locator(`.activitybar .action-item .action-label[aria-label^="${title}"]`);
     await entry.waitFor({ timeout: 60_000 });
-    const checked = await entry.locator('xpath=..').getAttribute('aria-pressed').catch(() => null);
-    if (checked !== 'true') await entry.click();
+    // Clicking the entry of the view already shown would close the side bar.
+    const item = entry.locator('xpath=..');
+    const checked = (await item.getAttribute('aria-pressed').catch(() => null)) === 'true' || /\bchecked\b/.test((await item.getAttribute('class').catch(() => null)) ?? '');
+    if (!checked) await entry.click();
   }
 
   /** A tree row whose accessibility label starts with `prefix` ("n-1," for node n-1). */
