@@ -110,6 +110,7 @@ test('the dashboard renders a 300-node rollout, follows deltas, filters, and sen
 
   // Locks and queue
   const slots = page.getByRole('table', { name: /Lock slots/ });
+  assert.equal(await page.getByRole('heading', { name: /^Lock slots/ }).textContent(), 'Lock slots · cluster 2/2', 'in use per scope, not summed over scopes');
   assert.match(await slots.innerText(), /nodemend-0\s+cluster\s+node-0000\s+5m 20s\s+Draining\s+12 of 40 pods left · blocked by PDB web-pdb/);
   const queue = page.getByRole('list', { name: /Waiting queue/ }).getByRole('listitem');
   assert.equal(await queue.count(), 10);
