@@ -109,6 +109,20 @@ test('generic: a 500 is logged with the host only, and never throws', async () =
   assert.doesNotMatch(lines.join('\n'), /secret-token/);
 });
 
+test('generic: user:password@ goes as Basic auth; a redirect is not followed and is logged redacted', async () => {
+  got.length = 0;
+  reply = { status: 200, body: '' };
+  await createNotifier(target(`generic+http://bot:p%40ss@${base}/hook`), logs().log, {}).notify('drain', 'n1', 'x');
+  assert.equal(got[0].headers.authorization, `Basic ${Buffer.from('bot:p@ss').toString('base64')}`);
+  assert.equal(got[0].path, '/hook');
+  reply = { status: 301, body: '' };
+  const { log, lines } = logs();
+  await createNotifier(target(`generic+http://bot:p%40ss@${base}/hook/k3yAbc12345?token=secret-token`), log, {}).notify('drain', 'n1', 'x');
+  assert.equal(got.length, 2, 'asked once, not again at the redirect');
+  assert.match(lines.join('\n'), new RegExp(`notification failed.*POST http://\\*\\*\\*@${base.replaceAll('.', '\\.')}/\\*\\*\\*/\\*\\*\\*\\?token=\\*\\*\\*: answered 301`));
+  assert.doesNotMatch(lines.join('\n'), /secret-token|k3yAbc|p@ss|p%40ss/);
+});
+
 test('smtp: one mail per recipient through a real SMTP server, PLAIN auth, subject and sender as configured', async () => {
   const mails: { from: string; to: string[]; data: string; user?: string }[] = [];
   const server = new SMTPServer({

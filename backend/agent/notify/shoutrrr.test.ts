@@ -32,6 +32,8 @@ const good: [string, Partial<NotifyTarget> & Record<string, unknown>][] = [
   // Generic: https unless disabletls or generic+http; shoutrrr's keys leave the query, others stay.
   ['generic://example.com/hook?token=abc', { kind: 'generic', url: 'https://example.com/hook?token=abc', method: 'POST', contentType: 'application/json', template: 'raw', messageKey: 'message', headers: {}, extra: {} }],
   ['generic+https://example.com:8443/api/notify', { kind: 'generic', url: 'https://example.com:8443/api/notify' }],
+  // user:password@ stays in the URL (shoutrrr's Go client sends it as Basic auth; so does the agent's request()).
+  ['generic://bot:p%40ss@example.com/hook', { kind: 'generic', url: 'https://bot:p%40ss@example.com/hook' }],
   ['generic+http://127.0.0.1:9000/x?disabletls=no', { kind: 'generic', url: 'https://127.0.0.1:9000/x' }],
   ['generic://example.com/x?disabletls=yes&template=json&messagekey=text&method=PUT&@X-Api-Key=k1&@authorization=Bearer+t&$channel=ops', {
     kind: 'generic',

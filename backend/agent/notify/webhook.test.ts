@@ -48,7 +48,7 @@ test('Slack-compatible body with a Kured-style template', async () => {
   assert.deepEqual(got[0].body, { text: 'Node n-2 is back' });
 });
 
-test('HTTP error and timeout are logged (host only, no secret path), never thrown', async () => {
+test('HTTP error and timeout are logged (URL redacted, no secret path), never thrown', async () => {
   got.length = 0;
   status = 500;
   const a = logs();
