@@ -150,9 +150,14 @@ test('the dashboard renders a 300-node rollout, follows deltas, filters, and sen
       { op: 'node', node: node('edge-1', { zone: 'eu-west-1d', state: state('healthy') }) },
       { op: 'cluster-block', block: { reason: 'change freeze', until: '2026-11-26T08:00:00Z' } },
       { op: 'event', event: { time: iso(T0), node: 'node-0050', type: 'Warning', reason: 'EvictionBlocked', message: 'db-0: PDB db-pdb' } },
+      { op: 'forecast', forecast: { pending: 0, enoughData: true, basis: 'b', fitUnknown: 'no node can move', held: [{ by: 'cluster-manual', count: 12, nodes: ['node-0002'] }, { by: 'pdb', pdb: 'shop/api', count: 2, nodes: ['node-0003'] }] } },
     ],
   });
   assert.equal(await page.getByRole('alert').filter({ hasText: 'All reboots blocked' }).innerText(), 'All reboots blocked until 2026-11-26 08:00 UTC: change freeze');
+  // Held nodes are said, never forecast (issue 17).
+  assert.equal(await page.locator('[data-testid="forecast"]').textContent(), 'cannot finish: 14 nodes held (12 by the cluster-wide block, 2 by PDB shop/api)');
+  assert.equal(await page.locator('[data-testid="held"]').textContent(), '14');
+  assert.equal(await page.locator('[data-testid="fit-note"]').textContent(), 'window fit unknown: no node can move');
   assert.equal(await page.locator('nm-zone').count(), 4);
   assert.equal(await rows(page).count(), 300);
   assert.equal(await page.locator('nm-zone [data-node="node-0299"]').count(), 0);
