@@ -101,7 +101,12 @@ export async function request(r: OutboundRequest): Promise<OutboundAnswer> {
   if ((res.status >= 300 && res.status < 400) || res.type === 'opaqueredirect') {
     await res.body?.cancel().catch(() => undefined);
     const to = res.headers.get('location');
-    const where = to ? ` to ${redactUrl(new URL(to, clean).toString(), r.showPath)}` : '';
+    let where = '';
+    try {
+      if (to) where = ` to ${redactUrl(new URL(to, clean), r.showPath)}`;
+    } catch {
+      where = ' to a Location that is not a URL';
+    }
     throw fail(`answered ${res.status} (a redirect${where}); redirects are not followed: use the final URL`);
   }
   try {
