@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   }
   console.log(`
 demo: ready.
-  VS Code:     ${vscode.url}   (open it; the nodemend view is in the activity bar; answer Connect when nodemend asks once to send your credentials to the demo hub)
+  VS Code:     ${vscode.url}   (open it, then the nodemend view in the activity bar: showing it connects; answer Connect when nodemend asks once to send your credentials to the demo hub)
   kubectl:     export KUBECONFIG=${c.kubeconfigPath}   (kubectl ${controlPlaneBin()}/kubectl matches the server)
   hub stream:  ws://127.0.0.1:${hub.port}/stream
   ${sick.length} nodes need a reboot now: ${sick.join(', ')}
