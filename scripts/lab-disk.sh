@@ -32,6 +32,13 @@ key=$( { cat "$0"; echo "$kkey";
          find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
 out="$cache/lab-disk-$key"
 done_() { [ -s "$1/base.qcow2" ] && [ -s "$1/vmlinuz" ] && [ -s "$1/initrd.img" ]; }
+# Not for the disk: the host runs the VMs with qemu (tools/lab/lab.ts), and this script is the lab's
+# first step on a fresh machine, so it installs qemu too, even when the disk is cached.
+if ! command -v qemu-system-x86_64 >/dev/null; then
+  log "installing qemu-system-x86"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade qemu-system-x86 >&2 ||
+    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade qemu-system-x86 >&2; }
+fi
 if done_ "$out"; then echo "$out"; exit 0; fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (mmdebstrap --mode=root, root-owned files in the image)"

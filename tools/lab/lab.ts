@@ -340,10 +340,19 @@ export async function startLab(o: LabOptions): Promise<Lab> {
   const lab = new Lab(cluster, state);
   try {
     log(`lab: ${count} VMs booting (${accel}); nodes join as they come up`);
+    // A VM whose qemu is gone never joins: say why at once instead of waiting out the timeout.
+    let died: string | undefined;
     await waitFor(`${count} lab nodes Ready`, async () => {
+      const gone = nodes.find((v) => !v.pid || !alive(v.pid));
+      if (gone) {
+        const why = readFileSync(join(dir, gone.name, 'qemu.log'), 'utf8').trim().split('\n').slice(-5).join(' | ');
+        died = `${gone.name}: qemu exited before the node joined (${why || 'no output'}); see ${join(dir, gone.name, 'qemu.log')}`;
+        return true;
+      }
       const list = await cluster.core.listNode();
       return list.items.filter(isReady).length === count;
     }, 600_000, nodes[0]!.console);
+    if (died) throw new Error(`lab: ${died}`);
     lap('nodesReady', t);
     if ((o.overlay ?? 'default') !== 'none') {
       t = Date.now();
