@@ -58,7 +58,7 @@ test('race: 12 contenders, M=3, three rounds: exactly 3 holders each time', { ti
     const h = await holders();
     assert.equal(h.size, 3);
     assert.equal(new Set(h.values()).size, 3, 'three distinct holders');
-    for (const r of results) if (!r.ok) assert.match(r.reason, /all 3 cluster slot\(s\) taken/);
+    for (const r of results) if (!r.ok) assert.match(r.reason, /all 3 slots of the cluster are taken/);
     await releaseAll(locks);
   }
 });

@@ -45,14 +45,19 @@ test('parseConfig: never throws; every error names a flag', (t) => {
   }), 3000);
 });
 
-test('parseConfig: --concurrency round-trips, and a flag beats NODEMEND_ which beats KURED_', (t) => {
+// nodemend's rule for NODEMEND_ (a flag beats it) and Kured's for KURED_ (a set variable beats
+// the flag, as Kured 1.23's LoadFromEnv does); the two variables disagreeing is an error.
+test('parseConfig: --concurrency round-trips; a flag beats NODEMEND_, KURED_ beats the flag, NODEMEND_ and KURED_ must agree', (t) => {
   check(t, fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1000 }), fc.boolean(), (a, b, k, useFlag) => {
-    const e = { NODEMEND_CONCURRENCY: String(b), KURED_CONCURRENCY: String(k), NODE_ID: 'node-1' };
-    const r = parseConfig(useFlag ? [`--concurrency=${a}`] : [], e);
-    assert.ok(r.ok, JSON.stringify(r));
-    assert.equal(r.config.concurrency, useFlag ? a : b);
-    const onlyKured = parseConfig([], { KURED_CONCURRENCY: String(k), NODE_ID: 'node-1' });
-    assert.ok(onlyKured.ok && onlyKured.config.concurrency === k);
+    const argv = useFlag ? [`--concurrency=${a}`] : [];
+    const nm = parseConfig(argv, { NODEMEND_CONCURRENCY: String(b), NODE_ID: 'node-1' });
+    assert.ok(nm.ok, JSON.stringify(nm));
+    assert.equal(nm.config.concurrency, useFlag ? a : b);
+    const ku = parseConfig(argv, { KURED_CONCURRENCY: String(k), NODE_ID: 'node-1' });
+    assert.ok(ku.ok && ku.config.concurrency === k, JSON.stringify(ku));
+    const both = parseConfig(argv, { NODEMEND_CONCURRENCY: String(b), KURED_CONCURRENCY: String(k), NODE_ID: 'node-1' });
+    if (b === k) assert.ok(both.ok && both.config.concurrency === k, JSON.stringify(both));
+    else assert.ok(!both.ok && both.errors.some((e) => e.includes('KURED_CONCURRENCY') && e.includes('NODEMEND_CONCURRENCY')), JSON.stringify(both));
   }), 500);
 });
 
