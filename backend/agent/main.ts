@@ -6,13 +6,14 @@
 import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { ConfigError } from '../hub/main.ts';
+import { buildInfo, versionLine } from '../shared/build-info.ts';
 import { jsonLogger, type JsonLogger, type LogWrite } from '../shared/log.ts';
 import { parseConfig, type AgentConfig } from './config/config.ts';
 import { usage } from './config/flags.ts';
 import { wireAdapters, type KubeAdapters } from './kube/wire.ts';
 import { pooled } from '../../protocol/pool.ts';
 import { startMetricsServer, type RunningServer } from './metrics/server.ts';
-import type { Host, Random } from './ports.ts';
+import type { Clock, Host, Random } from './ports.ts';
 import { AgentRuntime } from './runtime/agent.ts';
 import { systemClock } from './runtime/wake.ts';
 
@@ -21,6 +22,8 @@ export interface AgentOptions {
   host?: Host;
   log?: JsonLogger;
   random?: Random;
+  /** Replaces the system clock (the simulated fleet's skewed machine clocks); the lock reads it too. */
+  clock?: Clock;
   /** Identity shown in the node state (default POD_NAME, then the hostname). */
   agent?: string;
   /** Serve /metrics, /healthz, /readyz (default true). */
@@ -44,7 +47,8 @@ export interface AgentHandle {
 /** Starts one agent on a validated configuration. */
 export async function startAgent(config: AgentConfig, kc: k8s.KubeConfig, o: AgentOptions = {}): Promise<AgentHandle> {
   const log = (o.log ?? jsonLogger('agent', config.logLevel)).with({ node: config.nodeId });
-  const adapters = wireAdapters(pooled(kc), config, log, { host: o.host, evictionRetryMs: o.evictionRetryMs });
+  const clock = o.clock ?? systemClock;
+  const adapters = wireAdapters(pooled(kc), config, log, { host: o.host, evictionRetryMs: o.evictionRetryMs, ...(o.clock ? { now: o.clock.now } : {}) });
   const runtime = new AgentRuntime({
     config,
     node: adapters.node,
@@ -56,7 +60,7 @@ export async function startAgent(config: AgentConfig, kc: k8s.KubeConfig, o: Age
     ...(adapters.kured ? { kured: adapters.kured } : {}),
     notifier: adapters.notifier,
     metrics: adapters.metrics,
-    clock: systemClock,
+    clock,
     random: o.random ?? Math.random,
     log,
     onLockChange: (cb) => adapters.informers.subscribe(['leases'], cb),
@@ -69,7 +73,7 @@ export async function startAgent(config: AgentConfig, kc: k8s.KubeConfig, o: Age
       port: config.metrics.port,
       registry: adapters.metrics.registry,
       // Alive while the loop completes rounds; a wedged loop gets the pod restarted.
-      healthy: () => runtime.lastRound === 0 || Date.now() - runtime.lastRound < Math.max(5 * config.periodMs, 600_000) || runtime.drainAbort !== undefined,
+      healthy: () => runtime.lastRound === 0 || clock.now() - runtime.lastRound < Math.max(5 * config.periodMs, 600_000) || runtime.drainAbort !== undefined,
       ready: () => adapters.informers.synced(),
     });
   }
@@ -106,10 +110,15 @@ export async function runAgentMain(argv: string[], env: Record<string, string | 
     console.log(usage());
     return;
   }
+  if (argv.includes('--version')) {
+    console.log(versionLine());
+    return;
+  }
   const parsed = parseConfig(argv, env);
   if (!parsed.ok) throw new ConfigError(`agent configuration invalid:\n  ${parsed.errors.join('\n  ')}\n(see nodemend agent --help)`);
   const config = parsed.config;
   const log = jsonLogger('agent', config.logLevel, config.logFormat === 'text' ? textWrite : undefined);
+  log.info('nodemend agent starting', { version: buildInfo.version, commit: buildInfo.commit, nodejs: process.version });
   for (const w of parsed.warnings) log.warn(w);
   // Signal handlers first: start-up waits up to 30 s for the informers, and as PID 1 of its
   // container (no hostPID) the agent has no default SIGTERM action, so a signal not handled yet

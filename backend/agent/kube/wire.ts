@@ -44,6 +44,8 @@ export interface WireOptions {
   host?: Host;
   /** Retry delay after a 429 eviction (default 5 s). */
   evictionRetryMs?: number;
+  /** The lock's clock (default Date.now): the simulated fleet's skewed machine clocks. */
+  now?: () => number;
 }
 
 export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogger, o: WireOptions = {}): KubeAdapters {
@@ -66,6 +68,7 @@ export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogg
       nodeLabels: () => informers.node()?.metadata?.labels,
       cachedLeases,
       onApiError,
+      ...(o.now ? { now: o.now } : {}),
     },
     log.with({ part: 'lock' }),
   );
