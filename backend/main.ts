@@ -6,8 +6,9 @@
 import { runHub, ConfigError } from './hub/main.ts';
 import { USAGE as HUB_USAGE } from './hub/config.ts';
 import { runAgentMain } from './agent/main.ts';
+import { versionLine } from './shared/build-info.ts';
 
-const USAGE = 'usage: nodemend agent [flags] | nodemend hub [flags]   (--help after either lists its flags)';
+const USAGE = 'usage: nodemend agent [flags] | nodemend hub [flags] | nodemend --version   (--help after either lists its flags)';
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
@@ -20,7 +21,14 @@ async function main(argv: string[]): Promise<void> {
         console.log(HUB_USAGE);
         return;
       }
+      if (rest.includes('--version')) {
+        console.log(versionLine());
+        return;
+      }
       await runHub(rest, process.env);
+      return;
+    case '--version':
+      console.log(versionLine());
       return;
     case undefined:
     case '-h':

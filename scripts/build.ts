@@ -1,17 +1,39 @@
 // Bundles the three targets (scripts/targets.ts) with esbuild. Type checking is separate
 // (`npm run typecheck`): esbuild strips types and does not check them.
+// Every bundle is stamped with package.json's version and the commit (backend/shared/build-info.ts
+// reads them): the commit is $NODEMEND_COMMIT when set (the image build has no .git; the Dockerfile
+// passes its COMMIT build argument), else git's HEAD, with -dirty when the tree has changes.
 
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { targets as all } from './targets.ts';
 
-const watch = process.argv.includes('--watch');
-const targets = all(watch);
-const missing = targets.flatMap((t) => t.entryPoints).filter((e) => !existsSync(e));
-if (missing.length) {
-  console.error(`build: missing entry point(s): ${missing.join(', ')}`);
-  process.exit(1);
+export function buildStamp(root = new URL('..', import.meta.url)): { version: string; commit: string } {
+  const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
+  let commit = process.env.NODEMEND_COMMIT?.trim() || 'unknown';
+  if (!process.env.NODEMEND_COMMIT) {
+    try {
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      commit = git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
+    } catch {
+      // not a git checkout (a source archive): "unknown"
+    }
+  }
+  return { version, commit };
 }
-const t0 = Date.now();
-await Promise.all(targets.map((t) => build(t)));
-console.log(`build: ${targets.length} bundles in ${Date.now() - t0} ms`);
+
+if (import.meta.main) {
+  const watch = process.argv.includes('--watch');
+  const targets = all(watch);
+  const missing = targets.flatMap((t) => t.entryPoints).filter((e) => !existsSync(e));
+  if (missing.length) {
+    console.error(`build: missing entry point(s): ${missing.join(', ')}`);
+    process.exit(1);
+  }
+  const stamp = buildStamp();
+  const define = { __NODEMEND_VERSION__: JSON.stringify(stamp.version), __NODEMEND_COMMIT__: JSON.stringify(stamp.commit) };
+  const t0 = Date.now();
+  await Promise.all(targets.map((t) => build({ ...t, define: { ...t.define, ...define } })));
+  console.log(`build: ${targets.length} bundles of ${stamp.version} (${stamp.commit}) in ${Date.now() - t0} ms`);
+}

@@ -12,6 +12,7 @@ import type { FlowLimits } from './flow.ts';
 import { Hub } from './hub.ts';
 import { apiServerAddresses, reviewPort, startInformers } from './informers.ts';
 import { errMsg, jsonLogger, type JsonLogger } from '../shared/log.ts';
+import { buildInfo } from '../shared/build-info.ts';
 import { pooled } from '../../protocol/pool.ts';
 import { HubMetrics } from './metrics.ts';
 import { Reauth } from './reauth.ts';
@@ -165,7 +166,7 @@ export async function runHub(argv: string[], env: Record<string, string | undefi
       closers.push(t.close);
       trustedPort = t.port;
     }
-    log.info('hub started', { streamId: hub.streamId, listen: `${tls ? 'https' : 'http'}://${config.listen.host}:${d.port}`, trusted: trustedPort, namespace: config.namespace, auth: config.auth });
+    log.info('hub started', { version: buildInfo.version, commit: buildInfo.commit, streamId: hub.streamId, listen: `${tls ? 'https' : 'http'}://${config.listen.host}:${d.port}`, trusted: trustedPort, namespace: config.namespace, auth: config.auth });
     let stopping: Promise<void> | undefined;
     const handle: HubHandle = {
       config,

@@ -2,6 +2,7 @@
 // process (tests) do not collide.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo, buildInfoGauge } from '../shared/build-info.ts';
 
 export class HubMetrics {
   readonly registry = new Registry();
@@ -23,6 +24,7 @@ export class HubMetrics {
 
   constructor(defaults = false) {
     const registers = [this.registry];
+    buildInfoGauge(registers, 'hub', buildInfo);
     this.clients = new Gauge({ name: 'nodemend_hub_clients', help: 'Connected stream clients', registers });
     this.framesSent = new Counter({ name: 'nodemend_hub_frames_sent_total', help: 'Frames written to clients', labelNames: ['type'], registers });
     this.deltasDropped = new Counter({ name: 'nodemend_hub_deltas_dropped_total', help: 'Deltas not sent to a slow client (replaced by a snapshot)', registers });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { AgentMetrics } from './metrics.ts';
 import { startMetricsServer } from './server.ts';
 
@@ -45,4 +46,12 @@ test('metrics: two agents in one process do not collide', () => {
   const b = new AgentMetrics('b');
   a.setRebootRequired(true);
   assert.notEqual(a.registry, b.registry);
+});
+
+test('metrics: nodemend_build_info says which build runs (package.json version from the sources)', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const text = await new AgentMetrics('n-1').registry.metrics();
+  assert.ok(text.includes(`nodemend_build_info{component="agent",version="${version}",commit="unknown"} 1`), text);
+  const stamped = await new AgentMetrics('n-1', { build: { version: '9.8.7', commit: 'abc' } }).registry.metrics();
+  assert.ok(stamped.includes('nodemend_build_info{component="agent",version="9.8.7",commit="abc"} 1'), stamped);
 });

@@ -4,6 +4,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RebootOutcome } from '../../../protocol/model.ts';
+import { buildInfo, buildInfoGauge, type BuildInfo } from '../../shared/build-info.ts';
 
 /** Blocker kinds used as the `reason` label: a fixed, small set (never free text). */
 export const BLOCK_REASONS = ['manual', 'cluster-manual', 'alerts', 'pods', 'pdb', 'window', 'sentinel-unknown', 'other'] as const;
@@ -20,9 +21,10 @@ export class AgentMetrics {
   private readonly reboots: Counter;
   private readonly apiErrors: Counter;
 
-  constructor(node: string, opts: { defaults?: boolean } = {}) {
+  constructor(node: string, opts: { defaults?: boolean; build?: BuildInfo } = {}) {
     this.node = node;
     const registers = [this.registry];
+    buildInfoGauge(registers, 'agent', opts.build ?? buildInfo);
     this.rebootRequired = new Gauge({ name: 'kured_reboot_required', help: 'OS requires reboot due to software updates.', labelNames: ['node'], registers });
     this.nmRebootRequired = new Gauge({ name: 'nodemend_reboot_required', help: '1 while the sentinel says this node needs a reboot', labelNames: ['node'], registers });
     this.lockHeld = new Gauge({ name: 'nodemend_lock_held', help: '1 while this node holds a reboot lock slot', labelNames: ['node'], registers });
