@@ -7,6 +7,7 @@ import type { ClusterSnapshot, NodeView } from '../../protocol/messages.ts';
 import { nodeActions, nodeContextValue, type Permissions } from '../commands/applicability.ts';
 import { matches, type Filter } from './filter.ts';
 import { GROUPS, PHASE_ICON, groupOf } from './groups.ts';
+import { holdsOf } from './holds.ts';
 import { description, details, tooltip, type DetailVM, type TimeFormat } from './present.ts';
 
 export interface NodeVM {
@@ -53,7 +54,10 @@ export function needsReboot(n: NodeView): boolean {
 
 export function presentNode(n: NodeView, perms: Permissions, readOnly: boolean, fmt: TimeFormat): NodeVM {
   const phase = n.state?.phase ?? 'unknown';
-  const p = PHASE_ICON[phase];
+  // A blocked node shows what holds it (a shield for a budget, a bell for alerts...), so a glance
+  // at the Blocked group tells a person's block from a workload's.
+  const hold = phase === 'blocked' ? holdsOf(n)[0] : undefined;
+  const p = hold ?? PHASE_ICON[phase];
   const vm = {
     name: n.name,
     group: groupOf(phase).key,

@@ -7,6 +7,7 @@ import type { NodeView } from '../../protocol/messages.ts';
 import type { RebootRecord } from '../../protocol/model.ts';
 import { code, md } from '../text/markdown.ts';
 import { PHASE_ICON } from './groups.ts';
+import { holdsOf } from './holds.ts';
 
 /** Formats an RFC3339 time for display (local, short). */
 export type TimeFormat = (iso: string) => string;
@@ -50,7 +51,14 @@ export function description(n: NodeView, fmt: TimeFormat): string {
     case 'scheduled':
       parts.push(n.requests.rebootAfter ? `scheduled · after ${fmt(n.requests.rebootAfter)}` : 'scheduled');
       break;
-    case 'blocked':
+    case 'blocked': {
+      // The kind of hold says what to look at; the reason keeps the detail (unless it is a budget,
+      // whose names the label already carries).
+      const h = holdsOf(n)[0];
+      if (h) parts.push(h.kind === 'pdb' ? h.label : `${h.label} · ${short((st?.reason ?? '').replace(/^blocked: /, ''))}`);
+      else parts.push(`${phase} · ${short(st?.reason ?? '')}`);
+      break;
+    }
     case 'failed':
       parts.push(`${phase} · ${short(st?.reason ?? '')}`);
       break;
@@ -90,6 +98,7 @@ export function tooltip(n: NodeView, fmt: TimeFormat): string {
     out.push(`${md(st.reason)}`, '', `Since ${md(fmt(st.since))}${st.lock ? ` · holds lock ${code(st.lock)}` : ''}`);
     if (n.queuePosition) out.push('', `Place in the lock queue: **#${n.queuePosition}**`);
     if (st.nextWindow) out.push('', `Next reboot window opens ${md(fmt(st.nextWindow))}`);
+    for (const h of holdsOf(n)) out.push('', `$(${h.icon}) **${md(h.label[0].toUpperCase() + h.label.slice(1))}.** ${md(h.remedy)}`);
   } else {
     out.push('No agent has reported for this node yet.');
   }
@@ -126,6 +135,7 @@ export function details(n: NodeView, fmt: TimeFormat): DetailVM[] {
   const out: DetailVM[] = [
     { key: 'phase', label: p.label, description: st ? `${short(st.reason, 80)} · since ${fmt(st.since)}` : 'no agent report yet', icon: p.icon.replace('~spin', ''), color: p.color },
   ];
+  for (const h of holdsOf(n)) out.push({ key: `hold:${h.kind}`, label: h.label[0].toUpperCase() + h.label.slice(1), description: h.remedy, icon: h.icon, color: h.color });
   if (st?.lock) out.push({ key: 'lock', label: 'Lock', description: st.lock, icon: 'lock' });
   if (n.queuePosition) out.push({ key: 'queue', label: 'Queue', description: `#${n.queuePosition} for a lock slot`, icon: 'list-ordered' });
   if (st?.nextWindow) out.push({ key: 'window', label: 'Next window', description: fmt(st.nextWindow), icon: 'watch' });
