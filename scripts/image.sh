@@ -247,7 +247,7 @@ project_key() {
     cat "$self"
     cd "$root"
     git ls-files -z --cached --others --exclude-standard -- \
-        Dockerfile .dockerignore package.json package-lock.json tsconfig.json \
+        Dockerfile .dockerignore package.json package-lock.json tsconfig.json LICENSE THIRD_PARTY_NOTICES \
         scripts/build.ts scripts/targets.ts protocol backend extension webview |
       sort -zu |
       while IFS= read -r -d '' f; do
