@@ -4,7 +4,15 @@
 //   node test/chaos/run.ts [--seeds=1,2,3 | --runs=N] [--nodes=30] [--zones=3] [--concurrency=2]
 //        [--per-zone=1] [--fault-window=90s] [--fault-every=4s] [--converge=<bound from size>]
 //        [--reboot-ms=1500] [--windowed=true|false]
-//        [--faults=kill-agent,restart-apiserver,stop-etcd,kill-hub,dead-node,...] [--out=bench/chaos.json]
+//        [--faults=kill-agent,restart-apiserver,stop-etcd,kill-hub,dead-node,...] [--except=apiserver-outage,...]
+//        [--out=bench/chaos.json]
+// Fault kinds (all by default): kill-agent kill-holder restart-apiserver stop-etcd kill-hub
+// delete-holder dead-node slow-reboots person-block person-force person-cancel person-cordon, and
+//   clock-skew        every machine's clock off true time by up to ±10 min (seeded), steps now and then
+//   partition         a lock holder's agent cut off from the API server for 10-90 s (a relay per agent)
+//   lease-latency     every agent's Lease writes held back 2-5 s, for 15-40 s
+//   apiserver-outage  API server down 30-60 s; the report counts the fleet's list requests after it
+// e.g. --faults=clock-skew,partition,lease-latency,apiserver-outage runs only the network and clock faults.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,7 +28,7 @@ const args = new Map(process.argv.slice(2).map((a) => {
   }
   return [m[1], m[2]] as const;
 }));
-const known = ['seeds', 'runs', 'nodes', 'zones', 'concurrency', 'per-zone', 'fault-window', 'fault-every', 'converge', 'reboot-ms', 'faults', 'out', 'windowed'];
+const known = ['seeds', 'runs', 'nodes', 'zones', 'concurrency', 'per-zone', 'fault-window', 'fault-every', 'converge', 'reboot-ms', 'faults', 'except', 'out', 'windowed'];
 for (const k of args.keys()) if (!known.includes(k)) fail(`unknown flag --${k}; known: ${known.map((x) => `--${x}`).join(' ')}`);
 
 function fail(msg: string): never {
@@ -44,8 +52,13 @@ function dur(name: string, def: number): number {
 
 const runs = int('runs', 3, 1, 1000);
 const seeds = args.has('seeds') ? args.get('seeds')!.split(',').map((s) => (/^\d+$/.test(s) ? Number(s) : fail(`--seeds: ${JSON.stringify(s)} is not a whole number`))) : Array.from({ length: runs }, (_, i) => i + 1);
-const faults = args.has('faults') ? (args.get('faults')!.split(',') as Fault[]) : ALL_FAULTS;
-for (const f of faults) if (!(FAULTS as readonly string[]).includes(f)) fail(`--faults: unknown fault ${JSON.stringify(f)}; known: ${FAULTS.join(', ')}`);
+const kinds = (flag: string): Fault[] => {
+  const xs = args.get(flag)!.split(',').filter(Boolean) as Fault[];
+  for (const f of xs) if (!(FAULTS as readonly string[]).includes(f)) fail(`--${flag}: unknown fault ${JSON.stringify(f)}; known: ${FAULTS.join(', ')}`);
+  return xs;
+};
+const except = args.has('except') ? kinds('except') : [];
+const faults = (args.has('faults') ? kinds('faults') : ALL_FAULTS).filter((f) => !except.includes(f));
 const out = args.get('out') ?? 'bench/chaos.json';
 
 const reports: ChaosReport[] = [];
@@ -68,9 +81,10 @@ for (const seed of seeds) {
   const faultsN = Object.values(r.faultsInjected).reduce((a, b) => a + b, 0);
   if (r.givenUp.length) console.log(`  seed ${seed}: given up (NotReady for good, not owed a reboot): ${r.givenUp.map((g) => `${g.node} since ${g.notReadySince}${g.backAt ? `, back ${g.backAt}` : ''}`).join('; ')}`);
   if (r.hub) console.log(`  seed ${seed}: hub killed and restarted ${r.hub.restarts} times, view agreed with the API server after ${r.hub.agreed}, not after ${r.hub.failed.length}; at the end: ${r.hub.final ? 'agreed' : `DISAGREED ${r.hub.finalDiff.join('; ')}`}${r.hub.gaps.length ? `; sequence gaps: ${r.hub.gaps.join('; ')}` : ''}`);
-  console.log(`  seed ${seed}: ${faultsN} faults, ${r.reboots} reboots, peak ${r.peak.cluster} disrupted (limit ${concurrency})${perZone ? `, ${r.peak.scope} in a zone (limit ${perZone})` : ''}, ${r.violations.length} violations, ${r.converged ? `converged ${Math.round(r.convergeMs / 1000)} s after the faults stopped` : `NOT converged; stuck: ${r.stuck.join('; ')}`} (${Math.round(r.durationMs / 1000)} s)`);
+  for (const o of r.outages ?? []) console.log(`  seed ${seed}: API server down ${Math.round(o.downMs / 1000)} s; the ${o.agents} agents sent ${o.listsAfter60s} list requests in the minute after (at most ${o.peakPerSecondAfter} in one second), ${o.listsBefore60s} in the minute before`);
+  console.log(`  seed ${seed}: ${faultsN} faults, ${r.reboots} reboots, peak ${r.peak.cluster} disrupted (limit ${concurrency})${perZone ? `, ${r.peak.scope} in a zone (limit ${perZone})` : ''}, ${r.violations.length} violations, ${r.converged ? `converged ${Math.round(r.convergeMs / 1000)} s after the faults stopped` : `NOT converged; stuck: ${r.stuck.join('; ')}`} (${Math.round(r.durationMs / 1000)} s, agent ${r.agentCommit.slice(0, 12)}${r.agentCommit.endsWith('+dirty') ? '+dirty' : ''})`);
   save();
-  if (failed(r)) console.log(`  FAILING SEED ${seed}; replay: node test/chaos/run.ts --seeds=${seed} --nodes=${nodes} --zones=${zones} --concurrency=${concurrency}${perZone ? ` --per-zone=${perZone}` : ''} --windowed=${windowed}`);
+  if (failed(r)) console.log(`  FAILING SEED ${seed}; replay: node test/chaos/run.ts --seeds=${seed} --nodes=${nodes} --zones=${zones} --concurrency=${concurrency}${perZone ? ` --per-zone=${perZone}` : ''} --windowed=${windowed} --faults=${faults.join(',')}${['fault-window', 'fault-every', 'converge', 'reboot-ms'].filter((k) => args.has(k)).map((k) => ` --${k}=${args.get(k)}`).join('')}`);
 }
 
 const { summary, bad } = save();

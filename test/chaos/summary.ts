@@ -21,9 +21,13 @@ export function summarize(reports: ChaosReport[], seeds: number[], durationMs: n
     runs: reports.length,
     seeds,
     nodes: sum(reports, (r) => r.nodes),
-    shapes: reports.map((r) => `seed ${r.seed}: ${r.nodes} nodes, ${r.zones} zone(s), concurrency ${r.concurrency}${r.perZone ? `, ${r.perZone}/zone` : ''}${r.windowed ? ', windowed' : ''}`),
+    shapes: reports.map((r) => `seed ${r.seed}: ${r.nodes} nodes, ${r.zones} zone(s), concurrency ${r.concurrency}${r.perZone ? `, ${r.perZone}/zone` : ''}${r.windowed ? ', windowed' : ''}${r.skew ? `, clocks ${Math.round(r.skew.minMs / 1000)}..${Math.round(r.skew.maxMs / 1000)} s off` : ''}, ${Math.round(r.durationMs / 1000)} s`),
     faultsInjected,
     faultsTotal: Object.values(faultsInjected).reduce((a, b) => a + b, 0),
+    faultsSkipped: reports.reduce<Record<string, number>>((acc, r) => {
+      for (const [k, v] of Object.entries(r.faultsSkipped ?? {})) acc[k] = (acc[k] ?? 0) + v;
+      return acc;
+    }, {}),
     reboots: sum(reports, (r) => r.reboots),
     violations: sum(reports, (r) => r.violations.length),
     violationsByPromise: reports.flatMap((r) => r.violations).reduce<Record<string, number>>((acc, v) => ({ ...acc, [v.promise]: (acc[v.promise] ?? 0) + 1 }), {}),
@@ -32,6 +36,10 @@ export function summarize(reports: ChaosReport[], seeds: number[], durationMs: n
       agreedAfterRestart: sum(reports, (r) => r.hub?.agreed ?? 0),
       disagreements: sum(reports, (r) => (r.hub?.failed.length ?? 0) + (r.hub && !r.hub.final ? 1 : 0) + (r.hub?.gaps.length ?? 0)),
     },
+    // The herd after each API server outage: the fleet's list requests in the minute after it
+    // answered again, against the minute before it went down.
+    outages: reports.flatMap((r) => (r.outages ?? []).map((o) => ({ seed: r.seed, ...o }))),
+    agentCommits: [...new Set(reports.map((r) => r.agentCommit ?? 'unknown'))],
     deadMachines: sum(reports, (r) => r.dead.length),
     givenUp: sum(reports, (r) => r.givenUp.length),
     converged: conv.length,

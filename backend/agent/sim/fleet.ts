@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../config/config.ts';
 import { startAgent, type AgentHandle } from '../main.ts';
 import { jsonLogger, errMsg, type JsonLogger } from '../../shared/log.ts';
+import type { Clock } from '../ports.ts';
 import { SimHost } from './host.ts';
 import { SimNodes } from './nodes.ts';
 
@@ -31,6 +32,8 @@ export interface FleetOptions {
   metrics?: boolean;
   /** The credentials of one machine's agent (e.g. its pod-bound token); default the kubeconfig's. The simulated kubelet keeps the kubeconfig's. */
   agentKubeConfig?: (node: string) => k8s.KubeConfig | undefined;
+  /** One machine's clock (e.g. skewed, sim/clock.ts); default the system clock. The simulated kubelet keeps true time. */
+  clock?: (node: string) => Clock | undefined;
 }
 
 export interface FleetEvent {
@@ -104,7 +107,8 @@ export class SimFleet {
     if (!parsed.ok) throw new Error(`simulated agent ${node}: ${parsed.errors.join('; ')}`);
     const host = new SimHost(this.sentinelPath(node), parsed.config.periodMs, () => this.track(this.reboot(node)));
     this.hosts.set(node, host);
-    const h = await startAgent(parsed.config, this.o.agentKubeConfig?.(node) ?? this.kc, { host, log: this.log, agent: `sim/${node}`, metricsServer: this.o.metrics === true, evictionRetryMs: this.o.evictionRetryMs });
+    const clock = this.o.clock?.(node);
+    const h = await startAgent(parsed.config, this.o.agentKubeConfig?.(node) ?? this.kc, { host, log: this.log, agent: `sim/${node}`, metricsServer: this.o.metrics === true, evictionRetryMs: this.o.evictionRetryMs, ...(clock ? { clock } : {}) });
     this.agents.set(node, h);
     this.emit('agent-start', node);
     return h;
