@@ -7,7 +7,6 @@ import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { ConfigError } from '../hub/main.ts';
 import { buildInfo, versionLine } from '../shared/build-info.ts';
-import { buildInfo, versionLine } from '../shared/build-info.ts';
 import { jsonLogger, type JsonLogger, type LogWrite } from '../shared/log.ts';
 import { parseConfig, type AgentConfig } from './config/config.ts';
 import { usage } from './config/flags.ts';
@@ -115,15 +114,10 @@ export async function runAgentMain(argv: string[], env: Record<string, string | 
     console.log(versionLine());
     return;
   }
-  if (argv.includes('--version')) {
-    console.log(versionLine());
-    return;
-  }
   const parsed = parseConfig(argv, env);
   if (!parsed.ok) throw new ConfigError(`agent configuration invalid:\n  ${parsed.errors.join('\n  ')}\n(see nodemend agent --help)`);
   const config = parsed.config;
   const log = jsonLogger('agent', config.logLevel, config.logFormat === 'text' ? textWrite : undefined);
-  log.info('nodemend agent starting', { version: buildInfo.version, commit: buildInfo.commit, nodejs: process.version });
   log.info('nodemend agent starting', { version: buildInfo.version, commit: buildInfo.commit, nodejs: process.version });
   for (const w of parsed.warnings) log.warn(w);
   // Signal handlers first: start-up waits up to 30 s for the informers, and as PID 1 of its
