@@ -6,8 +6,8 @@
 
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { targets as all } from './targets.ts';
+import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { backendOptions, targets as all } from './targets.ts';
 
 export function buildStamp(root = new URL('..', import.meta.url)): { version: string; commit: string } {
   const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
@@ -34,6 +34,13 @@ if (import.meta.main) {
   const stamp = buildStamp();
   const define = { __NODEMEND_VERSION__: JSON.stringify(stamp.version), __NODEMEND_COMMIT__: JSON.stringify(stamp.commit) };
   const t0 = Date.now();
-  await Promise.all(targets.map((t) => build({ ...t, define: { ...t.define, ...define } })));
-  console.log(`build: ${targets.length} bundles of ${stamp.version} (${stamp.commit}) in ${Date.now() - t0} ms`);
+  // kubectl nodemend: one executable ESM file run by Node (kubectl finds it on PATH by its name),
+  // with kubectl's plugin-completion helper beside it.
+  const backend = backendOptions(watch);
+  const plugin = { ...backend, entryPoints: ['cli/main.ts'], outfile: 'dist/kubectl-nodemend', sourcemap: false, banner: { js: `#!/usr/bin/env node\n${backend.banner!.js}` } };
+  await Promise.all([...targets, plugin].map((t) => build({ ...t, define: { ...t.define, ...define } })));
+  chmodSync('dist/kubectl-nodemend', 0o755);
+  copyFileSync('cli/kubectl_complete-nodemend', 'dist/kubectl_complete-nodemend');
+  chmodSync('dist/kubectl_complete-nodemend', 0o755);
+  console.log(`build: ${targets.length + 1} bundles of ${stamp.version} (${stamp.commit}) in ${Date.now() - t0} ms`);
 }
