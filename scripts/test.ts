@@ -41,6 +41,8 @@ step('bundle', 'node', ['scripts/build.ts']);
 step('control plane binaries', 'bash', ['scripts/controlplane-build.sh']);
 // Helm for the chart tests (test/integration/helm.test.ts), likewise (first run ~3 min, cached).
 step('helm', 'bash', ['scripts/helm-build.sh']);
+// promtool for the monitoring pack's tests (test/docs/monitoring.test.ts), likewise (cached).
+step('promtool', 'bash', ['scripts/promtool-build.sh']);
 // Likewise code-server and Debian's Chromium for the end-to-end tests (first run ~7 min, cached).
 step('code-server and Chromium', 'bash', ['scripts/code-server.sh']);
 
@@ -49,7 +51,7 @@ const all = only.length
   ? only
   : [
       ...globSync('{protocol,backend,extension,cli,webview,tools,scripts,bench}/**/*.test.ts'),
-      ...globSync('test/{integration,e2e,chaos,property,security,image,lab}/**/*.test.ts'),
+      ...globSync('test/{integration,e2e,chaos,property,security,image,lab,docs}/**/*.test.ts'),
     ].filter((f) => !f.includes('node_modules'));
 // The lab's files run by default (they need qemu, 3 GiB and about 45 min on 2 cores); NODEMEND_LAB=0
 // leaves them out of a developer's run, and says so.
