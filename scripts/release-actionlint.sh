@@ -3,11 +3,20 @@
 # pins) into a cache outside the repo, keyed by a hash of this script and the Go module files, so a
 # change of version rebuilds and nothing else does. test/release/workflows.test.ts lints
 # .github/workflows with it. Prints the binary's path as its last stdout line.
+# actionlint checks each `run:` script with shellcheck when there is one: without it those checks
+# are silently skipped, so this installs Debian's shellcheck (apt, as root) when it is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${NODEMEND_CACHE:-$HOME/.cache/nodemend}
 mod="$root/tools/actionlint"
 die() { echo "release-actionlint: $*" >&2; exit 1; }
+
+if ! command -v shellcheck >/dev/null; then
+  [ "$(id -u)" = 0 ] || die "shellcheck is missing and only root can install it: apt-get install shellcheck"
+  echo "release-actionlint: installing shellcheck from apt" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y --no-install-recommends shellcheck || { apt-get update && apt-get install -y --no-install-recommends shellcheck; }; } >&2
+fi
 
 key=$(cat "$0" "$mod"/go.{mod,sum} | sha256sum | cut -c1-16)
 bin="$cache/actionlint-$key/actionlint"

@@ -2,9 +2,14 @@
 // (the chart, the image tag in deploy/, the Dockerfile's label default, the lock file) is listed in
 // CARRIERS, read by the drift test (test/release/version.test.ts) and written by this script.
 //   node scripts/release-version.ts            list each carrier and what it says; exit 1 on drift
-//   node scripts/release-version.ts 0.2.0      set the version everywhere, re-render
-//                                              deploy/nodemend.yaml, and turn CHANGELOG.md's
-//                                              Unreleased section into "## [0.2.0] - <today>"
+//   node scripts/release-version.ts 0.2.0      set the version everywhere (deploy/nodemend.yaml
+//                                              included) and turn CHANGELOG.md's Unreleased
+//                                              section into "## [0.2.0] - <today>"
+//   node scripts/release-version.ts --tag v0.2.0 [--notes FILE]
+//                                              the release workflow's gate: the tag is v<version>,
+//                                              nothing drifts, CHANGELOG.md has the release's
+//                                              section (written to FILE as the release notes);
+//                                              prints version=<version> for $GITHUB_OUTPUT
 // The bundles, `--version`, the start-up log line and nodemend_build_info take the version from
 // package.json at build time (scripts/build.ts); the release workflow passes it to the image build.
 
@@ -89,7 +94,28 @@ export function changelogSection(text: string, version: string): string | undefi
   return m?.[1].trim();
 }
 
-if (import.meta.main) {
+/** Why `tag` cannot be released from the tree in `dir` (empty when it can). */
+export function tagErrors(tag: string, dir = root): string[] {
+  const version = packageVersion(dir);
+  const errors: string[] = [];
+  if (tag !== `v${version}`) errors.push(`tag ${tag} is not v${version} (package.json's version); set the version with node scripts/release-version.ts <version>, commit, then tag v<version>`);
+  errors.push(...drift(dir));
+  if (!changelogSection(readFileSync(join(dir, 'CHANGELOG.md'), 'utf8'), version)) errors.push(`CHANGELOG.md has no "## [${version}] - YYYY-MM-DD" section with notes; node scripts/release-version.ts ${version} makes it from the Unreleased section`);
+  return errors;
+}
+
+if (import.meta.main && process.argv[2] === '--tag') {
+  const tag = process.argv[3] ?? '';
+  const errors = tagErrors(tag);
+  if (errors.length) {
+    console.error(`release-version: cannot release ${tag}:\n  ${errors.join('\n  ')}`);
+    process.exit(1);
+  }
+  const version = packageVersion();
+  const notes = process.argv[4] === '--notes' ? process.argv[5] : undefined;
+  if (notes) writeFileSync(notes, changelogSection(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'), version)! + '\n');
+  console.log(`version=${version}`);
+} else if (import.meta.main) {
   const arg = process.argv[2];
   if (!arg) {
     const want = packageVersion();

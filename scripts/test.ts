@@ -51,7 +51,7 @@ const all = only.length
   ? only
   : [
       ...globSync('{protocol,backend,extension,cli,webview,tools,scripts,bench}/**/*.test.ts'),
-      ...globSync('test/{integration,e2e,chaos,property,security,image,lab,docs}/**/*.test.ts'),
+      ...globSync('test/{integration,e2e,chaos,property,security,image,release,lab,docs}/**/*.test.ts'),
     ].filter((f) => !f.includes('node_modules'));
 // The lab's files run by default (they need qemu, 3 GiB and about 45 min on 2 cores); NODEMEND_LAB=0
 // leaves them out of a developer's run, and says so.
