@@ -17,6 +17,7 @@ import { SimClocks } from '../../backend/agent/sim/clock.ts';
 import { SimNet } from '../../backend/agent/sim/net.ts';
 import { FAULTS, heal, inject, Skipped, personUncordon, restartAgent, restartHub, rng, skewDraw, unblock, type Fault, type World } from './faults.ts';
 import { ChaosHub } from './hub.ts';
+import { byOwnClock, evenMinute } from './window.ts';
 import { Watcher } from './watcher.ts';
 import type { GivenUp, Violation } from './invariants.ts';
 
@@ -126,7 +127,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       // lagMs: the agent says "healthy" after it uncordons and releases; on this loaded 2-core
       // machine an API call can take seconds, so a phase must stand 10 s to count. Reboots are
       // judged directly: each one must happen under a lock slot, however short.
-      concurrency: o.concurrency, scope, inWindow: o.windowed ? (node, t) => evenMinute(t + (clocks?.offsetAt(node, t) ?? 0)) : () => true, lagMs: 10_000, leftCordonedMs: 60_000,
+      concurrency: o.concurrency, scope, inWindow: o.windowed ? byOwnClock(evenMinute, (n, t) => clocks?.offsetAt(n, t) ?? 0) : () => true, lagMs: 10_000, leftCordonedMs: 60_000,
       // Given up after 50 s NotReady: the agents free a NotReady holder's slot 60 s (max reboot
       // duration) after its last renewal (every ~7 s) or its rebooting stage, so never before
       // ~53 s of NotReady; giving up later would count a dead holder and its successor together.
@@ -227,8 +228,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
 export const ALL_FAULTS: readonly Fault[] = FAULTS;
 
-/** Open in even UTC minutes (of the node's own clock: t is that clock's reading); the watcher sees a phase change up to a few seconds late. */
-const evenMinute = (t: number): boolean => [t, t - 3000].some((x) => Math.floor(x / 60_000) % 2 === 0);
 
 function skewOf(offsets: Record<string, number>): ChaosReport['skew'] {
   const v = Object.values(offsets);
