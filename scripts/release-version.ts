@@ -38,6 +38,7 @@ export const CARRIERS: Carrier[] = [
   { file: 'deploy/base/agent-daemonset.yaml', what: 'agent image tag', pattern: img, count: 1 },
   { file: 'deploy/base/hub.yaml', what: 'hub image tag', pattern: img, count: 1 },
   { file: 'deploy/nodemend.yaml', what: 'image tags of the rendered install', pattern: img, count: 2 },
+  { file: 'deploy/overlays/default/kustomization.yaml', what: 'the newTag of the example in its comment', pattern: /^#\s+newTag: (\S+)$/gm, count: 1 },
   { file: 'Dockerfile', what: 'the VERSION build argument (the image\'s version label)', pattern: /^ARG VERSION=(\S+)$/gm, count: 1 },
 ];
 
