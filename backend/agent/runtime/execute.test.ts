@@ -9,7 +9,7 @@ import type { Decision } from '../core/types.ts';
 import { LockLostError, type DrainPort, type HeldLock, type LockPort, type NodeFacts, type NodePort } from '../ports.ts';
 import type { AgentNodeState } from '../../../protocol/model.ts';
 import { AgentRuntime } from './agent.ts';
-import { execute } from './execute.ts';
+import { execute, NOW as AT_ONCE } from './execute.ts';
 
 const NOW = Date.parse('2026-06-17T12:00:00Z');
 const HELD: HeldLock = { leases: ['nodemend-lock-0', 'nodemend-lock-a-0'], acquiredAt: NOW - 60_000, stage: 'drained', stageAt: NOW - 1000, bootIdBefore: 'b1', wasUnschedulable: false, forced: false };
@@ -132,7 +132,7 @@ test('reboot: the stage write fails (API down) -> no reboot, the error reaches t
 
 test('reboot: a slot found taken over on the stage write -> no reboot, the lock is marked lost', async () => {
   const w = world({ update: async () => Promise.reject(new LockLostError({ lease: 'nodemend-lock-0', holder: 'n9', at: NOW })) });
-  assert.equal(await execute(w.rt, dec({ kind: 'reboot' }), signal), undefined);
+  assert.deepEqual(await execute(w.rt, dec({ kind: 'reboot' }), signal), AT_ONCE);
   assert.ok(!w.calls.includes('REBOOT'));
   assert.deepEqual(w.rt.held()?.leases, ['nodemend-lock-a-0'], 'the lost slot is no longer ours');
   assert.match(w.rt.held()?.lost?.reason ?? '', /nodemend-lock-0 was taken over by n9/);
@@ -215,7 +215,7 @@ test('drain: an agent stopped before the drain starts never starts it', async ()
   const w = world({ drain: async (_o, _p, s) => (started.push(s.aborted), { ok: true }) });
   const ac = new AbortController();
   ac.abort();
-  assert.equal(await execute(w.rt, dec({ kind: 'drain' }), ac.signal), undefined);
+  assert.deepEqual(await execute(w.rt, dec({ kind: 'drain' }), ac.signal), AT_ONCE);
   assert.deepEqual(started, [], 'no drain after the stop');
   assert.equal(w.rt.drainAbort, undefined);
 });
@@ -230,7 +230,7 @@ test('drain: a stop during the drain aborts it, and it is not marked drained', a
       }),
   });
   w.rt.facts.lock = { read: true, held: { ...HELD, stage: 'cordoned' } };
-  assert.equal(await execute(w.rt, dec({ kind: 'drain' }), ac.signal), undefined);
+  assert.deepEqual(await execute(w.rt, dec({ kind: 'drain' }), ac.signal), AT_ONCE);
   assert.equal(w.rt.held()?.stage, 'cordoned', 'the stage stays: the next process resumes the drain');
   assert.ok(!w.calls.includes('update'));
 });
