@@ -50,6 +50,7 @@ test('force asks for --yes; cancel, unblock, history, locks, resume, completion'
   assert.match(err('history', 'a', 'b'), /at most 1 node/);
   assert.deepEqual(ok('locks').cmd, { kind: 'locks' });
   assert.deepEqual(ok('resume').cmd, { kind: 'resume' });
+  assert.deepEqual(ok('version').cmd, { kind: 'version' });
   assert.deepEqual(ok('completion', 'zsh').cmd, { kind: 'completion', shell: 'zsh' });
   assert.match(err('completion', 'fish'), /bash\|zsh/);
   assert.deepEqual(ok('block', '--help').cmd, { kind: 'help', topic: 'block' });

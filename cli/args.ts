@@ -36,11 +36,12 @@ export type Command =
   | { kind: 'locks' }
   | { kind: 'pause'; reason: string; until?: number }
   | { kind: 'resume' }
-  | { kind: 'completion'; shell: Shell };
+  | { kind: 'completion'; shell: Shell }
+  | { kind: 'version' };
 
 export type Parsed = { ok: true; global: Global; cmd: Command } | { ok: false; error: string };
 
-export const COMMANDS = ['status', 'schedule', 'force', 'block', 'unblock', 'cancel', 'history', 'locks', 'pause', 'resume', 'completion', 'help'] as const;
+export const COMMANDS = ['status', 'schedule', 'force', 'block', 'unblock', 'cancel', 'history', 'locks', 'pause', 'resume', 'completion', 'version', 'help'] as const;
 
 /** Flags each command accepts besides the global ones (for usage errors and completion). */
 export const COMMAND_FLAGS: Record<(typeof COMMANDS)[number], string[]> = {
@@ -55,6 +56,7 @@ export const COMMAND_FLAGS: Record<(typeof COMMANDS)[number], string[]> = {
   pause: ['--reason', '--for', '--until'],
   resume: [],
   completion: [],
+  version: [],
   help: [],
 };
 export const GLOBAL_FLAGS = ['--kubeconfig', '--context', '--namespace', '--output', '--tz', '--help'];
@@ -216,7 +218,8 @@ function command(name: string, rest: string[], v: Values, now: number, zone: str
       return n.ok ? { ok: true, cmd: { kind: 'history', node: n.names[0] } } : n;
     }
     case 'locks':
-    case 'resume': {
+    case 'resume':
+    case 'version': {
       const n = nodes(0, 0);
       return n.ok ? { ok: true, cmd: { kind: name } } : n;
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { complete, completionScript } from './completion.ts';
 
 test('completes commands, flags, flag values and node names', () => {
-  assert.deepEqual(complete(['']), { values: ['status', 'schedule', 'force', 'block', 'unblock', 'cancel', 'history', 'locks', 'pause', 'resume', 'completion', 'help'] });
+  assert.deepEqual(complete(['']), { values: ['status', 'schedule', 'force', 'block', 'unblock', 'cancel', 'history', 'locks', 'pause', 'resume', 'completion', 'version', 'help'] });
   assert.deepEqual(complete(['s']), { values: ['status', 'schedule'] });
   assert.deepEqual(complete(['--context', 'prod', 'st']), { values: ['status'] });
   assert.deepEqual(complete(['status', '-o', 'y']), { values: ['yaml'] });
@@ -12,6 +12,7 @@ test('completes commands, flags, flag values and node names', () => {
   assert.deepEqual(complete(['block', 'w']), { nodes: true, prefix: 'w' });
   assert.deepEqual(complete(['locks', '']), { values: [] });
   assert.deepEqual(complete(['completion', '']), { values: ['bash', 'zsh'] });
+  assert.deepEqual(complete(['status', '--context', 'pr']), { contexts: true, prefix: 'pr' });
 });
 
 test('the scripts ask the plugin (and so work the same in both shells)', () => {

@@ -10,7 +10,7 @@ export const NO_FILE_COMPLETION = ':4';
 const TAKES_NODES = new Set(['status', 'schedule', 'force', 'block', 'unblock', 'cancel', 'history']);
 const VALUE_FLAGS = new Set(['--kubeconfig', '--context', '--namespace', '-n', '--output', '-o', '--tz', '--at', '--in', '--reason', '--for', '--until']);
 
-export type Completion = { values: string[] } | { nodes: true; prefix: string };
+export type Completion = { values: string[] } | { nodes: true; prefix: string } | { contexts: true; prefix: string };
 
 /** Candidates for the last word of `words` (the words after the plugin's name, the last one partial). */
 export function complete(words: string[]): Completion {
@@ -22,6 +22,7 @@ export function complete(words: string[]): Completion {
     if (prev === '--output' || prev === '-o') return pick(OUTPUTS);
     if (prev === '--tz') return pick(Intl.supportedValuesOf('timeZone'));
     if (prev === '--in' || prev === '--for') return pick(['30m', '1h', '2h', '6h', '1d']);
+    if (prev === '--context') return { contexts: true, prefix: cur };
     return { values: [] };
   }
   // The command is the first word that is neither a flag nor a flag's value.

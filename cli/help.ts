@@ -31,6 +31,8 @@ const TOPICS: Record<string, string> = {
   Remove the cluster-wide block.`,
   completion: `kubectl nodemend completion bash|zsh
   A completion script: source <(kubectl nodemend completion bash)`,
+  version: `kubectl nodemend version
+  The plugin's version and the commit it was built from.`,
 };
 
 const GLOBAL = `Flags for every command:

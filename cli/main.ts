@@ -6,6 +6,12 @@ import { complete, NO_FILE_COMPLETION } from './completion.ts';
 import { Cluster, loadKubeconfig } from './kube.ts';
 import { run } from './run.ts';
 
+// `kubectl nodemend status | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
@@ -14,11 +20,15 @@ const err = (s: string) => process.stderr.write(s);
 async function completeWords(words: string[]): Promise<number> {
   const c = complete(words);
   let values = 'values' in c ? c.values : [];
+  const flag = (name: string) => {
+    const i = words.findIndex((w) => w === name || w.startsWith(`${name}=`));
+    return i < 0 ? undefined : words[i].includes('=') ? words[i].slice(name.length + 1) : words[i + 1];
+  };
+  if ('contexts' in c) {
+    const loaded = loadKubeconfig(flag('--kubeconfig'), undefined);
+    if (loaded.ok) values = loaded.kc.getContexts().map((x) => x.name).filter((n) => n.startsWith(c.prefix));
+  }
   if ('nodes' in c) {
-    const flag = (name: string) => {
-      const i = words.findIndex((w) => w === name || w.startsWith(`${name}=`));
-      return i < 0 ? undefined : words[i].includes('=') ? words[i].slice(name.length + 1) : words[i + 1];
-    };
     const loaded = loadKubeconfig(flag('--kubeconfig'), flag('--context'));
     if (loaded.ok) {
       const r = await new Cluster(loaded.kc, loaded.context, 'nodemend').nodes();

@@ -12,6 +12,14 @@ import { renderHistory, renderLocks, renderStatus, statusRows, type Status } fro
 import { helpText } from './help.ts';
 import { Cluster, loadKubeconfig } from './kube.ts';
 
+// Stamped by scripts/build.ts into the bundle; run from the sources there is no stamp.
+declare const __NODEMEND_VERSION__: string | undefined;
+declare const __NODEMEND_COMMIT__: string | undefined;
+const BUILD = {
+  version: typeof __NODEMEND_VERSION__ === 'string' ? __NODEMEND_VERSION__ : 'unknown',
+  commit: typeof __NODEMEND_COMMIT__ === 'string' ? __NODEMEND_COMMIT__ : 'unknown',
+};
+
 export interface IO {
   out: (s: string) => void;
   err: (s: string) => void;
@@ -24,6 +32,10 @@ export async function run(g: Global, cmd: Command, io: IO): Promise<number> {
     if (h.ok) io.out(h.text);
     else io.err(`${h.text}\n`);
     return h.ok ? 0 : 2;
+  }
+  if (cmd.kind === 'version') {
+    io.out(`kubectl-nodemend ${BUILD.version} (${BUILD.commit})\n`);
+    return 0;
   }
   if (cmd.kind === 'completion') {
     io.out(completionScript(cmd.shell));
