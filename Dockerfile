@@ -34,11 +34,13 @@ RUN --mount=type=secret,id=ca,target=/run/secrets/ca \
     npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY scripts/build.ts scripts/targets.ts scripts/
-# scripts/build.ts bundles all three targets (backend, extension, webview); it needs all sources.
+# scripts/build.ts bundles every target (backend, extension, webview, the kubectl plugin); it
+# needs all their sources.
 COPY protocol protocol
 COPY backend backend
 COPY extension extension
 COPY webview webview
+COPY cli cli
 ARG VERSION
 ARG COMMIT
 RUN test "$(node -p 'require("./package.json").version')" = "$VERSION" || \

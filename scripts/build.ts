@@ -7,7 +7,17 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
-import { backendOptions, targets as all } from './targets.ts';
+import type { BuildOptions } from 'esbuild';
+import { backendOptions, targets } from './targets.ts';
+
+/** The three targets of scripts/targets.ts and the kubectl plugin: kubectl nodemend, one executable
+ * ESM file run by Node (kubectl finds it on PATH by its name). scripts/release-notices.ts lists
+ * the packages of exactly these bundles. */
+export function allTargets(watch = false): (BuildOptions & { entryPoints: string[] })[] {
+  const backend = backendOptions(watch);
+  const plugin = { ...backend, entryPoints: ['cli/main.ts'], outfile: 'dist/kubectl-nodemend', sourcemap: false, banner: { js: `#!/usr/bin/env node\n${backend.banner!.js}` } };
+  return [...targets(watch), plugin];
+}
 
 export function buildStamp(root = new URL('..', import.meta.url)): { version: string; commit: string } {
   const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
@@ -25,8 +35,8 @@ export function buildStamp(root = new URL('..', import.meta.url)): { version: st
 
 if (import.meta.main) {
   const watch = process.argv.includes('--watch');
-  const targets = all(watch);
-  const missing = targets.flatMap((t) => t.entryPoints).filter((e) => !existsSync(e));
+  const all = allTargets(watch);
+  const missing = all.flatMap((t) => t.entryPoints).filter((e) => !existsSync(e));
   if (missing.length) {
     console.error(`build: missing entry point(s): ${missing.join(', ')}`);
     process.exit(1);
@@ -34,13 +44,10 @@ if (import.meta.main) {
   const stamp = buildStamp();
   const define = { __NODEMEND_VERSION__: JSON.stringify(stamp.version), __NODEMEND_COMMIT__: JSON.stringify(stamp.commit) };
   const t0 = Date.now();
-  // kubectl nodemend: one executable ESM file run by Node (kubectl finds it on PATH by its name),
-  // with kubectl's plugin-completion helper beside it.
-  const backend = backendOptions(watch);
-  const plugin = { ...backend, entryPoints: ['cli/main.ts'], outfile: 'dist/kubectl-nodemend', sourcemap: false, banner: { js: `#!/usr/bin/env node\n${backend.banner!.js}` } };
-  await Promise.all([...targets, plugin].map((t) => build({ ...t, define: { ...t.define, ...define } })));
+  await Promise.all(all.map((t) => build({ ...t, define: { ...t.define, ...define } })));
+  // The plugin is executable, with kubectl's plugin-completion helper beside it.
   chmodSync('dist/kubectl-nodemend', 0o755);
   copyFileSync('cli/kubectl_complete-nodemend', 'dist/kubectl_complete-nodemend');
   chmodSync('dist/kubectl_complete-nodemend', 0o755);
-  console.log(`build: ${targets.length + 1} bundles of ${stamp.version} (${stamp.commit}) in ${Date.now() - t0} ms`);
+  console.log(`build: ${all.length} bundles of ${stamp.version} (${stamp.commit}) in ${Date.now() - t0} ms`);
 }

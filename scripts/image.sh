@@ -248,7 +248,7 @@ project_key() {
     cd "$root"
     git ls-files -z --cached --others --exclude-standard -- \
         Dockerfile .dockerignore package.json package-lock.json tsconfig.json LICENSE THIRD_PARTY_NOTICES \
-        scripts/build.ts scripts/targets.ts protocol backend extension webview |
+        scripts/build.ts scripts/targets.ts protocol backend extension webview cli |
       sort -zu |
       while IFS= read -r -d '' f; do
         case "$f" in *.test.ts | node_modules/* | */node_modules/*) continue ;; esac
