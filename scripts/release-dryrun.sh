@@ -32,7 +32,7 @@ log "nodemend $version, commit $commit"
 
 log "1 gate"
 node scripts/release-version.ts >/dev/null
-node scripts/release-notices.ts --check
+node scripts/release-notices.ts --check >&2
 "$(bash scripts/release-actionlint.sh)" -no-color -oneline .github/workflows/*.yml
 
 log "2 build"
