@@ -203,8 +203,13 @@ export async function inject(w: World, f: Fault): Promise<string> {
       // duration, so the others may take its slot while it still believes it holds it.
       const net = w.net;
       if (!net) throw new Skipped('partition: no simulated network');
-      const n = pick(w, (await holders(w)).filter((h) => w.fleet.agents.has(h) && !w.partitioned.has(h)));
-      if (!n) throw new Skipped('partition: no lock holder with a running agent');
+      // Holders come and go (a holder mid-reboot has no agent): wait up to 20 s for one.
+      let n: string | undefined;
+      for (let i = 0; i < 20 && !n; i++) {
+        n = pick(w, (await holders(w)).filter((h) => w.fleet.agents.has(h) && !w.fleet.isDown(h) && !w.partitioned.has(h)));
+        if (!n) await new Promise((r) => setTimeout(r, 1000));
+      }
+      if (!n) throw new Skipped('partition: no lock holder with a running agent for 20 s');
       net.partition(n);
       w.partitioned.add(n);
       const ms = 10_000 + Math.floor(w.random() * 80_000);
