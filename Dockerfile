@@ -1,9 +1,12 @@
 # syntax=docker/dockerfile:1
 # The nodemend backend image: one program that runs as the agent or the hub, by its first argument.
-#   docker build -t ghcr.io/nodemend/nodemend:0.1.0 .
-#   docker run --rm ghcr.io/nodemend/nodemend:0.1.0 hub --help
+#   docker build --build-arg COMMIT=$(git rev-parse HEAD) -t nodemend .
+#   docker run --rm nodemend --version
+#   docker run --rm nodemend hub --help
 # The manifests in deploy/ name this image. scripts/image.sh (`./dev image`) builds it with podman
-# on machines without a registry, and test/image/ checks the result.
+# on machines without a registry, and test/image/ checks the result; the release workflow
+# (.github/workflows/release.yml) builds, signs and pushes it, scripts/release-dryrun.sh does the
+# same here up to the push.
 
 # The same Node as scripts/node.sh (type stripping and the bundle's target are Node 24).
 ARG NODE_VERSION=24.21.0
