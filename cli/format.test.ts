@@ -35,6 +35,9 @@ test('status rows: sorted by name, slot from the Leases or the state, queue plac
     ['w-3', undefined, { position: 0, of: 0 }],
     ['w-10', undefined, { position: 0, of: 0 }],
   ]);
+  // With the Leases readable they are the lock: a state still naming a slot it lost shows none.
+  const stale = statusRows([node('w-9', { state: state('draining', 'x', { lock: 'nodemend-lock-1' }) })], locks);
+  assert.equal(stale[0].slot, undefined);
   assert.deepEqual(rows[0].lastReboot, { end: '2026-12-05T03:04:30Z', outcome: 'succeeded' });
 });
 

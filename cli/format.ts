@@ -41,8 +41,8 @@ export function statusRows(views: NodeView[], locks: LockView | undefined): Stat
     if (n.zone) row.zone = n.zone;
     if (st?.since) row.since = st.since;
     if (st?.nextWindow) row.nextWindow = st.nextWindow;
-    // The agent names the Lease it holds in its state: readable even without access to Leases.
-    const slot = holder.get(n.name) ?? st?.lock;
+    // The Leases are the lock; without access to them, the Lease the agent says it holds.
+    const slot = locks ? holder.get(n.name) : st?.lock;
     if (slot) row.slot = slot;
     const place = locks ? locks.waiting.indexOf(n.name) : -1;
     if (place >= 0) row.queue = { position: place + 1, of: locks!.waiting.length };

@@ -42,7 +42,10 @@ before(async () => {
   // The admission policy is loaded asynchronously: wait until it refuses a requester's label, so
   // the writes below are checked by it.
   const sa = `--as=system:serviceaccount:${NS}:${REQUESTER.name}`;
-  await waitFor('requester policy active', async () => /nodemend-requester may change only/.test((await c.kubectl([sa, 'label', 'node', nodes[0], 'x=y'])).stderr), 30_000);
+  // A new value each try: a label already set is not sent again, and would never be refused.
+  let i = 0;
+  await waitFor('requester policy active', async () => /nodemend-requester may change only/.test((await c.kubectl([sa, 'label', '--overwrite', 'node', nodes[0], `kp-probe=${i++}`])).stderr), 60_000);
+  assert.equal((await c.kubectl(['label', 'node', nodes[0], 'kp-probe-'])).code, 0);
 }, { timeout: 180_000 });
 
 after(async () => {
@@ -63,7 +66,7 @@ function plugin(who: Person | 'admin', args: string[]): Promise<Ran> {
   // kubectl finds kubectl-nodemend on PATH; the bundle's #!/usr/bin/env node finds this Node.
   const env = { ...process.env, KUBECONFIG: kubeconfig, PATH: [DIST, dirname(process.execPath), process.env.PATH].join(delimiter), TZ: 'UTC' };
   return new Promise((resolve) => {
-    execFile(join(controlPlaneBin(), 'kubectl'), ['nodemend', ...args, ...ctx], { env, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(join(controlPlaneBin(), 'kubectl'), ['nodemend', ...ctx, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -111,15 +114,17 @@ test('requester: schedule, block, unblock, cancel, force write exactly the docum
 });
 
 test('requester: pause and resume write the cluster-wide block on the agent DaemonSet; status shows it', async () => {
-  let r = await plugin(REQUESTER, ['pause', '--reason', 'change freeze', '--until', '2099-01-01T00:00:00Z']);
+  const until = new Date(Date.now() + 30 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const shown = `${until.slice(0, 10)} ${until.slice(11, 16)}`;
+  let r = await plugin(REQUESTER, ['pause', '--reason', 'change freeze', '--until', until]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Reboots paused cluster-wide until 2099-01-01 00:00 \+00:00/);
+  assert.equal(r.stdout, `Reboots paused cluster-wide until ${shown} +00:00.\n`);
   const ds = await c.apps.readNamespacedDaemonSet({ name: 'nodemend-agent', namespace: NS });
   assert.equal(ds.metadata?.annotations?.[A.block], 'change freeze');
-  assert.equal(ds.metadata?.annotations?.[A.blockUntil], '2099-01-01T00:00:00Z');
+  assert.equal(ds.metadata?.annotations?.[A.blockUntil], until);
   r = await plugin(REQUESTER, ['status']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Cluster-wide block: change freeze, until 2099-01-01 00:00/m);
+  assert.match(r.stdout, new RegExp(`^Cluster-wide block: change freeze, until ${shown} \\(in (30d|29d23h)\\)\n`));
   r = await plugin(REQUESTER, ['resume']);
   assert.equal(r.code, 0, r.stderr);
   const after = await c.apps.readNamespacedDaemonSet({ name: 'nodemend-agent', namespace: NS });
@@ -152,7 +157,7 @@ test('viewer: status, history and completion read what a viewer may read', async
   const state = { v: 1, phase: 'waiting-window', reason: 'outside the reboot window', since: '2026-01-01T00:00:00Z', rebootRequired: true, agent: 'test', nextWindow: '2099-01-01T02:00:00Z' };
   const history = [{ start: '2026-01-01T03:00:00Z', end: '2026-01-01T03:05:00Z', outcome: 'succeeded', drainMs: 60_000 }];
   await c.core.patchNode({ name: n, body: { metadata: { annotations: { [A.state]: JSON.stringify(state), [A.history]: JSON.stringify(history) } } } }, mergePatch());
-  await c.core.patchNode({ name: m, body: { metadata: { annotations: { [A.state]: JSON.stringify({ ...state, phase: 'draining', reason: 'draining', lock: 'nodemend-lock-0' }) } } } }, mergePatch());
+  await c.core.patchNode({ name: m, body: { metadata: { annotations: { [A.state]: JSON.stringify({ ...state, phase: 'draining', reason: 'draining', lock: 'nodemend-lock-0', nextWindow: undefined }) } } } }, mergePatch());
 
   let r = await plugin(VIEWER, ['status']);
   assert.equal(r.code, 0, r.stderr);
@@ -180,9 +185,12 @@ test('viewer: status, history and completion read what a viewer may read', async
   assert.equal(r.code, 1);
   assert.match(r.stderr, /node kp-nope not found/);
 
-  r = await plugin(VIEWER, ['__complete', 'block', 'kp']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split('\n'), [...[...nodes].sort(), ':4']);
+  // kubectl's plugin completion runs kubectl_complete-nodemend with the words typed so far.
+  const env = { ...process.env, KUBECONFIG: people, PATH: [DIST, dirname(process.execPath), process.env.PATH].join(delimiter) };
+  const words = await new Promise<string>((resolve, reject) =>
+    execFile(join(DIST, 'kubectl_complete-nodemend'), ['--context', VIEWER.name, 'block', 'kp'], { env, timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+  assert.deepEqual(words.trim().split('\n'), [...[...nodes].sort(), ':4']);
 });
 
 test('admin: slots and the queue from the Leases', async () => {
