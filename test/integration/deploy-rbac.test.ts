@@ -74,7 +74,7 @@ const MATRIX: { who: string; user: string; granted: Check[]; denied: Check[] }[]
     who: 'hub',
     user: HUB,
     granted: [
-      'get nodes', 'list nodes', 'watch nodes', 'list events -A', 'watch events -A',
+      'get nodes', 'list nodes', 'watch nodes', 'list events' + NS('default'), 'watch events' + NS('default'),
       'create tokenreviews.authentication.k8s.io', 'create subjectaccessreviews.authorization.k8s.io',
       'list leases.coordination.k8s.io' + NS('nodemend'), 'watch leases.coordination.k8s.io' + NS('nodemend'),
       'list daemonsets.apps' + NS('nodemend'), 'watch daemonsets.apps' + NS('nodemend'),
@@ -85,6 +85,7 @@ const MATRIX: { who: string; user: string; granted: Check[]; denied: Check[] }[]
       'list pods -A', 'create pods --subresource=eviction' + NS('default'), 'create events' + NS('default'),
       'get secrets' + NS('nodemend'), 'list secrets -A', 'create secrets' + NS('nodemend'), 'create pods --subresource=exec' + NS('nodemend'),
       'list endpointslices.discovery.k8s.io' + NS('kube-system'), 'list leases.coordination.k8s.io' + NS('kube-system'), '* *',
+      'list events -A', 'list events' + NS('kube-system'), 'watch events' + NS('nodemend'),
     ],
   },
   {
