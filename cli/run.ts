@@ -53,24 +53,21 @@ export async function run(g: Global, cmd: Command, io: IO): Promise<number> {
 
   switch (cmd.kind) {
     case 'status': {
-      const listed = await c.nodes();
+      // Three independent reads: Nodes, and the Leases and the DaemonSet that a viewer may lack.
+      const [listed, leases, ds] = await Promise.all([c.nodes(), c.leases(), c.daemonSet()]);
       if (!listed.ok) return fail(listed.error);
-      let items = listed.value;
-      if (cmd.nodes.length) {
-        const missing = cmd.nodes.filter((n) => !items.some((i) => i.metadata?.name === n));
-        if (missing.length) return fail(`node${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found; kubectl get nodes lists them.`);
-        items = items.filter((i) => cmd.nodes.includes(i.metadata?.name ?? ''));
-      }
+      const names = new Set(listed.value.map((i) => i.metadata?.name ?? ''));
+      const missing = cmd.nodes.filter((n) => !names.has(n));
+      if (missing.length) return fail(`node${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found; kubectl get nodes lists them.`);
       const views = listed.value.map(nodeView);
+      const shown = cmd.nodes.length ? views.filter((v) => cmd.nodes.includes(v.name)) : views;
       // Slots and the queue come from the Leases; without read access (nodemend-viewer grants
       // none) the slot still shows from the agent's state, and the place in the queue does not.
-      const leases = await c.leases();
       if (!leases.ok) note(`${leases.error} Queue places are shown as "queue ?".`);
       const locks = leases.ok ? lockView(leases.value, views) : undefined;
-      const ds = await c.daemonSet();
       const status: Status = {
         clusterBlock: ds.ok ? clusterBlock(ds.value) : ds.status === 404 ? null : undefined,
-        nodes: statusRows(views.filter((v) => items.some((i) => i.metadata?.name === v.name)), locks),
+        nodes: statusRows(shown, locks),
       };
       if (!ds.ok && ds.status !== 404) note(`${ds.error} A cluster-wide block, if any, is not shown.`);
       if (!ds.ok && ds.status === 404) note(`the agent DaemonSet ${g.namespace}/nodemend-agent is not there: is nodemend installed in namespace "${g.namespace}"? (--namespace picks another)`);
