@@ -162,7 +162,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const tr = Date.now();
     const faultEnd = Date.now() + o.faultWindowMs;
     const plan = o.everyFaultOnce ? [...o.faults].map((f) => [random(), f] as const).sort((a, b) => a[0] - b[0]).map(([, f]) => f) : [];
-    while (o.faults.length && Date.now() < faultEnd) {
+    // The plan of kinds to try once runs to its end even past the window (slow injections, such
+    // as waiting for a lock holder, would otherwise leave the last kinds untried).
+    while (o.faults.length && (Date.now() < faultEnd || plan.length)) {
       await sleep(o.faultEveryMs * (0.3 + 1.4 * random()));
       const f = plan.shift() ?? o.faults[Math.floor(random() * o.faults.length)];
       try {
