@@ -1,4 +1,4 @@
-// Node-bound agents (deploy/base/agent-policy.yaml) against a real API server, with real pod-bound
+// Node-bound agents (deploy/base/agent-policy.yaml, agent-events-policy.yaml) against a real API server, with real pod-bound
 // tokens: the shipped manifests are applied, the agent DaemonSet gets a pod on each of two nodes,
 // and a TokenRequest bound to each pod yields the token its kubelet would mount, carrying the
 // pod's node. With node A's token: node B's Node, Leases and Events are out of reach, its own are
@@ -243,6 +243,38 @@ test("node A's agent records Events about its own Node only, in namespace defaul
   await c.core.createNamespacedEvent({ namespace: 'default', body: nodeEvent('kubelet-b', 'Node', b) });
   await refused("bumping B's Event", () => asA.core.patchNamespacedEvent({ name: 'kubelet-b', namespace: 'default', body: { count: 5 } }, mergePatch()), EVENT);
   await refused('deleting its Event (RBAC)', () => asA.core.deleteNamespacedEvent({ name: 'about-a', namespace: 'default' }), /forbidden/);
+});
+
+test('only the agent records Events as component nodemend-agent (deploy/base/agent-events-policy.yaml)', async () => {
+  // Someone who may create Events in "default" (as many controllers and people may): a ServiceAccount with a Role there.
+  await c.core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'eve' } } });
+  const rbac = c.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({ namespace: 'default', body: { metadata: { name: 'eve-events' }, rules: [{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'get'] }] } });
+  await rbac.createNamespacedRoleBinding({ namespace: 'default', body: { metadata: { name: 'eve-events' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'eve-events' }, subjects: [{ kind: 'ServiceAccount', name: 'eve', namespace: 'default' }] } });
+  const tok = await c.core.createNamespacedServiceAccountToken({ name: 'eve', namespace: 'default', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const eve = clients(tok.status!.token);
+  const FORGED = /nodemend-agent-events.*denied request: only the nodemend agent \(ServiceAccount nodemend\/nodemend-agent\) may record Events as component nodemend-agent/;
+  const asAgent = (name: string, over: Partial<k8s.CoreV1Event> = {}): k8s.CoreV1Event => ({ ...nodeEvent(name, 'Node', a), source: { component: 'nodemend-agent' }, ...over });
+  // The policy is loaded asynchronously after it is created: wait until it bites.
+  let n = 0;
+  await waitFor('events policy active', async () => {
+    try {
+      await eve.core.createNamespacedEvent({ namespace: 'default', body: asAgent(`probe-${n++}`) });
+      return false;
+    } catch (e) {
+      return FORGED.test(apiMessage(e));
+    }
+  }, 30_000);
+  await refused('an Event with source.component nodemend-agent', () => eve.core.createNamespacedEvent({ namespace: 'default', body: asAgent('forged-source') }), FORGED);
+  await refused('an Event with reportingComponent nodemend-agent', () => eve.core.createNamespacedEvent({ namespace: 'default', body: { ...nodeEvent('forged-reporting', 'Node', a), reportingComponent: 'nodemend-agent', reportingInstance: a } }), FORGED);
+  const v1 = eve.kc.makeApiClient(k8s.EventsV1Api);
+  await refused('an events.k8s.io/v1 Event with reportingController nodemend-agent', () => v1.createNamespacedEvent({ namespace: 'default', body: { metadata: { name: 'forged-v1', namespace: 'default' }, eventTime: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as never, reportingController: 'nodemend-agent', reportingInstance: a, action: 'Reboot', reason: 'Rebooting', type: 'Normal', note: 'forged', regarding: { kind: 'Node', apiVersion: 'v1', name: a } } }), FORGED);
+  // Its own component is fine, but it cannot be turned into the agent's afterwards.
+  await eve.core.createNamespacedEvent({ namespace: 'default', body: { ...nodeEvent('eve-own', 'Node', a), source: { component: 'eve-tool' } } });
+  await refused('relabelling its Event as the agent', () => eve.core.patchNamespacedEvent({ name: 'eve-own', namespace: 'default', body: { source: { component: 'nodemend-agent' } } }, mergePatch()), FORGED);
+  // The agent's own Events pass, and nobody else may edit them.
+  await asA.core.createNamespacedEvent({ namespace: 'default', body: asAgent('agent-own', { reportingComponent: 'nodemend-agent', reportingInstance: a }) });
+  await refused("editing the agent's Event", () => eve.core.patchNamespacedEvent({ name: 'agent-own', namespace: 'default', body: { message: 'rebooted fine' } }, mergePatch()), FORGED);
 });
 
 test('a token that names no node writes nothing, not even on the node it claims to be', async () => {
