@@ -39,9 +39,11 @@ export class Hub implements SessionHost {
 
   // ---- cluster changes (informer callbacks) ----
   node(n: V1Node): void {
+    this.metrics.fleet.node(n);
     this.publish(this.state.upsertNode(n));
   }
   nodeGone(n: V1Node): void {
+    this.metrics.fleet.gone(n.metadata?.name ?? '');
     this.publish(this.state.removeNode(n.metadata?.name ?? ''));
   }
   lease(l: V1Lease): void {

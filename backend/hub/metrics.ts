@@ -2,6 +2,7 @@
 // process (tests) do not collide.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { FleetMetrics } from './fleet-metrics.ts';
 import { buildInfo, buildInfoGauge } from '../shared/build-info.ts';
 
 export class HubMetrics {
@@ -21,6 +22,8 @@ export class HubMetrics {
   /** Age of a Node Event when the hub sees it: the writer's clock to the hub's (end-to-end lag). */
   readonly eventAge: Histogram;
   readonly watchesHealthy: Gauge;
+  /** Nodes per phase, reboot outcomes and stage durations (fleet-metrics.ts). */
+  readonly fleet: FleetMetrics;
 
   constructor(defaults = false) {
     const registers = [this.registry];
@@ -48,6 +51,7 @@ export class HubMetrics {
       registers,
     });
     this.watchesHealthy = new Gauge({ name: 'nodemend_hub_watches_healthy', help: '1 while every watch on the API server works, 0 while one retries', registers });
+    this.fleet = new FleetMetrics(this.registry);
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'nodemend_hub_' });
   }
 }

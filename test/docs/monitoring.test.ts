@@ -94,9 +94,9 @@ test('every dashboard panel has queries; each parses with promtool and reads onl
     const r = await run(promtool(), ['--experimental', 'promql', 'format', withoutGrafanaVariables(q.expr)]);
     assert.equal(r.code, 0, `panel ${q.panel}: promtool cannot parse ${q.expr}: ${r.out}`);
   }
-  // The pack covers what the issue asks for: phases, the queue, drain durations, outcomes.
+  // The pack covers fleet phases, the queue, drain and reboot durations, outcomes and the hub.
   const all = queries.map((q) => q.expr).join('\n');
-  for (const m of ['nodemend_reboot_required', 'nodemend_lock_held', 'nodemend_blocked', 'nodemend_drain_duration_seconds_bucket', 'nodemend_reboots_total', 'nodemend_hub_watches_healthy']) assert.ok(all.includes(m), m);
+  for (const m of ['nodemend_reboot_required', 'nodemend_lock_held', 'nodemend_blocked', 'nodemend_drain_duration_seconds_bucket', 'nodemend_reboots_total', 'nodemend_hub_watches_healthy', 'nodemend_hub_nodes', 'nodemend_hub_reboot_stage_seconds_bucket']) assert.ok(all.includes(m), m);
 });
 
 test('promtool refuses a query that does not parse (the parse check can fail)', async () => {
