@@ -1,12 +1,13 @@
 // The operator docs against the code: the generated tables (flags, metrics) are what
 // scripts/docs-reference.ts makes now, and every flag, metric (with its labels), Event reason and
-// phase the code has is documented. The names come from the code itself, so a new flag, metric,
-// label, reason or phase without docs fails here.
+// phase the code has, and every alert of the monitoring pack, is documented. The names come from
+// the code itself, so a new flag, metric, label, reason, phase or alert without docs fails here.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { globSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
 import { FLAGS } from '../../backend/agent/config/flags.ts';
 import { BLOCK_KINDS, PHASES } from '../../protocol/model.ts';
 import { hubFlags, metrics, renderDocs, replaceSection, root, sections, start, end } from '../../scripts/docs-reference.ts';
@@ -84,6 +85,13 @@ test('every Event reason the agent records has a row in docs/troubleshooting.md'
   // The extraction itself works: the reasons of a whole reboot cycle are among them.
   for (const r of ['LockAcquired', 'Cordoned', 'Drained', 'Rebooting', 'RebootSucceeded', 'RebootFailed', 'LockReleased', 'InvalidAnnotation']) assert.ok(reasons.includes(r), r);
   assert.deepEqual(undocumented(reasons, rowsUnder(doc('troubleshooting.md'), '## Events')), []);
+});
+
+test('every alert of monitoring/rules.yaml has a row in docs/operations.md, with what to do', () => {
+  const groups = (k8s.loadYaml(readFileSync(join(root, 'monitoring/rules.yaml'), 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups;
+  const alerts = groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
+  assert.ok(alerts.length >= 8);
+  assert.deepEqual(undocumented(alerts, rowsUnder(doc('operations.md'), '### Alerts')), []);
 });
 
 test('every phase has a row in docs/troubleshooting.md', () => {
