@@ -91,7 +91,7 @@ const MATRIX: { who: string; user: string; granted: Check[]; denied: Check[] }[]
   {
     who: 'nodemend-requester',
     user: REQUESTER,
-    granted: ['get nodes', 'list nodes', 'watch nodes', 'patch nodes', 'patch daemonsets.apps/nodemend-agent' + NS('nodemend'), 'get daemonsets.apps/nodemend-agent' + NS('nodemend')],
+    granted: ['get nodes', 'list nodes', 'watch nodes', 'patch nodes', 'patch daemonsets.apps/nodemend-agent' + NS('nodemend'), 'get daemonsets.apps/nodemend-agent' + NS('nodemend'), 'list leases.coordination.k8s.io' + NS('nodemend')],
     denied: [
       'update nodes', 'delete nodes', 'patch nodes --subresource=status', 'patch daemonsets.apps/other' + NS('nodemend'),
       'patch daemonsets.apps/nodemend-agent' + NS('default'), 'update daemonsets.apps/nodemend-agent' + NS('nodemend'),
@@ -105,11 +105,13 @@ const MATRIX: { who: string; user: string; granted: Check[]; denied: Check[] }[]
     granted: [
       'get nodes', 'list nodes', 'watch nodes',
       'get services/http:nodemend-hub:http --subresource=proxy' + NS('nodemend'), 'get services/nodemend-hub:http --subresource=proxy' + NS('nodemend'),
+      'list leases.coordination.k8s.io' + NS('nodemend'), 'watch leases.coordination.k8s.io' + NS('nodemend'),
     ],
     denied: [
       'patch nodes', 'patch daemonsets.apps/nodemend-agent' + NS('nodemend'), 'get services/other --subresource=proxy' + NS('nodemend'),
       'get services/nodemend-hub --subresource=proxy' + NS('default'), 'create pods --subresource=portforward' + NS('nodemend'),
       'get secrets' + NS('nodemend'), 'list pods' + NS('nodemend'), 'create services/nodemend-hub --subresource=proxy' + NS('nodemend'),
+      'patch leases.coordination.k8s.io' + NS('nodemend'), 'list leases.coordination.k8s.io' + NS('kube-system'),
     ],
   },
 ];
@@ -141,7 +143,9 @@ const POLICY = /nodemend-requester may change only/;
 
 test('requester: may write the request annotations on a Node, and nothing else', async () => {
   // The admission policy is loaded asynchronously after it is created: wait until it bites.
-  await waitFor('requester policy active', async () => POLICY.test((await as(REQUESTER, ['label', 'node', node, 'x=y'])).err), 30_000);
+  // A new value each try: kubectl sends nothing for a label that already has the value.
+  let probe = 0;
+  await waitFor('requester policy active', async () => POLICY.test((await as(REQUESTER, ['label', '--overwrite', 'node', node, `x=y${probe++}`])).err), 30_000);
   for (const a of ['nodemend.dev/block=maintenance', 'nodemend.dev/block-until=2030-01-01T00:00:00Z', 'nodemend.dev/reboot-after=2030-01-01T00:00:00Z', 'nodemend.dev/force-reboot=2030-01-01T00:00:00Z']) {
     const r = await as(REQUESTER, ['annotate', '--overwrite', 'node', node, a]);
     assert.ok(r.ok, `${a}: ${r.err}`);

@@ -25,6 +25,8 @@ const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const NS = 'nodemend';
 const REQUESTER: Person = { name: 'kp-requester', clusterRoles: ['nodemend-viewer', 'nodemend-requester'], roles: ['nodemend-viewer', 'nodemend-requester'] };
 const VIEWER: Person = { name: 'kp-viewer', clusterRoles: ['nodemend-viewer'], roles: ['nodemend-viewer'] };
+/** Bound to the ClusterRole only (Nodes), without the Role in namespace nodemend: reads no Leases. */
+const NODES_ONLY: Person = { name: 'kp-nodes-only', clusterRoles: ['nodemend-viewer'], roles: [] };
 
 let c: TestCluster;
 let dir: string;
@@ -38,7 +40,7 @@ before(async () => {
   nodes = await c.addNodes(3, { prefix: 'kp' });
   const r = await c.kubectl(['apply', '--server-side', '-k', join(deployDir, 'overlays/default')]);
   assert.equal(r.code, 0, r.stderr);
-  people = await writeKubeconfig(c.kc, dir, [REQUESTER, VIEWER]);
+  people = await writeKubeconfig(c.kc, dir, [REQUESTER, VIEWER, NODES_ONLY]);
   // The admission policy is loaded asynchronously: wait until it refuses a requester's label, so
   // the writes below are checked by it.
   const sa = `--as=system:serviceaccount:${NS}:${REQUESTER.name}`;
@@ -146,9 +148,12 @@ test('viewer: every write is refused, naming the missing permission and the role
   assert.equal(r.code, 1);
   assert.match(r.stderr, /lack permission "patch" on "daemonsets\.apps" in namespace "nodemend"\..*Role nodemend-requester in namespace "nodemend"/);
   assert.deepEqual(requestKeys(await annotations(n)), before);
+  // The viewer's Role reads the lock Leases; without it, `locks` is refused with the permission named.
   const locks = await plugin(VIEWER, ['locks']);
-  assert.equal(locks.code, 1);
-  assert.match(locks.stderr, /lack permission "list" on "leases\.coordination\.k8s\.io" in namespace "nodemend"/);
+  assert.equal(locks.code, 0, locks.stderr);
+  const refusedLocks = await plugin(NODES_ONLY, ['locks']);
+  assert.equal(refusedLocks.code, 1);
+  assert.match(refusedLocks.stderr, /lack permission "list" on "leases\.coordination\.k8s\.io" in namespace "nodemend"/);
 });
 
 test('viewer: status, history and completion read what a viewer may read', async () => {
@@ -163,10 +168,17 @@ test('viewer: status, history and completion read what a viewer may read', async
   assert.equal(r.code, 0, r.stderr);
   const line = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
   assert.match(line(n), /waiting-window +outside the reboot window +2099-01-01 02:00 \(in \d+d.*\) +- +2026-01-01 03:05 \(\d+d\d*h? ?ago\) succeeded/);
-  assert.match(line(m), /draining +draining +- +nodemend-lock-0 +-/);
-  // The viewer role reads no Leases and not the DaemonSet: said once each, never a failure.
-  assert.match(r.stderr, /note: .*lack permission "list" on "leases\.coordination\.k8s\.io".*Queue places are shown as "queue \?"/);
+  // The state names slot nodemend-lock-0, but no Lease says so: a reader of the Leases shows none held.
+  assert.match(line(m), /draining +draining +- +- +-/);
+  // The viewer role reads the Leases but not the DaemonSet (its spec may carry secrets): said once, never a failure.
+  assert.doesNotMatch(r.stderr, /leases/);
   assert.match(r.stderr, /note: .*lack permission "get" on "daemonsets\.apps".*A cluster-wide block, if any, is not shown/);
+  // Someone bound to the ClusterRole only reads no Leases either: queue places are unknown, and said so.
+  const bare = await plugin(NODES_ONLY, ['status']);
+  assert.equal(bare.code, 0, bare.stderr);
+  assert.match(bare.stderr, /note: .*lack permission "list" on "leases\.coordination\.k8s\.io".*Queue places are shown as "queue \?"/);
+  // Without the Leases, the slot the agent publishes is all there is to show.
+  assert.match(bare.stdout.split('\n').find((l) => l.startsWith(`${m} `)) ?? '', /draining +draining +- +nodemend-lock-0 +-/);
 
   r = await plugin(VIEWER, ['status', n, '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
