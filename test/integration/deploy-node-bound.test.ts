@@ -252,7 +252,7 @@ test('only the agent records Events as component nodemend-agent (deploy/base/age
   await rbac.createNamespacedRole({ namespace: 'default', body: { metadata: { name: 'eve-events' }, rules: [{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'get'] }] } });
   await rbac.createNamespacedRoleBinding({ namespace: 'default', body: { metadata: { name: 'eve-events' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'eve-events' }, subjects: [{ kind: 'ServiceAccount', name: 'eve', namespace: 'default' }] } });
   const tok = await c.core.createNamespacedServiceAccountToken({ name: 'eve', namespace: 'default', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const eve = clients(tok.status!.token);
+  const eve = clients(tok.status!.token!);
   const FORGED = /nodemend-agent-events.*denied request: only the nodemend agent \(ServiceAccount nodemend\/nodemend-agent\) may record Events as component nodemend-agent/;
   const asAgent = (name: string, over: Partial<k8s.CoreV1Event> = {}): k8s.CoreV1Event => ({ ...nodeEvent(name, 'Node', a), source: { component: 'nodemend-agent' }, ...over });
   // The policy is loaded asynchronously after it is created: wait until it bites.
