@@ -9,7 +9,7 @@
 #   3 label      the OCI labels and `--version` inside the image say this version and commit
 #   4 "push"     `podman push` into an OCI layout directory; its manifest digest is what a
 #                registry would name
-#   5 SBOM       an SPDX SBOM of that layout with syft, when syft is on PATH (otherwise said so)
+#   5 SBOM       an SPDX SBOM of that layout with syft (built from tools/syft by scripts/release-syft.sh)
 #   6 render     scripts/release-render.ts pins the manifests and the chart to that digest
 # Output: dist/release-dryrun/ (oci/, digest, labels.json, sbom.spdx.json, the rendered files).
 # Needs root, like scripts/image.sh. Not signed: cosign's keyless signing needs the workflow's
@@ -69,12 +69,14 @@ digest=$(cat "$out/digest")
 log "  digest $digest"
 
 log "5 SBOM"
-if command -v syft >/dev/null; then
-  syft scan "oci-dir:$out/oci" -o "spdx-json=$out/sbom.spdx.json" >&2
-  log "  $out/sbom.spdx.json"
-else
-  log "  skipped: no syft on this machine (the workflow's anchore/sbom-action and BuildKit's sbom=true make it there)"
-fi
+# syft from tools/syft (cached); the workflow's anchore/sbom-action runs the same tool.
+SYFT_CHECK_FOR_APP_UPDATE=false "$(bash scripts/release-syft.sh)" scan --quiet "oci-dir:$out/oci" -o "spdx-json=$out/sbom.spdx.json"
+node -e '
+  const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const names = new Set(s.packages.map((p) => p.name));
+  for (const want of ["util-linux", "node"]) if (!names.has(want)) { console.error(`the SBOM lists no ${want}`); process.exit(1); }
+  console.error(`release-dryrun:   ${process.argv[1]}: ${s.spdxVersion}, ${s.packages.length} packages`);
+' "$out/sbom.spdx.json"
 
 log "6 render"
 node scripts/release-render.ts --image localhost/nodemend --digest "$digest" --out "$out" >&2
