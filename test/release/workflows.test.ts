@@ -89,6 +89,9 @@ test('release.yml: a tag gates on the version and the suite, then builds multi-a
 
   assert.deepEqual(manifests.needs, ['gate', 'image']);
   assert.ok(manifests.steps.some((s) => s.run?.includes('scripts/release-render.ts --image "$IMAGE" --digest "$DIGEST"')), 'renders with the pushed digest');
+  const release = manifests.steps.find((s) => s.run?.includes('gh release create'))?.run ?? '';
+  assert.match(release, /dist\/release\/\*/, 'the pinned manifests and chart are release assets');
+  assert.match(release, /dist\/krew\/kubectl-nodemend\.tar\.gz/, 'the archive the Krew manifest points at is a release asset');
   const ext = extension.steps.map((s) => s.run ?? '').join('\n');
   assert.match(ext, /cp dist\/release\/nodemend\.yaml deploy\/nodemend\.yaml[\s\S]*vsce package/, 'the .vsix carries the digest-pinned manifest');
   assert.match(ext, /vsce publish/);
