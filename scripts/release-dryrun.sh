@@ -10,7 +10,8 @@
 #   4 "push"     `podman push` into an OCI layout directory; its manifest digest is what a
 #                registry would name
 #   5 SBOM       an SPDX SBOM of that layout with syft (built from tools/syft by scripts/release-syft.sh)
-#   6 render     scripts/release-render.ts pins the manifests and the chart to that digest
+#   6 render     scripts/release-render.ts pins the manifests and the chart to that digest; the
+#                kubectl plugin's archive and Krew manifest (cli/krew/render.ts)
 # Output: dist/release-dryrun/ (oci/, digest, labels.json, sbom.spdx.json, the rendered files).
 # Needs root, like scripts/image.sh. Not signed: cosign's keyless signing needs the workflow's
 # OIDC identity and the public transparency log.
@@ -80,5 +81,7 @@ node -e '
 
 log "6 render"
 node scripts/release-render.ts --image localhost/nodemend --digest "$digest" --out "$out" >&2
+node scripts/build.ts >&2
+node cli/krew/render.ts --out "$out/krew" >&2
 log "done in $(( $(date +%s) - t0 )) s: $out"
 echo "$out"
