@@ -58,7 +58,7 @@ const all = only.length
 const skipLab = only.length === 0 && process.env.NODEMEND_LAB === '0';
 const lab = all.filter((f) => f.startsWith('test/lab/') && !skipLab);
 if (skipLab) console.log('test: NODEMEND_LAB=0: the real-node lab (test/lab) is NOT run');
-const image = all.some((f) => f.startsWith('test/image/'));
+const image = all.some((f) => f.startsWith('test/image/') || f.startsWith('test/release/'));
 // The container image (podman, stand-in bases) and, for the lab, the kubelet and the guest disk.
 if (image || lab.length) {
   step('container image', 'bash', ['scripts/image.sh']);
