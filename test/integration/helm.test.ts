@@ -14,6 +14,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startCluster, waitFor, type TestCluster } from '../../tools/harness/index.ts';
 import { helmBin, repoRoot } from '../../tools/harness/binaries.ts';
 import { kubectlPath, kustomize, OVERLAYS } from '../../deploy/render.ts';
+import { buildInfo } from '../../backend/shared/build-info.ts';
 import type { Manifest } from '../../extension/kube/manifests.ts';
 import { FLAGS, envName } from '../../backend/agent/config/flags.ts';
 import { parseConfig } from '../../backend/agent/config/config.ts';
@@ -270,7 +271,8 @@ test('the agent\'s own parser accepts every configuration key as the chart write
 
 test('image: tag defaults to appVersion, a digest wins over the tag; pull secrets on both workloads', async () => {
   const img = (objs: Manifest[]) => [container(byKind(objs, 'DaemonSet', 'nodemend-agent')).image, container(byKind(objs, 'Deployment', 'nodemend-hub')).image];
-  assert.deepEqual(img(await render()), ['ghcr.io/nodemend/nodemend:0.1.0', 'ghcr.io/nodemend/nodemend:0.1.0']);
+  // appVersion is package.json's version (scripts/release-version.ts keeps them equal).
+  assert.deepEqual(img(await render()), [`ghcr.io/nodemend/nodemend:${buildInfo.version}`, `ghcr.io/nodemend/nodemend:${buildInfo.version}`]);
   assert.deepEqual(img(await render('--set', 'image.repository=registry.example/nm', '--set', 'image.tag=0.2.0')), ['registry.example/nm:0.2.0', 'registry.example/nm:0.2.0']);
   const digest = 'sha256:' + 'ab'.repeat(32);
   const objs = await render('--set', 'image.tag=0.2.0', '--set', `image.digest=${digest}`, '--set', 'image.pullSecrets[0].name=regcred');
