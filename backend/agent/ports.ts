@@ -150,7 +150,11 @@ export interface NodePort {
   clearRequests(keys: string[]): Promise<void>;
   setLabels(labels: Record<string, string | null>): Promise<void>;
   setPreferNoScheduleTaint(key: string, present: boolean): Promise<void>;
-  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+  /**
+   * Records an Event on the Node. With `key`, the Event is recorded once per key, by whichever
+   * process comes first: a step repeated after a restart (the finish of the same attempt) adds none.
+   */
+  event(type: 'Normal' | 'Warning', reason: string, message: string, key?: string): Promise<void>;
 }
 
 export interface PdbBlock {

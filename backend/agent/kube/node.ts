@@ -130,8 +130,8 @@ export class KubeNode implements NodePort {
     });
   }
 
-  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    return this.events.record(type, reason, message, this.inf.node()?.metadata?.uid);
+  event(type: 'Normal' | 'Warning', reason: string, message: string, key?: string): Promise<void> {
+    return this.events.record(type, reason, message, this.inf.node()?.metadata?.uid, key);
   }
 
   private async patch(op: string, body: object): Promise<void> {

@@ -116,8 +116,9 @@ export class Announcer {
     this.d.log.info('state', { phase: dec.phase, reason: dec.reason });
   }
 
-  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const p = this.d.node.event(type, reason, message).catch((e: unknown) => {
+  /** Records an Event; with `once`, only the first with that key is recorded (NodePort.event). */
+  event(type: 'Normal' | 'Warning', reason: string, message: string, once?: string): Promise<void> {
+    const p = (once === undefined ? this.d.node.event(type, reason, message) : this.d.node.event(type, reason, message, once)).catch((e: unknown) => {
       this.d.log.warn('cannot record an Event', { reason, error: errMsg(e) });
     });
     this.inflight.add(p);

@@ -15,6 +15,12 @@ const NOW = Date.parse('2026-06-17T12:00:00Z');
 const HELD: HeldLock = { leases: ['nodemend-lock-0', 'nodemend-lock-a-0'], acquiredAt: NOW - 60_000, stage: 'drained', stageAt: NOW - 1000, bootIdBefore: 'b1', wasUnschedulable: false, forced: false };
 const FACTS: NodeFacts = { name: 'n1', ready: true, unschedulable: true, cordonedByUs: true, bootId: 'b1', labels: {}, annotations: {}, resourceVersion: '1' };
 
+/** The Events the API server keeps, shared by the processes of one agent (a restart). */
+interface ApiEvents {
+  events: string[];
+  names: Set<string>;
+}
+
 interface World {
   rt: AgentRuntime;
   calls: string[];
@@ -24,9 +30,9 @@ interface World {
   published: AgentNodeState[];
 }
 
-function world(o: { args?: string[]; cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn']; drainedEvent?: Promise<void>; sleep?: (ms: number) => Promise<void> } = {}): World {
+function world(o: { args?: string[]; cordoned?: 'ours' | 'person' | false; update?: (l: HeldLock) => Promise<void>; blockerThrows?: boolean; gateThrows?: boolean; tryAcquire?: LockPort['tryAcquire']; publishFails?: boolean; drain?: DrainPort['drain']; slowSideChannels?: boolean; turn?: LockPort['turn']; drainedEvent?: Promise<void>; sleep?: (ms: number) => Promise<void>; apiServer?: ApiEvents } = {}): World {
   const calls: string[] = [];
-  const events: string[] = [];
+  const events: string[] = o.apiServer?.events ?? [];
   const order: string[] = [];
   const published: AgentNodeState[] = [];
   const parsed = parseConfig(['--node-id=n1', '--health-gate=true', ...(o.args ?? [])], {});
@@ -67,7 +73,12 @@ function world(o: { args?: string[]; cordoned?: 'ours' | 'person' | false; updat
       order.push(`publish ${st.phase}`);
       published.push(st);
     },
-    event: (type, reason, message) => {
+    event: (type, reason, message, key) => {
+      // As the API server: a keyed Event's name is taken once.
+      if (key !== undefined && o.apiServer) {
+        if (o.apiServer.names.has(key)) return Promise.resolve();
+        o.apiServer.names.add(key);
+      }
       events.push(`${type} ${reason}: ${message}`);
       if (reason === 'Drained' && o.drainedEvent) return o.drainedEvent;
       return o.slowSideChannels ? new Promise<void>(() => {}) : Promise.resolve();
@@ -340,4 +351,20 @@ test('Kured cutover: gathered facts are kept; an uncordon refused by a changed N
   await execute(w.rt, { ...dec({ kind: 'adopt-kured-cordon', resourceVersion: '10' }), reason: 'uncordoning: Kured cordoned this node' }, signal);
   assert.deepEqual(adopted, ['9', '10']);
   assert.deepEqual(w.events.filter((e) => e.includes('Uncordoned')), ['Normal Uncordoned: uncordoned by nodemend: Kured cordoned this node']);
+});
+
+test('events: a finish repeated after a restart records the attempt\'s outcome once (RebootSucceeded, LockReleased)', async () => {
+  const api: ApiEvents = { events: [], names: new Set() };
+  const first = world({ apiServer: api });
+  await execute(first.rt, finishDec('succeeded'), signal);
+  // A new process of the agent finishes the same attempt again (same lock, same boot IDs).
+  const restarted = world({ apiServer: api, cordoned: false });
+  await execute(restarted.rt, finishDec('succeeded'), signal);
+  assert.equal(count(api.events, 'RebootSucceeded'), 1, api.events.join('\n'));
+  assert.equal(count(api.events, 'LockReleased'), 1, api.events.join('\n'));
+  assert.equal(count(api.events, 'Uncordoned'), 1, api.events.join('\n'));
+  // Another attempt (a later lock) is news again.
+  const later = world({ apiServer: api });
+  await execute(later.rt, dec({ ...finishDec('succeeded').action, record: { start: new Date(NOW).toISOString(), end: new Date(NOW).toISOString(), outcome: 'succeeded', bootIdBefore: 'b1' } } as Decision['action']), signal);
+  assert.equal(count(api.events, 'RebootSucceeded'), 2, api.events.join('\n'));
 });

@@ -278,6 +278,10 @@ async function finish(x: Exec, dec: Decision, held: HeldLock, a: Finish): Promis
   metrics?.setLockHeld(false);
   if (a.record) metrics?.reboot(a.outcome);
   log.info('lock released', { outcome: a.outcome, reason: a.reason });
+  // A restart mid-finish repeats it: the attempt's Events are keyed like its history record (its
+  // start and boot IDs), so the repeat records none of them again.
+  const attempt = a.record ? JSON.stringify([a.record.start, a.record.bootIdBefore ?? '', a.record.bootIdAfter ?? '']) : undefined;
+  const key = (reason: string) => (attempt === undefined ? undefined : `${reason} ${attempt}`);
   if (a.dryRun) {
     // Which pods the drain would evict, from the real pod list: what an operator checks a dry
     // run for. A failed look does not fail the rehearsal; it says so.
@@ -285,17 +289,17 @@ async function finish(x: Exec, dec: Decision, held: HeldLock, a: Finish): Promis
     if (plan) log.info('dry run: the drain', { plan });
     await say.event('Normal', 'DryRun', plan ? `${a.reason}; ${plan}` : a.reason);
   } else if (a.outcome === 'succeeded') {
-    await say.event('Normal', 'RebootSucceeded', a.reason);
+    await say.event('Normal', 'RebootSucceeded', a.reason, key('RebootSucceeded'));
     await say.notify('uncordon', a.reason);
   } else if (a.outcome === 'failed') {
     // The one RebootFailed Event of this failure (entering the phase 'failed' records none).
-    await say.event('Warning', 'RebootFailed', a.reason);
+    await say.event('Warning', 'RebootFailed', a.reason, key('RebootFailed'));
     await say.notify('failure', a.reason);
   } else {
-    await say.event('Normal', 'RebootCancelled', a.reason);
+    await say.event('Normal', 'RebootCancelled', a.reason, key('RebootCancelled'));
   }
   // A lost slot is not ours to release: only the rest is (maybe nothing).
-  if (held.leases.length) await say.event('Normal', 'LockReleased', `lock ${held.leases.join(', ')} released (${a.outcome})`);
+  if (held.leases.length) await say.event('Normal', 'LockReleased', `lock ${held.leases.join(', ')} released (${a.outcome})`, key('LockReleased'));
   return held.stage !== 'acquired' ? at(now + SETTLE_MS) : NOW;
 }
 
