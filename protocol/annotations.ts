@@ -4,7 +4,7 @@
 // annotation and the expected format, so a bad value becomes a Warning Event and is ignored.
 
 import type { AgentNodeState, BlockKind, RebootRecord } from './model.ts';
-import { BLOCK_KINDS, HISTORY_MAX, isPhase, MAX_PUBLISHED_PDBS } from './model.ts';
+import { BLOCK_KINDS, HISTORY_MAX, isPhase, MAX_PUBLISHED_PDBS, TRIGGER_KINDS } from './model.ts';
 
 export const PREFIX = 'nodemend.dev/';
 
@@ -21,6 +21,10 @@ export const A = {
   cordonedBy: 'nodemend.dev/cordoned-by',
   /** Last request value the agent rejected, so the Warning Event is sent once per bad value. */
   rejected: 'nodemend.dev/rejected',
+  /** Written by the agent: its reboots for node conditions (protocol/conditions.ts), for the rate limit and the clear check. */
+  conditionReboots: 'nodemend.dev/condition-reboots',
+  /** Written by the agent when a condition did not clear after its reboot; a person removes it to allow condition reboots again. */
+  conditionFailed: 'nodemend.dev/condition-failed',
 } as const;
 
 export const REQUEST_KEYS = [A.rebootAfter, A.forceReboot, A.block, A.blockUntil] as const;
@@ -114,6 +118,7 @@ export function parseState(raw: string | undefined): AgentNodeState | undefined 
         if (kinds) v.blockedBy = kinds;
         else delete v.blockedBy;
       }
+      if (v.trigger !== undefined && !triggerValid(v.trigger)) delete v.trigger;
       if (v.pdbs !== undefined && !(Array.isArray(v.pdbs) && v.pdbs.length <= MAX_PUBLISHED_PDBS && v.pdbs.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 320))) delete v.pdbs;
       return v as AgentNodeState;
     }
@@ -127,6 +132,12 @@ function blockKinds(raw: unknown): BlockKind[] | undefined {
   if (!Array.isArray(raw) || raw.length > 16 || !raw.every((k) => typeof k === 'string' && k.length <= 64)) return undefined;
   const known = (k: string): BlockKind => ((BLOCK_KINDS as readonly string[]).includes(k) ? (k as BlockKind) : 'other');
   return [...new Set((raw as string[]).map(known))];
+}
+
+function triggerValid(t: unknown): boolean {
+  const o = t as { kind?: unknown; detail?: unknown } | null;
+  if (!o || typeof o !== 'object' || !(TRIGGER_KINDS as readonly unknown[]).includes(o.kind)) return false;
+  return o.detail === undefined || (typeof o.detail === 'string' && o.detail.length <= 512);
 }
 
 function limitsValid(l: unknown): boolean {

@@ -89,6 +89,20 @@ export interface AgentNodeState {
   blockedBy?: BlockKind[];
   /** With blockedBy pdb: the PodDisruptionBudgets ("namespace/name") the drain precheck found refusing, at most MAX_PUBLISHED_PDBS. */
   pdbs?: string[];
+  /** What asks for the reboot, while one is required. Absent from older agents (readers then show nothing). */
+  trigger?: RebootTrigger;
+}
+
+/**
+ * What asks for a reboot: the sentinel file, the sentinel command, a node condition
+ * (--reboot-on-condition) or a person's request (force-reboot, reboot-after). `detail` names it:
+ * the file, the command, the condition ("KernelDeadlock=True since 2026-12-06T20:00:00Z"), the request.
+ */
+export const TRIGGER_KINDS = ['sentinel', 'command', 'condition', 'request'] as const;
+export type TriggerKind = (typeof TRIGGER_KINDS)[number];
+export interface RebootTrigger {
+  kind: TriggerKind;
+  detail?: string;
 }
 
 /**

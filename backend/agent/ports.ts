@@ -32,8 +32,12 @@ export interface NodeFacts {
   resourceVersion: string;
 }
 
-/** Sentinel check result; `unknown` carries the warning (command exited 2+, I/O error). */
-export type SentinelResult = { required: boolean } | { unknown: string };
+/**
+ * Sentinel check result; `unknown` carries the warning (command exited 2+, I/O error). `reason`:
+ * what asks for the reboot when it is not the sentinel itself (a node condition); `urgent`: it may
+ * reboot outside the reboot window (--condition-ignore-window), never past blockers or the lock.
+ */
+export type SentinelResult = { required: boolean; reason?: string; urgent?: boolean } | { unknown: string };
 
 export interface Host {
   /** Runs the sentinel file or command check once. */

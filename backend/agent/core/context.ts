@@ -20,6 +20,8 @@ export interface Ctx {
   /** The sentinel answered "not needed" (an unknown answer is neither yes nor no). */
   sentinelNo: boolean;
   required: boolean;
+  /** The window does not apply: a force-reboot request, or an urgent node condition (--condition-ignore-window). */
+  windowFree: boolean;
   /** Text of the manual block in force (node first, then cluster), and when it lapses. */
   manual?: { text: string; until?: number; kind: 'manual' | 'cluster-manual' };
   warnings: string[];
@@ -34,7 +36,8 @@ export function context(f: Facts, cfg: CoreConfig, now: number, node: NodeFacts)
   const sentinelNo = f.sentinel !== undefined && 'required' in f.sentinel && !f.sentinel.required;
   const forcedReq = req.forceReboot !== undefined;
   const due = req.rebootAfter !== undefined && req.rebootAfter <= now;
-  const c: Ctx = { f, cfg, now, node, forcedReq, due, sentinelRequired, sentinelNo, required: sentinelRequired || forcedReq || due, warnings };
+  const urgent = sentinelRequired && 'required' in f.sentinel! && f.sentinel.urgent === true;
+  const c: Ctx = { f, cfg, now, node, forcedReq, due, sentinelRequired, sentinelNo, required: sentinelRequired || forcedReq || due, windowFree: forcedReq || urgent, warnings };
   if (req.rebootAfter !== undefined) c.rebootAfter = req.rebootAfter;
   const m = manualBlock(req.block, now, 'a person blocked reboots of this node', 'manual') ?? manualBlock(cl.block, now, `a person blocked reboots cluster-wide (DaemonSet ${ds})`, 'cluster-manual');
   if (m) c.manual = m;
@@ -56,7 +59,7 @@ export function why(c: Ctx): string {
   const parts: string[] = [];
   if (c.forcedReq) parts.push('force-reboot requested');
   if (c.due) parts.push(`reboot-after ${iso(c.rebootAfter!)} reached`);
-  if (c.sentinelRequired) parts.push('the sentinel says a reboot is needed');
+  if (c.sentinelRequired) parts.push((c.f.sentinel && 'required' in c.f.sentinel && c.f.sentinel.reason) || 'the sentinel says a reboot is needed');
   return parts.join('; ');
 }
 

@@ -6,7 +6,7 @@
 //   manual block (node, then cluster)                     -> blocked; wins even over force-reboot
 //   nothing needed                                        -> healthy (or scheduled for reboot-after)
 //   recent failure                                        -> wait out the back-off
-//   not forced: window closed, automatic blocker         -> waiting-window / blocked, no lock taken
+//   not forced: window closed (unless an urgent condition), automatic blocker -> waiting-window / blocked, no lock taken
 //   drain precheck finds a PodDisruptionBudget deadlock   -> blocked, no lock taken
 //   Kured's lock unreadable (cutover)                     -> blocked, no lock taken (fail closed)
 //   otherwise                                             -> acquire a lock slot (waiting-lock),
@@ -56,13 +56,15 @@ function idle(c: Ctx): Decision {
     return decision(c, 'reboot-required', `dry run: rehearsed at ${iso(f.dryRunAt)} (would have cordoned, drained and rebooted); next rehearsal at ${iso(at)}`, wait(at));
   }
   let windowCloses: number | undefined;
-  if (!c.forcedReq) {
+  if (!c.windowFree) {
     const w = windowState(cfg.windows, now);
     if (!w.open) {
       const reason = w.opensAt === undefined ? 'outside every reboot window, and none opens again' : `outside the reboot window; next opens ${iso(w.opensAt)}`;
       return decision(c, 'waiting-window', `${reason} (${why(c)})`, wait(w.opensAt), { blockedBy: ['window'], ...(w.opensAt === undefined ? {} : { nextWindow: w.opensAt }) });
     }
     windowCloses = w.closesAt;
+  }
+  if (!c.forcedReq) {
     if (!f.blockers || f.blockers.at + cfg.periodMs <= now) return decision(c, 'reboot-required', `${why(c)}; checking blockers`, { kind: 'check-blockers' });
     if (f.blockers.value.length) {
       return decision(c, 'blocked', `blocked: ${blockerText(f.blockers.value)}`, wait(f.blockers.at + cfg.periodMs), { blockedBy: blockerKinds(f.blockers.value) });

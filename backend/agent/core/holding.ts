@@ -32,7 +32,7 @@ export function holding(c: Ctx, held: HeldLock): Decision {
     return beforeReboot(c, held, `${text}; rebooting anyway (--force-reboot)`);
   }
   if (held.stage === 'acquired') {
-    if (!c.forcedReq) {
+    if (!c.windowFree) {
       const w = windowState(cfg.windows, now);
       if (!w.open) return finish(c, held, 'cancelled', `the reboot window closed before cordoning${w.opensAt ? `; next opens ${iso(w.opensAt)}` : ''}`);
     }
@@ -57,9 +57,11 @@ export function holding(c: Ctx, held: HeldLock): Decision {
 function beforeReboot(c: Ctx, held: HeldLock, note?: string): Decision {
   const { f, cfg, now } = c;
   const prefix = note ? `${note}; ` : '';
-  if (!c.forcedReq) {
+  if (!c.windowFree) {
     const w = windowState(cfg.windows, now);
     if (!w.open) return finish(c, held, 'cancelled', `${prefix}the reboot window closed before the reboot${w.opensAt ? `; next opens ${iso(w.opensAt)}` : ''}`);
+  }
+  if (!c.forcedReq) {
     if (!f.blockers || f.blockers.at < held.stageAt) return decision(c, 'draining', `${prefix}drained; checking blockers before the reboot`, { kind: 'check-blockers' });
     if (f.blockers.value.length) return finish(c, held, 'cancelled', `${prefix}blocked before the reboot: ${blockerText(f.blockers.value)}`);
   }
