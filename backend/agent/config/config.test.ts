@@ -53,6 +53,15 @@ const ok: { name: string; argv: string[]; env?: Record<string, string>; want: [P
   { name: 'pod selectors and labels', argv: [...NODE, '--blocking-pod-selector=app=db,tier in (a, b)', '--blocking-pod-selector=!canary', '--pre-reboot-node-labels=example.com/rebooting=true,x=', '--post-reboot-node-labels=example.com/rebooting=false'], want: [[(c) => c.blockingPodSelectors, ['app=db,tier in (a, b)', '!canary']], [(c) => c.preRebootLabels, { 'example.com/rebooting': 'true', x: '' }], [(c) => c.postRebootLabels, { 'example.com/rebooting': 'false' }]], warn: /--pre-reboot-node-labels and --post-reboot-node-labels set different keys/ },
   { name: 'drain options', argv: [...NODE, '--drain-grace-period=30', '--drain-timeout=1h30m', '--skip-wait-for-delete-timeout=60', '--drain-pod-selector=app!=keep', '--drain-delete-emptydir-data=false', '--drain-unmanaged-pods=false'], want: [[(c) => c.drain, { gracePeriodSeconds: 30, timeoutMs: 5_400_000, skipWaitForDeleteTimeoutSeconds: 60, podSelector: 'app!=keep', deleteEmptyDirData: false, force: false }]] },
   { name: 'notify', argv: [...NODE, '--notify-url=https://hooks.slack.com/services/T/B/x', '--message-template-drain=Draining %s now'], want: [[(c) => c.notify, { kind: 'webhook', url: 'https://hooks.slack.com/services/T/B/x', format: 'auto' }], [(c) => c.messages.drain, 'Draining %s now']] },
+  {
+    name: 'node conditions',
+    argv: [...NODE, '--reboot-on-condition=KernelDeadlock=True:for 5m', '--reboot-on-condition', 'readonlyFilesystem=true', '--reboot-on-condition=example.com/Custom=Unknown:for=90s', '--condition-ignore-window=readonlyFilesystem', '--condition-max-share=40%', '--condition-reboots-per-hour=5', '--condition-clear-timeout=20m'],
+    want: [
+      [(c) => c.conditions.rules, [{ type: 'KernelDeadlock', status: 'True', forMs: 300_000, urgent: false }, { type: 'readonlyFilesystem', status: 'True', forMs: 0, urgent: true }, { type: 'example.com/Custom', status: 'Unknown', forMs: 90_000, urgent: false }]],
+      [(c) => [c.conditions.maxShare, c.conditions.perHour, c.conditions.clearTimeoutMs], [0.4, 5, 1_200_000]],
+    ],
+  },
+  { name: 'no node conditions by default', argv: NODE, want: [[(c) => c.conditions, { rules: [], clearTimeoutMs: 900_000, perHour: 2, maxShare: 0.3 }]] },
   { name: 'lock namespace defaults to ds namespace', argv: [...NODE, '--ds-namespace=kube-system'], want: [[(c) => c.lockNamespace, 'kube-system']] },
   { name: 'Kured-only flags warn, never fail', argv: [...NODE, '--lock-ttl=30m', '--annotate-nodes', '--lock-annotation=weave.works/kured-node-lock'], want: [], warn: /--lock-ttl is ignored.*max-reboot-duration/ },
 ];
@@ -93,6 +102,9 @@ const bad: { argv: string[]; env?: Record<string, string>; match: RegExp[] }[] =
   { argv: [...NODE, '--pre-reboot-node-labels=novalue'], match: [/--pre-reboot-node-labels: "novalue" is not a label such as/] },
   { argv: [...NODE, '--log-format=xml', '--dry-run=maybe'], match: [/--log-format: expected json or text/, /--dry-run: expected true or false, got "maybe"/] },
   { argv: [...NODE, '--reboot-sentinel=relative/path'], match: [/--reboot-sentinel: expected an absolute path/] },
+  { argv: [...NODE, '--reboot-on-condition=KernelDeadlock', '--reboot-on-condition=Ready=False', '--reboot-on-condition=X=Maybe', '--reboot-on-condition=Y=True:for soon'], match: [/--reboot-on-condition: expected TYPE=STATUS\[:for DURATION\], e\.g\. "KernelDeadlock=True:for 5m"/, /--reboot-on-condition: the kubelet's Ready condition/, /--reboot-on-condition: status "Maybe" of X must be True, False or Unknown/, /--reboot-on-condition: "for soon" of Y: expected a duration/] },
+  { argv: [...NODE, '--reboot-on-condition=A=True', '--reboot-on-condition=A=False', '--condition-ignore-window=B'], match: [/--reboot-on-condition: A is named twice/, /--condition-ignore-window: "B" is not a type given to --reboot-on-condition \(A=True\); add --reboot-on-condition=B=True or remove this value/] },
+  { argv: [...NODE, '--condition-max-share=0.3', '--condition-reboots-per-hour=0', '--condition-clear-timeout=10s'], match: [/--condition-max-share: expected a percentage from 1% to 100%, e\.g\. 30%, got "0\.3"/, /--condition-reboots-per-hour: expected a whole number from 1/, /--condition-clear-timeout: must be at least 1m/] },
   { argv: [...NODE, '--colour=red', 'stray', '--period'], match: [/unknown flag --colour/, /unexpected argument "stray"/, /--period: missing value/] },
 ];
 for (const c of bad) {

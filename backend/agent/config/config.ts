@@ -11,12 +11,15 @@ import { readFlags, type Env } from './flags.ts';
 import * as v from './validate.ts';
 import { IGNORED, goRegexp, kuredNotify, kuredZone, labelKeysWarning, policyWarnings } from './kured.ts';
 import type { NotifyTarget } from '../notify/shoutrrr.ts';
+import { parseConditionRule, ruleKey, type ConditionRule } from '../conditions/rules.ts';
 
 export interface AgentConfig {
   nodeId: string;
   kubeconfig?: string;
   sentinel: { kind: 'file'; path: string } | { kind: 'command'; argv: string[] };
   periodMs: number;
+  /** Node conditions that ask for a reboot (--reboot-on-condition) and their storm protection. */
+  conditions: ConditionConfig;
   windows: Window[];
   rebootDelayMs: number;
   drainDelayMs: number;
@@ -49,6 +52,14 @@ export interface AgentConfig {
   logFormat: 'json' | 'text';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   dryRun: boolean;
+}
+
+export interface ConditionConfig {
+  rules: ConditionRule[];
+  clearTimeoutMs: number;
+  perHour: number;
+  /** 0..1: more than this share of nodes showing a condition is a storm. */
+  maxShare: number;
 }
 
 export type ConfigResult = { ok: true; config: AgentConfig; warnings: string[] } | { ok: false; errors: string[] };
@@ -93,6 +104,30 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
 
   const periodMs = dur('period');
   if (periodMs < 1000) errors.push(`${label('period')}: must be at least 1s`);
+
+  const conditions = conditionConfig();
+  function conditionConfig(): ConditionConfig {
+    const rules: ConditionRule[] = [];
+    for (const r of many('reboot-on-condition')) {
+      const p = check<ConditionRule | undefined>('reboot-on-condition', parseConditionRule(r), undefined);
+      if (!p) continue;
+      if (rules.some((x) => x.type === p.type)) errors.push(`${label('reboot-on-condition')}: ${p.type} is named twice; give each condition type once`);
+      else rules.push(p);
+    }
+    for (const t of many('condition-ignore-window').map((x) => x.trim())) {
+      const r = rules.find((x) => x.type === t);
+      if (r) r.urgent = true;
+      else errors.push(`${label('condition-ignore-window')}: ${JSON.stringify(t)} is not a type given to --reboot-on-condition${rules.length ? ` (${rules.map(ruleKey).join(', ')})` : ''}; add --reboot-on-condition=${t || 'TYPE'}=True or remove this value`);
+    }
+    const clearTimeoutMs = dur('condition-clear-timeout');
+    if (clearTimeoutMs < 60_000) errors.push(`${label('condition-clear-timeout')}: must be at least 1m (a node takes a while to boot and node-problem-detector to report)`);
+    const perHour = check('condition-reboots-per-hour', v.int(one('condition-reboots-per-hour')!, 1, 10_000), 1);
+    const shareRaw = one('condition-max-share')!.trim();
+    const pct = /^(\d{1,3})%?$/.exec(shareRaw);
+    const share = pct ? Number(pct[1]) : NaN;
+    if (!(share >= 1 && share <= 100)) errors.push(`${label('condition-max-share')}: expected a percentage from 1% to 100%, e.g. 30%, got ${JSON.stringify(shareRaw)}`);
+    return { rules, clearTimeoutMs, perHour, maxShare: share / 100 };
+  }
 
   // Windows: nodemend's --window/--window-cron, or Kured's day/time flags, never both (their
   // union would silently widen what the user meant).
@@ -202,6 +237,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     nodeId,
     sentinel,
     periodMs,
+    conditions,
     windows,
     rebootDelayMs: dur('reboot-delay'),
     drainDelayMs: dur('drain-delay'),

@@ -38,6 +38,11 @@ export const FLAGS: readonly FlagSpec[] = [
   F('reboot-sentinel', 'string', '/var/run/reboot-required', 'file whose existence means a reboot is needed', 'string'),
   F('reboot-sentinel-command', 'string', '', 'command run in the host mount namespace instead: exit 0 = needed, 1 = not', 'string'),
   F('period', 'string', '1m', 'safety-net re-check of sentinel, blockers and lock (jittered); the file is also watched', 'duration'),
+  F('reboot-on-condition', 'list', undefined, 'node condition that asks for a reboot, "TYPE=STATUS[:for DURATION]", repeatable, e.g. "KernelDeadlock=True:for 5m" (docs/conditions.md)'),
+  F('condition-ignore-window', 'list', undefined, 'condition type of --reboot-on-condition that may reboot outside the reboot window (blockers and the lock still apply), repeatable, e.g. ReadonlyFilesystem'),
+  F('condition-clear-timeout', 'string', '15m', 'after a condition reboot, how long the condition may take to clear before the node is marked (nodemend.dev/condition-failed) and not rebooted for it again'),
+  F('condition-reboots-per-hour', 'string', '2', 'condition reboots allowed cluster-wide per hour (from the nodes\' nodemend.dev/condition-reboots); more wait'),
+  F('condition-max-share', 'string', '30%', 'when more than this share of nodes shows a --reboot-on-condition condition at once, condition reboots wait (a storm)'),
   // schedule
   F('reboot-days', 'list', undefined, 'Kured window: weekdays (su, sun, sunday or 0-6; mon-fri); given empty = no day: never reboots', 'stringSlice'),
   F('start-time', 'string', undefined, 'Kured window: start, e.g. 22:00, 10pm or 22 (default 0:00)', 'string'),

@@ -2,7 +2,7 @@
 // DaemonSet entry point needs, kept here so the runtime (and its tests) only ever see the ports.
 // All clients share one KubeConfig; all Kubernetes reads on the hot path come from the informers.
 
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import type { AgentConfig } from '../config/config.ts';
 import type { Blocker, DrainPort, HealthGate, Host, LockPort, Notifier, NodePort } from '../ports.ts';
 import type { JsonLogger } from '../../shared/log.ts';
@@ -21,6 +21,9 @@ import { FileSentinel } from '../sentinel/file.ts';
 import { CommandSentinel } from '../sentinel/command.ts';
 import { CommandReboot, SignalReboot } from '../reboot/reboot.ts';
 import { NodeHost } from '../reboot/host.ts';
+import { annotator, ConditionHost } from '../conditions/host.ts';
+import { ConditionStormBlocker } from '../conditions/storm.ts';
+import { TriggerNode } from '../conditions/trigger.ts';
 
 export interface KubeAdapters {
   informers: AgentInformers;
@@ -80,14 +83,32 @@ export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogg
   const notifier = cfg.notify ? createNotifier(cfg.notify, log.with({ part: 'notify' }), { templates: cfg.messages }) : new Notifiers([]);
   const sentinel = cfg.sentinel.kind === 'file' ? new FileSentinel({ path: cfg.sentinel.path, recheckMs: cfg.periodMs }) : new CommandSentinel({ command: cfg.sentinel.argv, periodMs: cfg.periodMs });
   const rebooter = cfg.reboot.method === 'command' ? new CommandReboot({ command: cfg.reboot.argv }) : new SignalReboot({ signal: cfg.reboot.signal });
+  const now = o.now ?? Date.now;
+  const kubeNode = new KubeNode(kc, informers, { node, onApiError }, log.with({ part: 'node' }));
+  // Node conditions join the sentinel behind the Host port; the trigger joins the published state.
+  const host = new ConditionHost(o.host ?? new NodeHost(sentinel, rebooter), {
+    conditions: cfg.conditions,
+    sentinel: cfg.sentinel.kind === 'file' ? { kind: 'sentinel', detail: cfg.sentinel.path } : { kind: 'command', detail: cfg.sentinel.argv.join(' ') },
+    periodMs: cfg.periodMs,
+    node,
+    readNode: () => informers.node(),
+    onNodeChange: (cb) => informers.subscribe(['node'], cb),
+    annotate: annotator(kc, node),
+    event: (type, reason, message) => kubeNode.event(type, reason, message),
+    now,
+  });
+  if (cfg.conditions.rules.length) {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    blockers.push(new ConditionStormBlocker({ isCondition: () => host.last?.kind === 'condition', list: async () => (await core.listNode()).items, cfg: cfg.conditions, now }));
+  }
   const out: KubeAdapters = {
     informers,
-    node: new KubeNode(kc, informers, { node, onApiError }, log.with({ part: 'node' })),
+    node: new TriggerNode(kubeNode, host, now),
     lock,
     drain: new KubeDrain(kc, { node, retryDelayMs: o.evictionRetryMs, onApiError }, log.with({ part: 'drain' })),
     blockers,
     notifier,
-    host: o.host ?? new NodeHost(sentinel, rebooter),
+    host,
     metrics,
     async stop() {
       lock.stop();
