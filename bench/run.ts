@@ -22,6 +22,11 @@ import { formatTable } from './table.ts';
 import { lastJson } from './stats.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
+// `--scale` is a bench of its own (bench/scale.ts: one cluster per N); nothing below applies to it.
+if (process.argv.includes('--scale')) {
+  const { scaleMain } = await import('./scale.ts');
+  process.exit(await scaleMain(process.argv.slice(2)));
+}
 const plan = parsePlan(process.argv.slice(2));
 const log = (m: string) => process.stderr.write(`[bench ${new Date().toTimeString().slice(0, 8)}] ${m}\n`);
 const work = mkdtempSync(join(tmpdir(), 'nodemend-bench-'));
