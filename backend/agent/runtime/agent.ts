@@ -58,7 +58,7 @@ export class AgentRuntime implements Exec {
   private task: Task | undefined;
   /** A task that failed: the loop backs off as for its own errors. */
   private taskError: unknown;
-  /** Last decision, for tests and /healthz. */
+  /** The decision in force (logs, the drain's progress). */
   lastDecision: Decision | undefined;
   /** Epoch ms of the last completed round (liveness). */
   lastRound = 0;
