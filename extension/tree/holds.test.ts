@@ -27,9 +27,9 @@ test('a budget names the PDBs and tells how to free it; its row shows a shield',
 });
 
 test('a person and a workload are told apart at a glance', () => {
-  const byPerson = presentNode(blocked({ reason: 'blocked by a person: maintenance', blockedBy: ['manual'] }), perms, false, fmt);
+  const byPerson = presentNode(blocked({ reason: 'a person blocked reboots of this node: maintenance (until 2026-12-07T08:00:00Z)', blockedBy: ['manual'] }), perms, false, fmt);
   const byAlerts = presentNode(blocked({ reason: 'blocked: alert KubeNodeNotReady firing', blockedBy: ['alerts'] }), perms, false, fmt);
-  assert.equal(byPerson.description, 'blocked by a person · blocked by a person: maintenance');
+  assert.equal(byPerson.description, 'blocked by a person · maintenance (until 2026-12-07T08:00:00Z)');
   assert.equal(byAlerts.description, 'blocked by firing alerts · alert KubeNodeNotReady firing');
   assert.notEqual(byPerson.icon, byAlerts.icon);
 });

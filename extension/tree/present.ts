@@ -55,7 +55,11 @@ export function description(n: NodeView, fmt: TimeFormat): string {
       // The kind of hold says what to look at; the reason keeps the detail (unless it is a budget,
       // whose names the label already carries).
       const h = holdsOf(n)[0];
-      if (h) parts.push(h.kind === 'pdb' ? h.label : `${h.label} · ${short((st?.reason ?? '').replace(/^blocked: /, ''))}`);
+      // A person's block: the agent's reason starts with who blocked ("a person blocked reboots of
+      // this node: <reason>"), which the label already says; the person's own words follow.
+      const reason = st?.reason ?? '';
+      const detail = h?.kind === 'manual' || h?.kind === 'cluster-manual' ? reason.replace(/^[^:]*: /, '') : reason.replace(/^blocked: /, '');
+      if (h) parts.push(h.kind === 'pdb' ? h.label : `${h.label} · ${short(detail)}`);
       else parts.push(`${phase} · ${short(st?.reason ?? '')}`);
       break;
     }

@@ -112,7 +112,8 @@ test('Block Reboots holds a node that needs a reboot; Unblock lets the reboot go
   await wb.type('', true, /until when\?/);
   await wb.notification(/Reboots blocked for r-2 until unblocked/);
   fleet.requireReboot(['r-2']);
-  await wb.waitRow('r-2,', /^r-2, blocked · .*database migration/, 30_000);
+  // The row says who holds it (a person, not a workload) and the person's reason.
+  await wb.waitRow('r-2,', /^r-2, blocked by a person · database migration/, 30_000);
   await wb.screenshot(shot('rollout-blocked.png'));
   // Several agent periods: still no reboot, no lock.
   await sleep(8000);
