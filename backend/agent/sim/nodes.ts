@@ -23,7 +23,8 @@ export class SimNodes {
     const condition = ready
       ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated kubelet is ready', lastHeartbeatTime: now, lastTransitionTime: now }
       : { type: 'Ready', status: 'False', reason: 'Rebooting', message: 'simulated reboot in progress', lastHeartbeatTime: now, lastTransitionTime: now };
-    await this.core.patchNodeStatus({ name, body: { status: { conditions: [condition] } } }, merge());
+    // Strategic merge: conditions merge by type, so other writers' conditions (node-problem-detector's) stay, as with a real kubelet.
+    await this.core.patchNodeStatus({ name, body: { status: { conditions: [condition] } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
     if (ready) await this.core.patchNode({ name, body: { metadata: { annotations: { [SIM_DOWN]: null } } } }, merge());
   }
 
