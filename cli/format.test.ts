@@ -15,7 +15,7 @@ const views: NodeView[] = [
     history: [{ start: '2026-12-05T03:00:00Z', end: '2026-12-05T03:04:30Z', outcome: 'succeeded', drainMs: 60_000, rebootMs: 150_000, verifyMs: 60_000 }],
     requests: { block: { reason: 'close', until: '2026-12-08T00:00:00Z' } },
   }),
-  node('w-3', { state: state('waiting-lock', 'waiting') }),
+  node('w-3', { state: state('waiting-lock', 'waiting', { trigger: { kind: 'condition', detail: 'node condition KernelDeadlock=True since 2026-12-06T17:00:00Z (held 5m or longer)' } }) }),
 ];
 const locks: LockView = { slots: [{ name: 'nodemend-lock-0', scope: 'cluster', holder: 'w-2', since: '2026-12-06T18:55:00Z', stage: 'cordoned' }, { name: 'nodemend-lock-1', scope: 'cluster' }], waiting: ['w-3', 'w-10'] };
 
@@ -58,8 +58,9 @@ test('status table and wide table, in the reader\'s zone', () => {
     ].join('\n'),
   );
   const w = renderStatus(s, 'wide', 'UTC', NOW).split('\n');
-  assert.match(w[2], /READY   ZONE   SINCE\s+REQUESTS$/);
-  assert.match(w[3], /True    -      2026-12-06 18:00 \(1h ago\)   blocked: close until 2026-12-08 00:00 \(in 1d5h\)$/);
+  assert.match(w[2], /READY   ZONE   SINCE\s+REQUESTS\s+TRIGGER$/);
+  assert.match(w[3], /True    -      2026-12-06 18:00 \(1h ago\)   blocked: close until 2026-12-08 00:00 \(in 1d5h\)\s+-$/);
+  assert.match(w[5], /condition KernelDeadlock=True since 2026-12-06T17:00:00Z \(held 5m or longer\)$/);
   assert.match(w[4], / a +2026-12-06 18:00/);
 });
 

@@ -22,6 +22,8 @@ export interface StatusRow {
   /** 1-based place in the lock queue and the queue's length; position 0 = waiting, place unknown. */
   queue?: { position: number; of: number };
   lastReboot?: { end: string; outcome: string };
+  /** What asks for the pending reboot (the agent's state): sentinel, command, condition or request, with its detail. */
+  trigger?: { kind: string; detail?: string };
   requests: NodeView['requests'];
   requestErrors: string[];
 }
@@ -41,6 +43,7 @@ export function statusRows(views: NodeView[], locks: LockView | undefined): Stat
     if (n.zone) row.zone = n.zone;
     if (st?.since) row.since = st.since;
     if (st?.nextWindow) row.nextWindow = st.nextWindow;
+    if (st?.trigger && st.rebootRequired) row.trigger = st.trigger;
     // The Leases are the lock; without access to them, the Lease the agent says it holds.
     const slot = locks ? holder.get(n.name) : st?.lock;
     if (slot) row.slot = slot;
@@ -110,9 +113,16 @@ export function renderStatus(s: Status, output: Output, zone: string, now: numbe
   const rows = s.nodes.map((r) => [r.node, r.phase, wide ? oneLine(r.reason) : short(oneLine(r.reason), 50), when(r.nextWindow, zone, now), slotCell(r), last(r)]);
   if (!wide) return out + table(head, rows);
   return out + table(
-    [...head, 'READY', 'ZONE', 'SINCE', 'REQUESTS'],
-    s.nodes.map((r, i) => [...rows[i], r.ready ? 'True' : 'False', r.zone ?? '-', when(r.since, zone, now), requestsCell(r, zone, now)]),
+    [...head, 'READY', 'ZONE', 'SINCE', 'REQUESTS', 'TRIGGER'],
+    s.nodes.map((r, i) => [...rows[i], r.ready ? 'True' : 'False', r.zone ?? '-', when(r.since, zone, now), requestsCell(r, zone, now), triggerCell(r)]),
   );
+}
+
+/** "condition KernelDeadlock=True since …", "sentinel /var/run/reboot-required", "request nodemend.dev/force-reboot …". */
+function triggerCell(r: StatusRow): string {
+  if (!r.trigger) return '-';
+  const detail = r.trigger.detail ? oneLine(r.trigger.detail).replace(/^node condition /, '') : '';
+  return detail ? `${r.trigger.kind} ${detail}` : r.trigger.kind;
 }
 
 export function renderHistory(node: NodeView, output: Output, zone: string, now: number): string {
