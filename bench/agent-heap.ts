@@ -1,4 +1,4 @@
-// `node bench/agent-heap.ts [--idle-seconds=30] [--out=bench/results-agent-heap.json]`: where one
+// `node bench/agent-heap.ts [--idle-seconds=30] [--out=bench/results-agent-heap.json] [--keep]`: where one
 // idle agent's memory goes. A real control plane with 5 simulated nodes and deploy/overlays/default;
 // one agent process, the bundle the image runs, for each variant: as shipped (NODE_OPTIONS
 // --enable-source-maps, the Dockerfile's), without source maps, and the unminified bundle (same
@@ -27,13 +27,14 @@ const log = (m: string) => process.stderr.write(`[heap ${new Date().toTimeString
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = (b: number) => Math.round((b / 2 ** 20) * 100) / 100;
 
-/** Groups of objects whose retained size is reported (they may overlap: a cache holds V1 objects). */
+/** Groups of objects whose retained size is reported (they may overlap: a cache holds V1 objects).
+ *  esbuild names a class that refers to itself `_Name`, hence the optional underscore. */
 const GROUPS: Record<string, (n: HeapNode) => boolean> = {
-  'informer caches (client-node ListWatch: objects, indexes, watch state)': (n) => n.type === 'object' && /^ListWatch\d*$/.test(n.name),
-  'client-node API clients (CoreV1Api, ..., their configuration and HTTP layers)': (n) => n.type === 'object' && /^(Object|Promise)?[A-Z][A-Za-z]*V\d+(alpha\d+|beta\d+)?Api\d*$/.test(n.name),
-  'client-node model objects (V1Node, V1Lease, ...)': (n) => n.type === 'object' && /^V\d+(alpha\d+|beta\d+)?[A-Z]\w*$/.test(n.name),
-  'KubeConfig objects': (n) => n.type === 'object' && /^KubeConfig\d*$/.test(n.name),
-  'source maps (node --enable-source-maps)': (n) => n.type === 'object' && n.name === 'SourceMap',
+  'informer caches (client-node ListWatch: objects, indexes, watch state)': (n) => n.type === 'object' && /^_?ListWatch\d*$/.test(n.name),
+  'client-node API clients (CoreV1Api, ..., their configuration and HTTP layers)': (n) => n.type === 'object' && /^_?(Object|Promise)?[A-Z][A-Za-z]*V\d+(alpha\d+|beta\d+)?Api\d*$/.test(n.name),
+  'client-node model objects (V1Node, V1Lease, ...)': (n) => n.type === 'object' && /^_?V\d+(alpha\d+|beta\d+)?[A-Z]\w*$/.test(n.name),
+  'KubeConfig objects': (n) => n.type === 'object' && /^_?KubeConfig\d*$/.test(n.name),
+  'the agent runtime (AgentRuntime and what only it holds)': (n) => n.type === 'object' && /^_?AgentRuntime\d*$/.test(n.name),
 };
 
 /** Bundle bytes by package, from esbuild's metafile. */
@@ -90,11 +91,12 @@ async function main(): Promise<void> {
         }
         if (!file) throw new Error(`${v.name}: no heap snapshot written`);
         const snap = JSON.parse(readFileSync(join(dir, file), 'utf8')) as HeapSnapshot;
-        const s = summarizeHeap(snap, v.summarize ? GROUPS : { 'source maps (node --enable-source-maps)': GROUPS['source maps (node --enable-source-maps)'] });
+        const s = summarizeHeap(snap, v.summarize ? GROUPS : {});
         const row = {
           variant: v.name, nodeOptions: v.nodeOptions, rssMiB: MiB(parseRssKb(status) * 1024), rssAnonMiB: MiB(parseRssAnonKb(status) * 1024), heapReachableMiB: MiB(s.reachableBytes),
           byTypeMiB: Object.fromEntries(Object.entries(s.byType).map(([k, b]) => [k, MiB(b)])),
           groupsMiB: Object.fromEntries(Object.entries(s.groups).map(([k, g]) => [k, { retainedMiB: MiB(g.retainedBytes), members: g.members }])),
+          largestStrings: s.largestStrings.map((x) => ({ MiB: MiB(x.bytes), starts: x.starts })),
           ...(v.summarize ? { topConstructors: s.byConstructor.map((x) => ({ name: x.name, MiB: MiB(x.bytes), count: x.count })) } : {}),
         };
         log(`${v.name}: RSS ${row.rssMiB} MiB, heap ${row.heapReachableMiB} MiB`);
@@ -108,7 +110,9 @@ async function main(): Promise<void> {
     log(`written to ${out}`);
   } finally {
     await c.stop();
-    rmSync(work, { recursive: true, force: true });
+    // --keep: the snapshots stay, for DevTools (Memory tab, Load).
+    if (process.argv.includes('--keep')) log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -55,6 +55,7 @@ test('summary: reachable bytes by type and constructor, groups by predicate', ()
   assert.deepEqual(s.groups.caches, { retainedBytes: 37, members: 1 });
   assert.deepEqual(s.groups.models, { retainedBytes: 27, members: 1 });
   assert.deepEqual(s.groups.none, { retainedBytes: 0, members: 0 });
+  assert.deepEqual(s.largestStrings, [{ bytes: 7, starts: 'node-1' }]);
   // Unreachable objects count nowhere.
   assert.equal(summarizeHeap(shared, {}).reachableBytes, 42);
 });

@@ -89,6 +89,8 @@ export interface HeapSummary {
   byConstructor: { name: string; bytes: number; count: number }[];
   /** Retained bytes of each named group. */
   groups: Record<string, { retainedBytes: number; members: number }>;
+  /** The 5 largest strings (script sources, source map payloads): bytes and their first characters. */
+  largestStrings: { bytes: number; starts: string }[];
 }
 
 export function summarizeHeap(s: HeapSnapshot, groups: Record<string, (n: HeapNode) => boolean>, top = 15): HeapSummary {
@@ -97,11 +99,13 @@ export function summarizeHeap(s: HeapSnapshot, groups: Record<string, (n: HeapNo
   const byType: Record<string, number> = {};
   const ctor = new Map<string, { bytes: number; count: number }>();
   let reachableBytes = 0;
+  const strings: { bytes: number; i: number }[] = [];
   for (let i = 0; i < g.count; i++) {
     if (!all[i]) continue;
     const n = g.node(i);
     reachableBytes += n.selfSize;
     byType[n.type] = (byType[n.type] ?? 0) + n.selfSize;
+    if (n.type === 'string') strings.push({ bytes: n.selfSize, i });
     if (n.type === 'object') {
       const c = ctor.get(n.name) ?? { bytes: 0, count: 0 };
       c.bytes += n.selfSize;
@@ -120,5 +124,6 @@ export function summarizeHeap(s: HeapSnapshot, groups: Record<string, (n: HeapNo
     byType: Object.fromEntries(Object.entries(byType).sort((a, b) => b[1] - a[1])),
     byConstructor: [...ctor].map(([name, v]) => ({ name, ...v })).sort((a, b) => b.bytes - a.bytes).slice(0, top),
     groups: out,
+    largestStrings: strings.sort((a, b) => b.bytes - a.bytes).slice(0, 5).map((x) => ({ bytes: x.bytes, starts: g.node(x.i).name.slice(0, 60) })),
   };
 }

@@ -46,7 +46,7 @@ test('a scale row: n, requests plus events as API work, handoff percentiles in s
 });
 
 test('the scale section: measured rows, slopes per figure with the N they cover, Kured modelled', () => {
-  const s = scaleSection([row(50, 47), row(100, 47), row(250, 47)], { measuredAt: 'x', load: 'y' }) as { rows: { n: number }[]; slope: { system: string; figure: string; slope: number; ns: number[] }[]; kuredModel: { system: string; source: string; n: number }[]; measuredNs: number[] };
+  const s = scaleSection([row(50, 47), row(100, 47), row(250, 47)], { measuredAt: 'x' }) as { rows: { n: number }[]; slope: { system: string; figure: string; slope: number; ns: number[] }[]; kuredModel: { system: string; source: string; n: number }[]; measuredNs: number[] };
   assert.deepEqual(s.measuredNs, [50, 100, 250]);
   assert.deepEqual(s.rows.map((r) => r.n), [50, 100, 250]);
   const by = (sys: string, fig: string) => s.slope.find((x) => x.system === sys && x.figure === fig);

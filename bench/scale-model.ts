@@ -57,6 +57,10 @@ export interface ScaleRow {
   handoffP95Seconds: number | null;
   /** Requests plus events: the API work the agents cause. */
   apiWork: number;
+  /** When this N was measured (rows of several runs are merged by N). */
+  measuredAt?: string;
+  /** The machine's 1-minute load average while this N ran (others share it). */
+  load?: string;
 }
 
 export function scaleRow(r: Omit<ScaleRow, 'system' | 'source' | 'apiWork' | 'handoffP50Seconds' | 'handoffP95Seconds'> & { handoffsMs: readonly number[] }): ScaleRow {

@@ -197,7 +197,7 @@ async function measureOne(n: number, o: Opts): Promise<ScaleRow> {
 }
 
 /** The `scale` section of results.json: measured rows, slopes, and Kured modelled at the same N. */
-export function scaleSection(rows: readonly ScaleRow[], o: { measuredAt: string; load: string }): Record<string, unknown> {
+export function scaleSection(rows: readonly ScaleRow[], o: { measuredAt: string }): Record<string, unknown> {
   const ns = rows.map((r) => r.n);
   const kured: KuredModel[] = [];
   for (const p of [10, 3600]) for (const n of ns) kured.push(kuredModel({ n, periodSeconds: p, concurrency: CONCURRENCY, holdSeconds: KURED_HOLD_S }));
@@ -213,7 +213,7 @@ export function scaleSection(rows: readonly ScaleRow[], o: { measuredAt: string;
     ...slopeRows('kured-1h (model)', kuredRows(3600), { apiWork: (k: KuredModel) => k.requests, apiServerCpuSeconds: (k: KuredModel) => k.apiServerCpuSeconds }),
   ];
   return {
-    measuredAt: o.measuredAt, load: o.load,
+    lastRunStarted: o.measuredAt,
     method: `one control plane per N; all N agents in one process (SimFleet) with pod-bound tokens; c=${CONCURRENCY}, period ${PERIOD_S} s, reboot ${REBOOT_S} s; Kured modelled (bench/scale-model.ts kuredModel, hold ${KURED_HOLD_S} s per node), not run`,
     measuredNs: ns,
     rows,
@@ -226,14 +226,19 @@ export async function scaleMain(argv: readonly string[]): Promise<number> {
   const o = parseScaleArgs(argv);
   const file = resolve(REPO, o.out);
   const svg = join(dirname(file), 'charts', 'scale.svg');
-  const rows: ScaleRow[] = [];
   const started = new Date().toISOString();
+  // Rows of earlier runs stay unless this run measures the same N again: N=500 can be run alone.
+  const earlier = ((JSON.parse(readFileSync(file, 'utf8')) as { scale?: { rows?: ScaleRow[] } }).scale?.rows ?? []).filter((r) => !o.ns.includes(r.n));
+  const rows: ScaleRow[] = [...earlier];
   const loads: number[] = [];
   const t = setInterval(() => loads.push(Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])), 10_000);
   t.unref();
-  const flush = () => {
+  const loadText = () => {
     const s = [...loads].sort((a, b) => a - b);
-    const section = scaleSection(rows, { measuredAt: started, load: s.length ? `1-minute load median ${s[Math.floor(s.length / 2)]}, max ${s[s.length - 1]} on ${cpus().length} cores` : 'unknown' });
+    return s.length ? `1-minute load median ${s[Math.floor(s.length / 2)]}, max ${s[s.length - 1]} on ${cpus().length} cores` : 'unknown';
+  };
+  const flush = () => {
+    const section = scaleSection(rows, { measuredAt: started });
     // Only the scale section is ours: the rest of results.json stays as the main bench wrote it.
     const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     all.scale = section;
@@ -244,7 +249,10 @@ export async function scaleMain(argv: readonly string[]): Promise<number> {
   };
   for (const n of o.ns) {
     try {
-      rows.push(await measureOne(n, o));
+      loads.length = 0;
+      const row = await measureOne(n, o);
+      rows.push({ ...row, measuredAt: new Date().toISOString(), load: loadText() });
+      rows.sort((a, b) => a.n - b.n);
     } catch (e) {
       log(`N=${n} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return 1;
