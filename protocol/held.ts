@@ -11,6 +11,7 @@ const BY: Record<HeldGroup['by'], string> = {
   pods: 'by blocking pods',
   window: 'by the reboot window',
   'sentinel-unknown': 'by an unreadable reboot sentinel',
+  'condition-storm': 'by storm protection for node conditions',
   other: 'by another blocker',
   unknown: 'for a reason the agent does not publish (an older agent)',
 };

@@ -26,9 +26,10 @@ export const DISRUPTED_PHASES: readonly Phase[] = ['draining', 'rebooting', 'ver
  * cluster-manual: the cluster-wide block on the agent DaemonSet; alerts, pods: automatic blockers
  * (firing alerts, blocking pods); pdb: the drain precheck found a PodDisruptionBudget that allows
  * no disruption; window: outside the reboot window; sentinel-unknown: cannot tell whether a reboot
- * is needed; other: anything else (another automatic blocker, Kured's lock during a cutover).
+ * is needed; condition-storm: storm protection holds a reboot for a node condition (too many nodes
+ * show one, or too many condition reboots this hour); other: anything else (another automatic blocker, Kured's lock during a cutover).
  */
-export const BLOCK_KINDS = ['manual', 'cluster-manual', 'alerts', 'pods', 'pdb', 'window', 'sentinel-unknown', 'other'] as const;
+export const BLOCK_KINDS = ['manual', 'cluster-manual', 'alerts', 'pods', 'pdb', 'window', 'sentinel-unknown', 'condition-storm', 'other'] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 
 /** Most PodDisruptionBudgets named in a published state: the state stays small, the reason has the rest. */

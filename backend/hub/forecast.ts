@@ -73,7 +73,7 @@ export function isPending(n: NodeView): boolean {
 }
 
 /** Holds in the order a node is filed under when several apply: the one a person must lift first. */
-const HOLD_ORDER: readonly (BlockKind | 'unknown')[] = ['manual', 'cluster-manual', 'pdb', 'alerts', 'pods', 'other', 'sentinel-unknown', 'unknown'];
+const HOLD_ORDER: readonly (BlockKind | 'unknown')[] = ['manual', 'cluster-manual', 'pdb', 'alerts', 'pods', 'condition-storm', 'other', 'sentinel-unknown', 'unknown'];
 
 /**
  * What holds a pending node, or undefined when it can move. Only the blocked phase holds (a

@@ -61,7 +61,13 @@ const HOLD: Record<BlockKind, Row> = {
     icon: 'question',
     color: 'charts.yellow',
     label: () => 'cannot read the reboot sentinel',
-    remedy: "The agent cannot tell whether a reboot is needed (--reboot-sentinel or --reboot-sentinel-command failed). The agent's log and the reason above say why.",
+    remedy: "The agent cannot tell whether a reboot is needed: --reboot-sentinel or --reboot-sentinel-command failed, or a node condition was not cleared by its reboot (remove the annotation nodemend.dev/condition-failed once fixed). The reason above says which.",
+  },
+  'condition-storm': {
+    icon: 'pulse',
+    color: 'charts.orange',
+    label: () => 'held by condition storm protection',
+    remedy: 'This reboot is for a node condition (--reboot-on-condition), and too many nodes show one at once (--condition-max-share) or enough condition reboots ran this hour (--condition-reboots-per-hour); the reason above says which and when it lifts. Force Reboot reboots this node anyway.',
   },
   other: {
     icon: 'circle-slash',

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { NodeView } from '../../protocol/messages.ts';
 import { node, state } from '../state/builders.ts';
 import { md } from '../text/markdown.ts';
-import { description, duration, tooltip } from './present.ts';
+import { description, details, duration, tooltip } from './present.ts';
 
 const fmt = (iso: string) => iso.slice(11, 16);
 
@@ -52,4 +52,16 @@ test('tooltip: escapes cluster text and lists history newest first', () => {
 test('duration and md helpers', () => {
   assert.deepEqual([duration(5_000), duration(243_000), duration(3_720_000)], ['5s', '4m 3s', '1h 2m']);
   assert.equal(md('a_b'), 'a\\_b');
+});
+
+test('the trigger of a pending reboot: in the tooltip and the details; none when no reboot is pending', () => {
+  const trigger = { kind: 'condition' as const, detail: 'node condition KernelDeadlock=True since 2026-11-24T19:00:00Z (held 5m or longer)' };
+  const n = node('a', { phase: 'blocked', state: state('blocked', { reason: 'blocked: condition-storm: condition storm', rebootRequired: true, blockedBy: ['condition-storm'], trigger }) });
+  assert.match(tooltip(n, fmt), /Asked for by: a node condition: KernelDeadlock=True since 2026\\-11\\-24T19:00:00Z/);
+  assert.match(tooltip(n, fmt), /Held by condition storm protection\.\*\* .*Force Reboot reboots this node anyway/);
+  const d = details(n, fmt);
+  assert.deepEqual(d.find((x) => x.key === 'trigger')?.description, 'a node condition: KernelDeadlock=True since 2026-11-24T19:00:00Z (held 5m or longer)');
+  assert.ok(d.some((x) => x.key === 'hold:condition-storm'));
+  const done = node('b', { phase: 'healthy', state: state('healthy', { rebootRequired: false, trigger }) });
+  assert.equal(details(done, fmt).find((x) => x.key === 'trigger'), undefined);
 });

@@ -93,6 +93,16 @@ function rebootLine(r: RebootRecord, fmt: TimeFormat): string {
   return `${fmt(r.start)}: ${r.outcome}${dur}${r.forced ? ' (forced)' : ''}${r.reason ? ` — ${short(r.reason)}` : ''}`;
 }
 
+const TRIGGER_WORDS = { sentinel: 'the reboot sentinel', command: 'the sentinel command', condition: 'a node condition', request: "a person's request" } as const;
+
+/** What asks for the pending reboot, from the agent's state: "a node condition: KernelDeadlock=True since …". */
+export function triggerText(n: NodeView): string | undefined {
+  const t = n.state?.rebootRequired ? n.state.trigger : undefined;
+  if (!t) return undefined;
+  const detail = t.detail?.replace(/^node condition /, '');
+  return detail ? `${TRIGGER_WORDS[t.kind]}: ${detail}` : TRIGGER_WORDS[t.kind];
+}
+
 export function tooltip(n: NodeView, fmt: TimeFormat): string {
   const st = n.state;
   const phase = st?.phase ?? 'unknown';
@@ -100,6 +110,8 @@ export function tooltip(n: NodeView, fmt: TimeFormat): string {
   const out: string[] = [`**${md(n.name)}** — $(${p.icon.replace('~spin', '')}) ${p.label}${st?.forced ? ' (forced)' : ''}`, ''];
   if (st) {
     out.push(`${md(st.reason)}`, '', `Since ${md(fmt(st.since))}${st.lock ? ` · holds lock ${code(st.lock)}` : ''}`);
+    const t = triggerText(n);
+    if (t) out.push('', `Asked for by: ${md(t)}`);
     if (n.queuePosition) out.push('', `Place in the lock queue: **#${n.queuePosition}**`);
     if (st.nextWindow) out.push('', `Next reboot window opens ${md(fmt(st.nextWindow))}`);
     for (const h of holdsOf(n)) out.push('', `$(${h.icon}) **${md(h.label[0].toUpperCase() + h.label.slice(1))}.** ${md(h.remedy)}`);
@@ -139,6 +151,8 @@ export function details(n: NodeView, fmt: TimeFormat): DetailVM[] {
   const out: DetailVM[] = [
     { key: 'phase', label: p.label, description: st ? `${short(st.reason, 80)} · since ${fmt(st.since)}` : 'no agent report yet', icon: p.icon.replace('~spin', ''), color: p.color },
   ];
+  const t = triggerText(n);
+  if (t) out.push({ key: 'trigger', label: 'Trigger', description: t, icon: n.state?.trigger?.kind === 'condition' ? 'pulse' : n.state?.trigger?.kind === 'request' ? 'person' : 'file' });
   for (const h of holdsOf(n)) out.push({ key: `hold:${h.kind}`, label: h.label[0].toUpperCase() + h.label.slice(1), description: h.remedy, icon: h.icon, color: h.color });
   if (st?.lock) out.push({ key: 'lock', label: 'Lock', description: st.lock, icon: 'lock' });
   if (n.queuePosition) out.push({ key: 'queue', label: 'Queue', description: `#${n.queuePosition} for a lock slot`, icon: 'list-ordered' });

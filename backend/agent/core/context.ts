@@ -103,7 +103,7 @@ export function pdbText(blocks: PdbBlock[]): string {
 
 /** Metric kinds of automatic blockers, by the Blocker's name. */
 export function blockerKinds(bs: { name: string }[]): BlockKind[] {
-  const kind = (n: string): BlockKind => (n === 'prometheus-alerts' ? 'alerts' : n === 'pod-selector' ? 'pods' : 'other');
+  const kind = (n: string): BlockKind => (n === 'prometheus-alerts' ? 'alerts' : n === 'pod-selector' ? 'pods' : n === 'condition-storm' ? 'condition-storm' : 'other');
   return [...new Set(bs.map((b) => kind(b.name)))];
 }
 

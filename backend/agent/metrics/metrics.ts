@@ -7,7 +7,7 @@ import type { RebootOutcome } from '../../../protocol/model.ts';
 import { buildInfo, buildInfoGauge, type BuildInfo } from '../../shared/build-info.ts';
 
 /** Blocker kinds used as the `reason` label: a fixed, small set (never free text). */
-export const BLOCK_REASONS = ['manual', 'cluster-manual', 'alerts', 'pods', 'pdb', 'window', 'sentinel-unknown', 'other'] as const;
+export const BLOCK_REASONS = ['manual', 'cluster-manual', 'alerts', 'pods', 'pdb', 'window', 'sentinel-unknown', 'condition-storm', 'other'] as const;
 export type BlockReason = (typeof BLOCK_REASONS)[number];
 
 export class AgentMetrics {
