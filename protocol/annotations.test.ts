@@ -108,3 +108,15 @@ test('parseTime rejects impossible calendar dates that Date.parse would roll ove
   assert.equal(parseTime(A.rebootAfter, '2028-02-29T00:00:00Z').ok, true, 'leap day');
   assert.equal(parseTime(A.rebootAfter, '2026-02-29T00:00:00Z').ok, false, 'no leap day in 2026');
 });
+
+test('parseState keeps a well-formed trigger and drops a malformed one (older readers show none)', () => {
+  const base = { v: 1, phase: 'waiting-lock', reason: 'x', since: '2026-11-24T22:00:00Z', rebootRequired: true, agent: 'a' };
+  const t = { kind: 'condition', detail: 'node condition KernelDeadlock=True since 2026-11-24T21:00:00Z' };
+  assert.deepEqual(parseState(JSON.stringify({ ...base, trigger: t }))?.trigger, t);
+  assert.deepEqual(parseState(JSON.stringify({ ...base, trigger: { kind: 'sentinel' } }))?.trigger, { kind: 'sentinel' });
+  for (const bad of [{ kind: 'magic' }, { kind: 'condition', detail: 7 }, { kind: 'request', detail: 'x'.repeat(600) }, 'sentinel', null]) {
+    const st = parseState(JSON.stringify({ ...base, trigger: bad }));
+    assert.equal(st?.phase, 'waiting-lock');
+    assert.equal(st?.trigger, undefined, JSON.stringify(bad));
+  }
+});

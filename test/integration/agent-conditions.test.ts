@@ -19,6 +19,9 @@ import { waitFor } from '../../tools/harness/index.ts';
 import { SimFleet } from '../../backend/agent/sim/fleet.ts';
 import { A } from '../../protocol/annotations.ts';
 import { parseConditionFailed, parseConditionReboots } from '../../protocol/conditions.ts';
+import { nodeView } from '../../backend/hub/model.ts';
+import { statusRows, renderStatus } from '../../cli/format.ts';
+import { details } from '../../extension/tree/present.ts';
 import { AgentEnv, isoNow, sleep } from './agent-support.ts';
 
 let env: AgentEnv;
@@ -63,6 +66,11 @@ test('conditions trigger reboots: the duration, the window, an urgent one, a clo
     assert.equal(s0?.phase, 'waiting-window');
     assert.equal(s0?.trigger?.kind, 'condition');
     assert.match(s0?.trigger?.detail ?? '', /^node condition KernelDeadlock=True since .* \(held 20s or longer\)$/);
+    // The hub's view of the Node carries it to the dashboard; the tree and kubectl nodemend show it.
+    const view = nodeView(await env.read('c-0'));
+    assert.equal(view.state?.trigger?.kind, 'condition');
+    assert.match(details(view, (iso) => iso).find((d) => d.key === 'trigger')?.description ?? '', /^a node condition: KernelDeadlock=True since/);
+    assert.match(renderStatus({ nodes: statusRows([view], undefined) }, 'wide', 'UTC', Date.now()), /condition KernelDeadlock=True since .* \(held 20s or longer\)\n$/);
     await waitFor('c-4 (urgent) rebooted outside the window', async () => rebootsOf(fleet, 'c-4').length === 1, 60_000);
     await waitFor('c-3 rebooted', async () => rebootsOf(fleet, 'c-3').length === 1, 60_000);
     // Not before the condition held FOR_S (the transition time has whole seconds: 1 s of slack).
@@ -104,6 +112,7 @@ test('a storm of conditions (8 of 20 nodes) holds condition reboots; then the ho
       await waitFor(`${n} held by the storm`, async () => (await env.state(n))?.phase === 'blocked', 30_000);
       assert.match((await env.state(n))?.reason ?? '', /condition-storm: condition storm: 8 of 20 nodes \(40%\) show KernelDeadlock=True, more than --condition-max-share=30%/);
       assert.equal((await env.state(n))?.trigger?.kind, 'condition');
+      assert.deepEqual((await env.state(n))?.blockedBy, ['condition-storm']);
     }
     assert.match(await env.eventText('c-10'), /RebootBlocked: blocked: condition-storm: condition storm: 8 of 20 nodes/);
     // The storm passes (3 of 20 = 15%), but the first test's 4 condition reboots this hour exceed the rate of 2.
