@@ -20,6 +20,7 @@ export const CONFIG_FOR: Record<string, OverlayWant> = {
   'signal-reboot': { hostPID: true, privileged: false, root: true, caps: ['KILL'], env: { NODEMEND_REBOOT_METHOD: 'signal', NODEMEND_REBOOT_SIGNAL: '39' } },
   'dry-run': { hostPID: false, privileged: false, root: false, caps: [], env: { NODEMEND_DRY_RUN: 'true' } },
   'prometheus-blocker': { ...COMMAND, env: { NODEMEND_PROMETHEUS_URL: 'http://prometheus-operated.monitoring.svc:9090', NODEMEND_ALERT_FIRING_ONLY: 'true' } },
+  'node-problem-detector': { ...COMMAND, env: { NODEMEND_REBOOT_ON_CONDITION: 'KernelDeadlock=True:for 5m;ReadonlyFilesystem=True:for 5m;FrequentContainerdRestart=True:for 15m;FrequentKubeletRestart=True:for 15m' } },
   'per-zone-concurrency': {
     ...COMMAND,
     env: { NODEMEND_CONCURRENCY: '3', NODEMEND_CONCURRENCY_SCOPE: 'topology.kubernetes.io/zone', NODEMEND_CONCURRENCY_PER_SCOPE: '1' },

@@ -157,6 +157,11 @@ test('configuration: a key becomes NODEMEND_<KEY>, lists joined with ";", false 
 // takes one kind or the other).
 const ALL_A = `configuration:
   period: 30s
+  rebootOnCondition: ["KernelDeadlock=True:for 5m", ReadonlyFilesystem=True]
+  conditionIgnoreWindow: [ReadonlyFilesystem]
+  conditionClearTimeout: 20m
+  conditionRebootsPerHour: 3
+  conditionMaxShare: 25%
   timeZone: Europe/Berlin
   window: ["sat 01:00-05:00 UTC", "sun 01:00-05:00"]
   windowCron: ["0 2 * * wed for 2h"]
@@ -242,6 +247,7 @@ test('the agent\'s own parser accepts every configuration key as the chart write
   assert.equal(ca.prometheus?.url, 'http://prometheus.monitoring.svc:9090/');
   assert.equal(ca.prometheus?.firingOnly, true);
   assert.deepEqual(ca.blockingPodSelectors, ['app=critical', 'tier=db']);
+  assert.deepEqual(ca.conditions, { rules: [{ type: 'KernelDeadlock', status: 'True', forMs: 300_000, urgent: false }, { type: 'ReadonlyFilesystem', status: 'True', forMs: 0, urgent: true }], clearTimeoutMs: 1_200_000, perHour: 3, maxShare: 0.25 });
   assert.deepEqual([ca.drainPrecheck, ca.forceReboot, ca.healthGate, ca.dryRun], [false, true, true, true]);
   assert.deepEqual(ca.reboot, { method: 'signal', signal: 40 });
   assert.deepEqual(ca.postRebootLabels, { 'agent.nodemend.dev/rebooting': 'false', 'agent.nodemend.dev/done': 'true' });
