@@ -72,8 +72,9 @@ for (const overlay of OVERLAYS) {
     const svc = byKind(objs, 'Service', 'nodemend-hub').spec as k8s.V1ServiceSpec;
     assert.ok(svc.ports?.some((p) => p.name === 'http' && p.port === 8080), 'Service port http 8080');
     // Every namespaced object lives in nodemend, but these Roles (and their bindings): the hub's
-    // for the API server addresses, the agent's for its Node Events, the agent's Kured cutover read.
-    const elsewhere: Record<string, string> = { 'nodemend-hub-apiserver-addresses': 'default', 'nodemend-agent-events': 'default', 'nodemend-agent-kured-cutover': 'kube-system' };
+    // for the API server addresses and for the agents' Node Events, the agent's for its Node Events,
+    // the agent's Kured cutover read.
+    const elsewhere: Record<string, string> = { 'nodemend-hub-apiserver-addresses': 'default', 'nodemend-hub-node-events': 'default', 'nodemend-agent-events': 'default', 'nodemend-agent-kured-cutover': 'kube-system' };
     for (const o of objs) {
       const ns = o.metadata.namespace;
       if (ns !== undefined && ns !== NS) assert.equal(elsewhere[o.metadata.name], ns, `${o.kind}/${o.metadata.name} in ${ns}`);

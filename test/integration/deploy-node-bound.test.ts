@@ -1,4 +1,4 @@
-// Node-bound agents (deploy/base/agent-policy.yaml, agent-events-policy.yaml) against a real API server, with real pod-bound
+// Node-bound agents (deploy/base/agent-policy.yaml, agent-event-source-policy.yaml) against a real API server, with real pod-bound
 // tokens: the shipped manifests are applied, the agent DaemonSet gets a pod on each of two nodes,
 // and a TokenRequest bound to each pod yields the token its kubelet would mount, carrying the
 // pod's node. With node A's token: node B's Node, Leases and Events are out of reach, its own are
@@ -245,7 +245,7 @@ test("node A's agent records Events about its own Node only, in namespace defaul
   await refused('deleting its Event (RBAC)', () => asA.core.deleteNamespacedEvent({ name: 'about-a', namespace: 'default' }), /forbidden/);
 });
 
-test('only the agent records Events as component nodemend-agent (deploy/base/agent-events-policy.yaml)', async () => {
+test('only the agent records Events as component nodemend-agent (deploy/base/agent-event-source-policy.yaml)', async () => {
   // Someone who may create Events in "default" (as many controllers and people may): a ServiceAccount with a Role there.
   await c.core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'eve' } } });
   const rbac = c.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
@@ -253,7 +253,7 @@ test('only the agent records Events as component nodemend-agent (deploy/base/age
   await rbac.createNamespacedRoleBinding({ namespace: 'default', body: { metadata: { name: 'eve-events' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'eve-events' }, subjects: [{ kind: 'ServiceAccount', name: 'eve', namespace: 'default' }] } });
   const tok = await c.core.createNamespacedServiceAccountToken({ name: 'eve', namespace: 'default', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   const eve = clients(tok.status!.token!);
-  const FORGED = /nodemend-agent-events.*denied request: only the nodemend agent \(ServiceAccount nodemend\/nodemend-agent\) may record Events as component nodemend-agent/;
+  const FORGED = /nodemend-agent-event-source.*denied request: only the nodemend agent \(ServiceAccount nodemend\/nodemend-agent\) may record Events as component nodemend-agent/;
   const asAgent = (name: string, over: Partial<k8s.CoreV1Event> = {}): k8s.CoreV1Event => ({ ...nodeEvent(name, 'Node', a), source: { component: 'nodemend-agent' }, ...over });
   // The policy is loaded asynchronously after it is created: wait until it bites.
   let n = 0;
