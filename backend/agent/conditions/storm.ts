@@ -1,5 +1,5 @@
 // Storm protection for condition reboots: a blocker that holds a reboot asked for by a node
-// condition (never one asked for by the sentinel or a person) while
+// condition (never one asked for by the sentinel or a person's request) while
 //   - more than --condition-max-share of the nodes show a --reboot-on-condition condition at once
 //     (as node-healthcheck's minHealthy: a condition on many nodes is the cluster's problem, or
 //     node-problem-detector's, and rebooting them all makes it worse), or

@@ -99,7 +99,7 @@ export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogg
   });
   if (cfg.conditions.rules.length) {
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    blockers.push(new ConditionStormBlocker({ isCondition: () => host.last?.kind === 'condition', list: async () => (await core.listNode()).items, cfg: cfg.conditions, now }));
+    blockers.push(new ConditionStormBlocker({ isCondition: () => host.trigger(informers.node()?.metadata?.annotations ?? {}, now())?.kind === 'condition', list: async () => (await core.listNode()).items, cfg: cfg.conditions, now }));
   }
   const out: KubeAdapters = {
     informers,
