@@ -2,6 +2,9 @@
 // straight line whose steepness is its slope (1 = linear, 2 = quadratic). nodemend measured,
 // Kured modelled; each series is labelled with which.
 
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
 export interface ScalePoint { n: number; y: number }
 export interface ScaleSeries { label: string; color: string; dashed?: boolean; points: ScalePoint[] }
 
@@ -59,4 +62,52 @@ export function logLogSvg(series: readonly ScaleSeries[], title: string): string
 
 export function scaleSvg(rows: readonly { n: number; agentRequests: number; apiWork: number }[], kured: readonly { system: string; n: number; requests: number }[]): string {
   return logLogSvg(seriesFrom(rows, kured), 'API work of one rollout against the number of nodes (c=4)');
+}
+
+// ---- tables for docs/benchmarks.md ----
+
+interface Section {
+  rows: { n: number; rolloutSeconds: number; completed: boolean; agentRequests: number; agentRequestsByKind: Record<string, number>; eventsToAgents: Record<string, number>; bytesToAgents: number; apiServerCpuSeconds: number; etcdCpuSeconds: number; agentsCpuSeconds: number; handoffP50Seconds: number | null; handoffP95Seconds: number | null; apiWork: number }[];
+  kuredModel: { system: string; n: number; rolloutSeconds: number; requests: number; apiServerCpuSeconds: number }[];
+  slope: { system: string; figure: string; slope: number; coefficient: number; ns: number[] }[];
+}
+
+const f = (x: number | null, d = 0) => (x === null ? 'n/a' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+
+/** The Scale tables of docs/benchmarks.md, from the `scale` section of results.json. */
+export function scaleMarkdown(s: Section): string {
+  const out = ['| N | rollout s | agent requests (GET node) | events to agents: Leases / DaemonSet / own Node | bytes to agents | API server CPU s | etcd CPU s | agents CPU s | handoff p50 / p95 s |', '|---:|---:|---:|---|---:|---:|---:|---:|---:|'];
+  for (const r of s.rows) {
+    const e = r.eventsToAgents;
+    out.push(`| ${r.n} | ${f(r.rolloutSeconds, 1)}${r.completed ? '' : ' (unfinished)'} | ${f(r.agentRequests)} (${f(r.agentRequestsByKind['get nodes'] ?? 0)}) | ${f(e.leases)} / ${f(e.daemonsets)} / ${f(e.nodes)} | ${f(r.bytesToAgents / 1e6, 1)} MB | ${f(r.apiServerCpuSeconds, 1)} | ${f(r.etcdCpuSeconds, 1)} | ${f(r.agentsCpuSeconds, 1)} | ${f(r.handoffP50Seconds, 1)} / ${f(r.handoffP95Seconds, 1)} |`);
+  }
+  out.push('', '| figure | nodemend (measured) | Kured --period=10s (model) | Kured --period=1h (model) |', '|---|---:|---:|---:|');
+  const sl = (sys: string, fig: string) => s.slope.find((x) => x.system === sys && x.figure === fig);
+  const cell = (sys: string, fig: string) => { const x = sl(sys, fig); return x ? `${x.slope.toFixed(2)} (${x.coefficient}·N^${x.slope.toFixed(2)})` : 'n/a'; };
+  out.push(`| API work: requests + watch events | ${cell('nodemend', 'apiWork')} | ${cell('kured-10s (model)', 'apiWork')} (requests; no watches) | ${cell('kured-1h (model)', 'apiWork')} |`);
+  for (const fig of ['agentRequests', 'eventsToAgents', 'bytesToAgents', 'apiServerCpuSeconds', 'etcdCpuSeconds', 'rolloutSeconds']) {
+    const k = fig === 'apiServerCpuSeconds' ? [cell('kured-10s (model)', fig), cell('kured-1h (model)', fig)] : ['', ''];
+    out.push(`| ${fig} | ${cell('nodemend', fig)} | ${k[0]} | ${k[1]} |`);
+  }
+  out.push('', '| N | nodemend requests | nodemend requests + events | Kured 10 s requests | Kured 10 s rollout s | Kured 1 h requests | Kured 1 h rollout s | nodemend API server CPU s (measured) | Kured 10 s / 1 h est. CPU s |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of s.rows) {
+    const k10 = s.kuredModel.find((k) => k.system === 'kured-10s' && k.n === r.n);
+    const k1h = s.kuredModel.find((k) => k.system === 'kured-1h' && k.n === r.n);
+    out.push(`| ${r.n} | ${f(r.agentRequests)} | ${f(r.apiWork)} | ${f(k10?.requests ?? null)} | ${f(k10?.rolloutSeconds ?? null)} | ${f(k1h?.requests ?? null)} | ${f(k1h?.rolloutSeconds ?? null)} | ${f(r.apiServerCpuSeconds, 1)} | ${f(k10?.apiServerCpuSeconds ?? null, 1)} / ${f(k1h?.apiServerCpuSeconds ?? null, 2)} |`);
+  }
+  return out.join('\n');
+}
+
+// CLI: node bench/scale-chart.ts [results.json] [out.svg]: redraws the chart, prints the tables.
+if (import.meta.filename === resolve(process.argv[1] ?? '')) {
+  const repo = resolve(import.meta.dirname, '..');
+  const input = resolve(process.argv[2] ?? `${repo}/bench/results.json`);
+  const output = resolve(process.argv[3] ?? `${repo}/bench/charts/scale.svg`);
+  const s = (JSON.parse(readFileSync(input, 'utf8')) as { scale?: Section }).scale;
+  if (!s) {
+    console.error(`${input}: no scale section; run "npm run bench -- --scale" first`);
+    process.exit(1);
+  }
+  writeFileSync(output, scaleSvg(s.rows, s.kuredModel));
+  console.log(scaleMarkdown(s));
 }
