@@ -8,6 +8,7 @@ import type { RebootRecord } from '../../protocol/model.ts';
 import { code, md } from '../text/markdown.ts';
 import { PHASE_ICON } from './groups.ts';
 import { holdsOf } from './holds.ts';
+import { triggerText as protocolTriggerText } from '../../protocol/trigger.ts';
 
 /** Formats an RFC3339 time for display (local, short). */
 export type TimeFormat = (iso: string) => string;
@@ -93,14 +94,9 @@ function rebootLine(r: RebootRecord, fmt: TimeFormat): string {
   return `${fmt(r.start)}: ${r.outcome}${dur}${r.forced ? ' (forced)' : ''}${r.reason ? ` — ${short(r.reason)}` : ''}`;
 }
 
-const TRIGGER_WORDS = { sentinel: 'the reboot sentinel', command: 'the sentinel command', condition: 'a node condition', request: "a person's request" } as const;
-
 /** What asks for the pending reboot, from the agent's state: "a node condition: KernelDeadlock=True since …". */
 export function triggerText(n: NodeView): string | undefined {
-  const t = n.state?.rebootRequired ? n.state.trigger : undefined;
-  if (!t) return undefined;
-  const detail = t.detail?.replace(/^node condition /, '');
-  return detail ? `${TRIGGER_WORDS[t.kind]}: ${detail}` : TRIGGER_WORDS[t.kind];
+  return protocolTriggerText(n.state);
 }
 
 export function tooltip(n: NodeView, fmt: TimeFormat): string {

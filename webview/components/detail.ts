@@ -5,6 +5,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { NodeView } from '../../protocol/messages.ts';
+import { triggerText } from '../../protocol/trigger.ts';
 import { nodeActions } from '../model/actions.ts';
 import { drainInfo } from '../model/drain.ts';
 import { formatDuration, formatRelative, formatUtc } from '../model/format.ts';
@@ -77,6 +78,7 @@ export class NmNodeDetail extends LitElement {
       </div>
       <dl>
         <dt>Why</dt><dd>${st ? st.reason : 'no agent state published: the agent may not run on this node'}</dd>
+        ${triggerText(st) ? html`<dt>Asked by</dt><dd>${triggerText(st)}</dd>` : nothing}
         ${st ? html`<dt>Since</dt><dd>${formatUtc(st.since)} (${formatRelative(st.since, this.now)})</dd>` : nothing}
         ${st?.nextWindow ? html`<dt>Next window</dt><dd>${formatUtc(st.nextWindow)} (${formatRelative(st.nextWindow, this.now)})</dd>` : nothing}
         <dt>Node</dt><dd>${n.ready ? 'Ready' : 'NotReady'}${n.unschedulable ? (n.cordonedByUs ? ', cordoned by nodemend' : ', cordoned by someone else') : ''}${n.bootId ? html` · boot <span class="mono">${n.bootId.slice(0, 8)}</span>` : nothing}</dd>
