@@ -96,6 +96,7 @@ test('audit window: the user\'s requests by kind, writes by anyone by resource, 
   ].join('\n');
   const w = auditWindow(text, A, 'nodemend', Date.parse(at(0)), Date.parse(at(10)));
   assert.equal(w.userRequests, 2);
+  assert.equal(w.allRequests, 4);
   assert.deepEqual(w.userByKind, { 'get nodes': 1, 'update leases': 1 });
   assert.deepEqual(w.writes, { leases: 1, daemonsets: 1, nodes: 0 });
 });
@@ -109,10 +110,12 @@ test('watch figures from /metrics: by resource, WATCH requests only for the open
     'apiserver_longrunning_requests{component="apiserver",group="",resource="pods",scope="namespace",subresource="log",verb="CONNECT"} 1',
     'apiserver_request_total{code="200",resource="nodes",verb="GET"} 7',
     'apiserver_request_total{code="201",resource="leases",verb="POST"} 3',
+    'apiserver_audit_error_total{plugin="log"} 2',
   ].join('\n');
   const w = watchFigures(m);
   assert.deepEqual(w.events, { leases: 12, daemonsets: 0, nodes: 5 });
   assert.deepEqual(w.bytes, { leases: 0, daemonsets: 8500, nodes: 0 });
   assert.deepEqual(w.watchers, { leases: 0, daemonsets: 0, nodes: 4 });
   assert.equal(w.requests, 10);
+  assert.equal(w.auditErrors, 2);
 });

@@ -61,6 +61,10 @@ export interface ScaleRow {
   measuredAt?: string;
   /** The machine's 1-minute load average while this N ran (others share it). */
   load?: string;
+  /** Cross-check of the audit log: all requests it holds for the window, all requests by
+   *  /metrics (apiserver_request_total less the baseline rate), and audit events the API server
+   *  says it could not write (apiserver_audit_error_total). */
+  auditCheck?: { audited: number; byMetrics: number; auditErrors: number };
 }
 
 export function scaleRow(r: Omit<ScaleRow, 'system' | 'source' | 'apiWork' | 'handoffP50Seconds' | 'handoffP95Seconds'> & { handoffsMs: readonly number[] }): ScaleRow {
@@ -90,6 +94,8 @@ export interface AuditWindow {
   /** The given user's distinct requests by "verb resource[/subresource]". */
   userByKind: Record<string, number>;
   userRequests: number;
+  /** Distinct requests of anyone. */
+  allRequests: number;
   /** Distinct writes (create, update, patch, delete) by anyone, by resource; leases only in `leaseNamespace`. */
   writes: Record<Watched, number>;
 }
@@ -102,6 +108,7 @@ export function auditWindow(lines: string, user: string, leaseNamespace: string,
   const by: Record<string, number> = {};
   const writes: Record<Watched, number> = { leases: 0, daemonsets: 0, nodes: 0 };
   let userRequests = 0;
+  let allRequests = 0;
   for (const line of lines.split('\n')) {
     if (line === '') continue;
     let e: { auditID?: string; verb?: string; requestURI?: string; requestReceivedTimestamp?: string; user?: { username?: string }; objectRef?: { resource?: string; subresource?: string; namespace?: string } };
@@ -114,6 +121,7 @@ export function auditWindow(lines: string, user: string, leaseNamespace: string,
     const t = Date.parse(e.requestReceivedTimestamp ?? '');
     if (!(t >= fromMs && t < toMs)) continue;
     seen.add(e.auditID);
+    allRequests++;
     const r = e.objectRef;
     const res = r?.resource ?? '';
     if (WRITES.has(e.verb ?? '') && (res === 'daemonsets' || res === 'nodes' || (res === 'leases' && r?.namespace === leaseNamespace))) writes[res as Watched]++;
@@ -124,13 +132,13 @@ export function auditWindow(lines: string, user: string, leaseNamespace: string,
     by[k] = (by[k] ?? 0) + 1;
   }
   const userByKind = Object.fromEntries(Object.entries(by).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
-  return { userByKind, userRequests, writes };
+  return { userByKind, userRequests, allRequests, writes };
 }
 
 // ---- the API server's /metrics ----
 
 /** Watch events and their bytes sent, by resource, and open watches (a gauge), from /metrics text. */
-export interface WatchFigures { events: Record<Watched, number>; bytes: Record<Watched, number>; watchers: Record<Watched, number>; requests: number }
+export interface WatchFigures { events: Record<Watched, number>; bytes: Record<Watched, number>; watchers: Record<Watched, number>; requests: number; auditErrors: number }
 
 export function watchFigures(metrics: string): WatchFigures {
   const per = (name: string): Record<Watched, number> => {
@@ -154,6 +162,7 @@ export function watchFigures(metrics: string): WatchFigures {
     bytes: per('apiserver_watch_events_sizes_sum'),
     watchers: per('apiserver_longrunning_requests'),
     requests: sumMetric(metrics, 'apiserver_request_total'),
+    auditErrors: sumMetric(metrics, 'apiserver_audit_error_total'),
   };
 }
 

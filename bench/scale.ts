@@ -117,6 +117,7 @@ async function measureOne(n: number, o: Opts): Promise<ScaleRow> {
     await sleep(o.baselineS * 1000);
     const b1 = await snap(c);
     const bAudit = auditWindow(readAuditFrom(c.cp.info.auditLogPath!, b0.audit), AGENT, NS, b0.t, b1.t);
+    log(`N=${n}: baseline audit check: ${bAudit.allRequests} audited, ${Math.round(b1.w.requests - b0.w.requests)} by /metrics`);
     const bSec = (b1.t - b0.t) / 1000;
     const rate = (a: number, b: number) => (b - a) / bSec;
 
@@ -186,7 +187,8 @@ async function measureOne(n: number, o: Opts): Promise<ScaleRow> {
       agentsCpuSeconds: Math.round((r1.self - r0.self) * 10) / 10,
       handoffsMs: handoffs(obs.events),
     });
-    log(`N=${n}: ${completed ? 'done' : 'NOT COMPLETE'} in ${row.rolloutSeconds} s; ${row.agentRequests} agent requests, events ${JSON.stringify(eventsToAgents)}, API server ${row.apiServerCpuSeconds} s CPU`);
+    row.auditCheck = { audited: win.allRequests, byMetrics: Math.round(r1.w.requests - r0.w.requests - rate(b0.w.requests, b1.w.requests) * sec), auditErrors: r1.w.auditErrors - r0.w.auditErrors };
+    log(`N=${n}: ${completed ? 'done' : 'NOT COMPLETE'} in ${row.rolloutSeconds} s; audit check ${JSON.stringify(row.auditCheck)}; ${row.agentRequests} agent requests, events ${JSON.stringify(eventsToAgents)}, API server ${row.apiServerCpuSeconds} s CPU`);
     return row;
   } finally {
     obs?.stop();
