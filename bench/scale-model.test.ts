@@ -99,6 +99,10 @@ test('audit window: the user\'s requests by kind, writes by anyone by resource, 
   assert.equal(w.allRequests, 4);
   assert.deepEqual(w.userByKind, { 'get nodes': 1, 'update leases': 1 });
   assert.deepEqual(w.writes, { leases: 1, daemonsets: 1, nodes: 0 });
+  // The log and its rotated part: a request in both is counted once.
+  const rotated = auditWindow([text, line('2', A, 'update', 'leases', 2), line('6', A, 'get', 'leases', 5)], A, 'nodemend', Date.parse(at(0)), Date.parse(at(10)));
+  assert.equal(rotated.userRequests, 3);
+  assert.deepEqual(rotated.userByKind, { 'get leases': 1, 'get nodes': 1, 'update leases': 1 });
 });
 
 test('watch figures from /metrics: by resource, WATCH requests only for the open-watch gauge', () => {

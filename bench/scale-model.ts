@@ -102,14 +102,15 @@ export interface AuditWindow {
 
 const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 
-/** One pass over audit JSON lines received in [fromMs, toMs). */
-export function auditWindow(lines: string, user: string, leaseNamespace: string, fromMs: number, toMs: number): AuditWindow {
+/** One pass over audit JSON lines received in [fromMs, toMs); several texts (the log and its
+ *  rotated parts) are counted as one, a request seen in two of them once. */
+export function auditWindow(texts: string | readonly string[], user: string, leaseNamespace: string, fromMs: number, toMs: number): AuditWindow {
   const seen = new Set<string>();
   const by: Record<string, number> = {};
   const writes: Record<Watched, number> = { leases: 0, daemonsets: 0, nodes: 0 };
   let userRequests = 0;
   let allRequests = 0;
-  for (const line of lines.split('\n')) {
+  for (const line of (typeof texts === 'string' ? [texts] : texts).flatMap((t) => t.split('\n'))) {
     if (line === '') continue;
     let e: { auditID?: string; verb?: string; requestURI?: string; requestReceivedTimestamp?: string; user?: { username?: string }; objectRef?: { resource?: string; subresource?: string; namespace?: string } };
     try {

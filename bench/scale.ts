@@ -8,14 +8,13 @@
 // docs/benchmarks.md "Scale". Writes the `scale` rows of bench/results.json after every N.
 
 import * as k8s from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startCluster, waitFor, type TestCluster } from '../tools/harness/index.ts';
 import { seedCluster } from '../tools/harness/workloads.ts';
 import { SimFleet } from '../backend/agent/sim/fleet.ts';
 import { jsonLogger } from '../backend/shared/log.ts';
-import { auditOffset, readAuditFrom } from './audit.ts';
 import { Observer } from './observe.ts';
 import { leaseHolders, nodemendRequested } from './nodemend.ts';
 import { handoffs, parseCpuTicks } from './stats.ts';
@@ -57,14 +56,24 @@ export function parseScaleArgs(argv: readonly string[]): Opts {
   return o;
 }
 
-interface Snap { t: number; w: WatchFigures; api: number; etcd: number; self: number; audit: number }
+interface Snap { t: number; w: WatchFigures; api: number; etcd: number; self: number }
+
+/**
+ * The audit log's text for a window: the API server rotates its log (at 100 MB: lumberjack's
+ * default when --audit-log-maxsize is 0), so every audit*.log file changed since `fromMs` is
+ * read; auditWindow keeps the lines of the window.
+ */
+function auditTexts(c: TestCluster, fromMs: number): string[] {
+  const dir = dirname(c.cp.info.auditLogPath!);
+  return readdirSync(dir).filter((f) => /^audit.*\.log$/.test(f) && statSync(join(dir, f)).mtimeMs >= fromMs).map((f) => readFileSync(join(dir, f), 'utf8'));
+}
 
 async function snap(c: TestCluster): Promise<Snap> {
   const r = await c.cp.get('/metrics');
   if (r.status !== 200) throw new Error(`/metrics: HTTP ${r.status}`);
   const cpu = (name: string) => parseCpuTicks(readFileSync(`/proc/${c.cp.info.pids[name]}/stat`, 'utf8')) / TICKS_PER_SECOND;
   const u = process.cpuUsage();
-  return { t: Date.now(), w: watchFigures(r.body), api: cpu('kube-apiserver'), etcd: cpu('etcd'), self: (u.user + u.system) / 1e6, audit: auditOffset(c.cp.info.auditLogPath!) };
+  return { t: Date.now(), w: watchFigures(r.body), api: cpu('kube-apiserver'), etcd: cpu('etcd'), self: (u.user + u.system) / 1e6 };
 }
 
 /** The agent DaemonSet's pod on each node. */
@@ -94,9 +103,12 @@ async function setPodReady(c: TestCluster, pod: k8s.V1Pod, ready: boolean): Prom
   await c.core.patchNamespacedPodStatus({ name: pod.metadata!.name!, namespace: NS, body: { status: { conditions: [{ type: 'Ready', status, lastTransitionTime: now }, { type: 'ContainersReady', status, lastTransitionTime: now }] } } }, merge());
 }
 
+/** The cluster of the N being measured: stopped on Ctrl-C or SIGTERM too. */
+let current: TestCluster | undefined;
+
 async function measureOne(n: number, o: Opts): Promise<ScaleRow> {
   const dir = mkdtempSync(join(tmpdir(), `nodemend-scale-${n}-`));
-  const c = await startCluster({ audit: true });
+  const c = (current = await startCluster({ audit: true }));
   let fleet: SimFleet | undefined;
   let obs: Observer | undefined;
   try {
@@ -116,7 +128,7 @@ async function measureOne(n: number, o: Opts): Promise<ScaleRow> {
     const b0 = await snap(c);
     await sleep(o.baselineS * 1000);
     const b1 = await snap(c);
-    const bAudit = auditWindow(readAuditFrom(c.cp.info.auditLogPath!, b0.audit), AGENT, NS, b0.t, b1.t);
+    const bAudit = auditWindow(auditTexts(c, b0.t), AGENT, NS, b0.t, b1.t);
     log(`N=${n}: baseline audit check: ${bAudit.allRequests} audited, ${Math.round(b1.w.requests - b0.w.requests)} by /metrics`);
     const bSec = (b1.t - b0.t) / 1000;
     const rate = (a: number, b: number) => (b - a) / bSec;
@@ -135,7 +147,7 @@ async function measureOne(n: number, o: Opts): Promise<ScaleRow> {
     const i0 = await snap(c);
     await sleep(o.idleS * 1000);
     const i1 = await snap(c);
-    const idle = auditWindow(readAuditFrom(c.cp.info.auditLogPath!, i0.audit), AGENT, NS, i0.t, i1.t);
+    const idle = auditWindow(auditTexts(c, i0.t), AGENT, NS, i0.t, i1.t);
 
     log(`N=${n}: rollout`);
     const r0 = await snap(c);
@@ -166,7 +178,7 @@ async function measureOne(n: number, o: Opts): Promise<ScaleRow> {
     await Promise.allSettled(kubelet);
     const r1 = await snap(c);
     const sec = (r1.t - r0.t) / 1000;
-    const win = auditWindow(readAuditFrom(c.cp.info.auditLogPath!, r0.audit), AGENT, NS, r0.t, r1.t);
+    const win = auditWindow(auditTexts(c, r0.t), AGENT, NS, r0.t, r1.t);
     const eventsToAgents = { leases: 0, daemonsets: 0, nodes: 0 };
     let bytesToAgents = 0;
     for (const k of WATCHED) {
@@ -226,6 +238,9 @@ export function scaleSection(rows: readonly ScaleRow[], o: { measuredAt: string 
 
 export async function scaleMain(argv: readonly string[]): Promise<number> {
   const o = parseScaleArgs(argv);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143)));
+  }
   const file = resolve(REPO, o.out);
   const svg = join(dirname(file), 'charts', 'scale.svg');
   const started = new Date().toISOString();
