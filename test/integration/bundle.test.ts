@@ -42,6 +42,14 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('dist/backend.mjs is ASCII: V8 keeps its source at one byte per character', () => {
+  // One character above U+00FF (a Greek mu in a raw template, which esbuild keeps as written)
+  // makes V8 hold the whole source text at two bytes per character: about 2.8 MiB more per agent.
+  const src = readFileSync(BUNDLE, 'utf8');
+  const at = src.search(/[^\x00-\x7f]/);
+  assert.equal(at, -1, `non-ASCII at ${at}: ${JSON.stringify(src.slice(Math.max(0, at - 40), at + 40))}`);
+});
+
 test('dist/backend.mjs --help works for both commands', () => {
   for (const cmd of ['agent', 'hub']) {
     const r = spawnSync(process.execPath, [BUNDLE, cmd, '--help'], { encoding: 'utf8', timeout: 30_000 });
