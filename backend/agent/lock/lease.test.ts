@@ -99,14 +99,16 @@ function slowWorld(o: { clusterCreateMs: number; onClusterCreate?: (store: Map<s
   };
   const kc = { makeApiClient: () => api } as unknown as k8s.KubeConfig;
   const log = { info() {}, warn() {}, error() {} };
-  const lock = new LeaseLock(kc, { node: 'me', namespace: 'nodemend', clusterLimit: 1, scope: { label: ZONE, limit: 1 }, graceMs: 20_000, maxRebootMs: 600_000, renewIntervalMs: 0, nodeLabels: () => ({ [ZONE]: 'a' }), now: () => t }, log);
+  // The wall clock may step (wallStep); durations follow the monotonic clock t.
+  let wallStep = 0;
+  const lock = new LeaseLock(kc, { node: 'me', namespace: 'nodemend', clusterLimit: 1, scope: { label: ZONE, limit: 1 }, graceMs: 20_000, maxRebootMs: 600_000, renewIntervalMs: 0, nodeLabels: () => ({ [ZONE]: 'a' }), now: () => t + wallStep, elapsed: () => t }, log);
   /** The holder of a slot writes it (a renewal) with the time its own clock shows. */
   const renew = (name: string, renewTime: number) => {
     const l = store.get(name)!;
     l.spec!.renewTime = new Date(renewTime) as unknown as k8s.V1MicroTime;
     write(l);
   };
-  return { lock, store, now: () => t, advance: (ms: number) => void (t += ms), renew };
+  return { lock, store, now: () => t, advance: (ms: number) => void (t += ms), stepWall: (ms: number) => void (wallStep += ms), renew };
 }
 const META = { wasUnschedulable: false, bootIdBefore: 'b1', forced: false };
 
@@ -176,6 +178,22 @@ test('a Ready, uncordoned holder whose record has not changed for the grace (by 
   assert.ok(r.ok);
   assert.match(r.recovered?.[0]?.why ?? '', /Ready but has not renewed for 21s/);
 });
+
+// A step of this agent's own wall clock (NTP correcting a skewed machine) must not age what it saw:
+// durations are measured on the monotonic clock (finding 11: a 297 s forward step made a holder
+// NotReady for 6 s look down for 305 s, and its slot was taken).
+for (const stepMs of [297_000, -297_000]) {
+  test(`a ${stepMs > 0 ? 'forward' : 'backward'} step of this agent's wall clock neither ages nor freshens a holder`, async () => {
+    const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 0)], nodes: { old: readyNode({}) } });
+    w.renew('nodemend-lock-a-0', w.now());
+    assert.equal((await w.lock.tryAcquire(META)).ok, false);
+    w.advance(6_000);
+    w.stepWall(stepMs);
+    assert.equal((await w.lock.tryAcquire(META)).ok, false, 'silent 6 s by the monotonic clock: within the grace');
+    w.advance(15_000);
+    assert.ok((await w.lock.tryAcquire(META)).ok, 'silent 21 s: past the 20 s grace, whatever the wall clock did');
+  });
+}
 
 // Clock skew: the holder's clock is 10 minutes off this agent's. Its renewTime then looks 10
 // minutes old (or 10 minutes ahead), but it keeps renewing: never taken over. And a holder that

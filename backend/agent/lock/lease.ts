@@ -31,6 +31,14 @@ export interface LeaseLockOptions extends StaleRules {
   /** The Leases of the lock namespace (informer cache): read first, before going to the API. */
   cachedLeases?: () => readonly k8s.V1Lease[];
   now?: () => number;
+  /**
+   * The clock of the durations this process measures itself (how long a holder has been silent or
+   * out of service): monotonic, so a step of the wall clock (NTP, a skewed machine corrected)
+   * neither ages nor freshens what was seen; a forward step once made every slot look stale
+   * (docs/reliability.md, finding 11). Default: `now` when given (tests drive both with one fake
+   * time), else performance.now().
+   */
+  elapsed?: () => number;
   onApiError?: (op: string) => void;
 }
 
@@ -57,10 +65,11 @@ export class LeaseLock implements LockPort {
   private readonly core: k8s.CoreV1Api;
   private readonly o: LeaseLockOptions;
   private readonly now: () => number;
+  private readonly elapsed: () => number;
   private readonly log: Logger;
   private readonly mine: HeldLeases;
   private readonly waiting: WaitingMarkers;
-  /** Slot records and holder Nodes as this process saw them change, by its own clock. */
+  /** Slot records and holder Nodes as this process saw them change, by its own monotonic clock (`elapsed`). */
   private readonly seen = new Observations();
   private readonly callMs: number;
 
@@ -71,6 +80,7 @@ export class LeaseLock implements LockPort {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.o = opts;
     this.now = opts.now ?? Date.now;
+    this.elapsed = opts.elapsed ?? opts.now ?? (() => performance.now());
     this.log = log;
     this.callMs = leaseCallTimeoutMs(opts.graceMs);
     const call: Call = (op, p) => this.call(op, p);
@@ -176,7 +186,7 @@ export class LeaseLock implements LockPort {
     // No cache or no labels yet: nothing to judge by, so try (the Lease write decides).
     if (!cached || !groups) return 0;
     // Every look at the cache is an observation: the ages of the records count from it.
-    const now = this.now();
+    const now = this.elapsed();
     for (const l of cached) if (l.metadata?.name?.startsWith(LOCK_PREFIX)) this.seen.slot(slotRecord(l), now);
     const free = Math.min(...groups.map((g) => freeSlots(g.limit, cached.filter((l) => slotIndex(l.metadata?.name ?? '', g.scopeValue) !== undefined).map((l) => l.spec?.holderIdentity))));
     return turnDelay(free, this.waiting.position());
@@ -217,9 +227,9 @@ export class LeaseLock implements LockPort {
       const viewsOf = (read: boolean) =>
         Promise.all(
           group.map(async (l) => {
-            const s = this.seen.slot(slotRecord(l), this.now());
-            const h = read && s.holder && s.holder !== this.o.node ? this.seen.holder(s.holder, await this.holderStatus(s.holder), this.now()) : undefined;
-            return { name: s.name, index: slotIndex(s.name, g.scopeValue)!, holder: s.holder, verdict: verdict(s, h, this.now(), this.o) };
+            const s = this.seen.slot(slotRecord(l), this.elapsed());
+            const h = read && s.holder && s.holder !== this.o.node ? this.seen.holder(s.holder, await this.holderStatus(s.holder), this.elapsed()) : undefined;
+            return { name: s.name, index: slotIndex(s.name, g.scopeValue)!, holder: s.holder, verdict: verdict(s, h, this.elapsed(), this.o) };
           }),
         );
       // The holders' Nodes are read only when no slot is free: they matter only to find a stale
