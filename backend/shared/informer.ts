@@ -23,6 +23,8 @@ export interface Watcher<T extends k8s.KubernetesObject> {
   synced(): boolean;
   /** True unless the last attempt failed and no list or watch has worked since. */
   healthy(): boolean;
+  /** How many times a list or watch has worked again after failing: the cache may have missed changes meanwhile. */
+  recoveries(): number;
   /** Resolves after the first list (or rejects after timeoutMs). */
   waitSynced(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -65,9 +67,11 @@ export function informer<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, o: 
   let failing = false;
   let stopped = false;
   let failures = 0;
+  let recoveries = 0;
   let timer: NodeJS.Timeout | undefined;
   const waiters: (() => void)[] = [];
   const worked = () => {
+    if (failing) recoveries++;
     failures = 0;
     failing = false;
   };
@@ -113,6 +117,7 @@ export function informer<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, o: 
     cache: lw,
     synced: () => synced,
     healthy: () => !failing,
+    recoveries: () => recoveries,
     waitSynced(timeoutMs) {
       if (synced) return Promise.resolve();
       return withTimeout(new Promise<void>((r) => waiters.push(r)), timeoutMs, `first list of ${o.name}`);

@@ -70,6 +70,7 @@ export function wireAdapters(kc: k8s.KubeConfig, cfg: AgentConfig, log: JsonLogg
       maxRebootMs: cfg.maxRebootDurationMs,
       nodeLabels: () => informers.node()?.metadata?.labels,
       cachedLeases,
+      ...(cachedLeases ? { leaseWatch: informers.leases } : {}),
       onApiError,
       ...(o.now ? { now: o.now } : {}),
       // Durations by a monotonic clock, even when the wall clock is a skewed machine's (finding 11).

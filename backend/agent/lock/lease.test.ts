@@ -97,6 +97,14 @@ function slowWorld(o: { clusterCreateMs: number; onClusterCreate?: (store: Map<s
       return n;
     },
   };
+  // An API server outage: every call fails as a refused connection would.
+  let down = false;
+  for (const [k, f] of Object.entries(api)) {
+    (api as Record<string, unknown>)[k] = async (...a: unknown[]) => {
+      if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 503 });
+      return (f as (...x: unknown[]) => unknown)(...a);
+    };
+  }
   const kc = { makeApiClient: () => api } as unknown as k8s.KubeConfig;
   const log = { info() {}, warn() {}, error() {} };
   // The wall clock may step (wallStep); durations follow the monotonic clock t.
@@ -108,7 +116,7 @@ function slowWorld(o: { clusterCreateMs: number; onClusterCreate?: (store: Map<s
     l.spec!.renewTime = new Date(renewTime) as unknown as k8s.V1MicroTime;
     write(l);
   };
-  return { lock, store, now: () => t, advance: (ms: number) => void (t += ms), stepWall: (ms: number) => void (wallStep += ms), renew };
+  return { lock, store, now: () => t, advance: (ms: number) => void (t += ms), stepWall: (ms: number) => void (wallStep += ms), setDown: (d: boolean) => void (down = d), renew };
 }
 const META = { wasUnschedulable: false, bootIdBefore: 'b1', forced: false };
 
@@ -194,6 +202,20 @@ for (const stepMs of [297_000, -297_000]) {
     assert.ok((await w.lock.tryAcquire(META)).ok, 'silent 21 s: past the 20 s grace, whatever the wall clock did');
   });
 }
+
+test("an API server outage is not the holder's silence: it gets a whole grace once the API answers again (finding 10)", async () => {
+  const w = slowWorld({ clusterCreateMs: 0, leases: [staleZone('old', 0)], nodes: { old: readyNode({}) } });
+  w.renew('nodemend-lock-a-0', w.now());
+  assert.equal((await w.lock.tryAcquire(META)).ok, false);
+  w.setDown(true);
+  w.advance(10_000);
+  await assert.rejects(w.lock.tryAcquire(META), /ECONNREFUSED/);
+  w.advance(50_000); // 60 s without a renewal, all of it while nobody could reach the API server
+  w.setDown(false);
+  assert.equal((await w.lock.tryAcquire(META)).ok, false, 'the holder had no chance to renew: within a grace of the API answering');
+  w.advance(21_000);
+  assert.ok((await w.lock.tryAcquire(META)).ok, 'still silent a grace after the API came back: taken over');
+});
 
 // Clock skew: the holder's clock is 10 minutes off this agent's. Its renewTime then looks 10
 // minutes old (or 10 minutes ahead), but it keeps renewing: never taken over. And a holder that

@@ -39,6 +39,11 @@ export interface LeaseLockOptions extends StaleRules {
    * time), else performance.now().
    */
   elapsed?: () => number;
+  /**
+   * The Lease informer's health, when `cachedLeases` reads its cache: while it is failing, and
+   * once after each recovery, the observations are forgotten (finding 10).
+   */
+  leaseWatch?: { healthy(): boolean; recoveries(): number };
   onApiError?: (op: string) => void;
 }
 
@@ -71,6 +76,8 @@ export class LeaseLock implements LockPort {
   private readonly waiting: WaitingMarkers;
   /** Slot records and holder Nodes as this process saw them change, by its own monotonic clock (`elapsed`). */
   private readonly seen = new Observations();
+  /** The Lease informer's recoveries when last looked at. */
+  private recovered = 0;
   private readonly callMs: number;
 
   constructor(kc: k8s.KubeConfig, opts: LeaseLockOptions, log: Logger) {
@@ -186,10 +193,22 @@ export class LeaseLock implements LockPort {
     // No cache or no labels yet: nothing to judge by, so try (the Lease write decides).
     if (!cached || !groups) return 0;
     // Every look at the cache is an observation: the ages of the records count from it.
+    this.blindSpell();
     const now = this.elapsed();
     for (const l of cached) if (l.metadata?.name?.startsWith(LOCK_PREFIX)) this.seen.slot(slotRecord(l), now);
     const free = Math.min(...groups.map((g) => freeSlots(g.limit, cached.filter((l) => slotIndex(l.metadata?.name ?? '', g.scopeValue) !== undefined).map((l) => l.spec?.holderIdentity))));
     return turnDelay(free, this.waiting.position());
+  }
+
+  /** Before any look at the slots: a Lease watch that is failing, or has just recovered, saw nothing meanwhile. */
+  private blindSpell(): void {
+    const w = this.o.leaseWatch;
+    if (!w) return;
+    const r = w.recoveries();
+    if (!w.healthy() || r !== this.recovered) {
+      this.recovered = r;
+      this.seen.forget();
+    }
   }
 
   /** Stops renewing (the process is about to exit or the simulated node reboots). */
@@ -223,6 +242,7 @@ export class LeaseLock implements LockPort {
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
       // The informer cache first (no API call while waiting); after a conflict, the API itself.
       const all = attempt === 0 && this.o.cachedLeases ? [...this.o.cachedLeases()] : await this.listFresh();
+      this.blindSpell();
       const group = all.filter((l) => slotIndex(l.metadata?.name ?? '', g.scopeValue) !== undefined);
       const viewsOf = (read: boolean) =>
         Promise.all(
@@ -303,7 +323,11 @@ export class LeaseLock implements LockPort {
     try {
       return await withTimeout(p, this.callMs, `lease ${op}`);
     } catch (e) {
-      if (code(e) !== 409 && code(e) !== 404) this.o.onApiError?.(`lease-${op}`);
+      if (code(e) !== 409 && code(e) !== 404) {
+        this.o.onApiError?.(`lease-${op}`);
+        // Could not see: silence measured across this is ours, not the holders' (finding 10).
+        this.seen.forget();
+      }
       throw e;
     }
   }

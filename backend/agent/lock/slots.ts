@@ -108,6 +108,18 @@ export class Observations {
   private readonly records = new Map<string, { version: string; stageKey: string; changed: number; stageSince: number }>();
   private readonly holders = new Map<string, { kind: string; since: number }>();
 
+  /**
+   * Forgets everything seen: after a time in which this process could not see the Leases (its
+   * Lease watch or a Lease call failed), what follows counts as first seen now. Silence measured
+   * across that time is this process's blindness, not the holder's: a holder whose agent sat out
+   * the same API server outage in its back-off gets a whole grace of reachable API server to renew
+   * (docs/reliability.md, finding 10).
+   */
+  forget(): void {
+    this.records.clear();
+    this.holders.clear();
+  }
+
   /** The slot with the local times of its last change and of its current stage. */
   slot(r: SlotRecord, now: number): SlotLease {
     const stageKey = `${r.holder ?? ''}|${r.stage ?? ''}|${r.stageAt ?? ''}`;
