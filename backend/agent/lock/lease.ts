@@ -12,7 +12,7 @@ import { errMsg } from '../../shared/log.ts';
 import { A, parseState } from '../../../protocol/annotations.ts';
 import { DISRUPTED_PHASES } from '../../../protocol/model.ts';
 import { clusterSlotName, LEASE_ANNOTATIONS as K, LOCK_PREFIX, scopeSlotName, slotIndex } from '../../../protocol/leases.ts';
-import { choose, freeSlots, leaseCallTimeoutMs, Observations, turnDelay, verdict, type ForeignHolders, type HolderStatus, type StaleRules } from './slots.ts';
+import { choose, freeSlots, leaseCallTimeoutMs, Observations, STILL_CORDONED, turnDelay, verdict, type ForeignHolders, type HolderStatus, type StaleRules } from './slots.ts';
 import { WaitingMarkers } from './waiting.ts';
 import { heldFromAnnotations, metaAnnotations, slotRecord } from './meta.ts';
 import { HeldLeases, RETRIES, type Call } from './held.ts';
@@ -51,7 +51,7 @@ export interface LeaseLockOptions extends StaleRules {
 /** Why a Ready node is still out of service by nodemend's doing (its cordon, a disrupted phase), if it is. */
 export function disruptedBy(n: k8s.V1Node): string | undefined {
   const ann = n.metadata?.annotations ?? {};
-  if (ann[A.cordonedBy] !== undefined) return 'still cordoned by nodemend';
+  if (ann[A.cordonedBy] !== undefined) return STILL_CORDONED;
   const phase = parseState(ann[A.state])?.phase;
   if (phase && DISRUPTED_PHASES.includes(phase)) return `published phase ${phase}`;
   return undefined;

@@ -24,7 +24,8 @@ const verdictCases: { name: string; lease: SlotLease; holder?: HolderStatus; wan
   { name: 'Ready again recently after a long reboot: grace counts from Ready', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 500_000 }), holder: { kind: 'ready', readySinceMs: NOW - 10_000 }, want: 'held' },
   { name: 'Ready, cordoned by nodemend, silent past grace: held like NotReady', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 300_000 }), holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'held', has: 'cordoned by nodemend' },
   { name: 'Ready, publishing verifying, silent past grace: held', lease: L({ holder: 'a', stage: 'cordoned', stageSeen: NOW - 100_000, seen: NOW - 61_000 }), holder: { kind: 'ready', disrupted: 'published phase verifying' }, want: 'held' },
-  { name: 'Ready, cordoned by nodemend, past max reboot: stale', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 601_000 }), holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'stale', has: 'maximum reboot' },
+  { name: 'Ready, cordoned by nodemend, past max reboot: still held, saying how a person frees it (finding 9)', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 601_000 }), holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'still cordoned by nodemend' }, want: 'held', has: 'kubectl uncordon a' },
+  { name: 'Ready, publishing draining but not cordoned, past max reboot: stale', lease: L({ holder: 'a', stage: 'drained', seen: NOW - 601_000 }), holder: { kind: 'ready', readySinceMs: NOW - 120_000, disrupted: 'published phase draining' }, want: 'stale', has: 'maximum reboot' },
   { name: 'Ready since long, no agent renewing: stale', lease: L({ holder: 'a', stage: 'rebooting', seen: NOW - 500_000 }), holder: { kind: 'ready', readySinceMs: NOW - 120_000 }, want: 'stale' },
 ];
 for (const c of verdictCases) {

@@ -51,6 +51,9 @@ export interface StaleRules {
   maxRebootMs: number;
 }
 
+/** HolderStatus.disrupted of a Ready holder that still carries nodemend's cordon marker. */
+export const STILL_CORDONED = 'still cordoned by nodemend';
+
 export type Verdict = { state: 'free' } | { state: 'held'; reason: string } | { state: 'stale'; reason: string };
 
 const sec = (ms: number) => `${Math.round(ms / 1000)}s`;
@@ -76,7 +79,15 @@ export function verdict(l: SlotLease, h: HolderStatus | undefined, now: number, 
     case 'ready': {
       // Ready but still out of service (cordoned by nodemend, or publishing draining/rebooting/
       // verifying): taking its slot puts one node too many out of service, so it keeps the slot
-      // like a NotReady holder, up to the maximum reboot duration (chaos seed 60).
+      // like a NotReady holder (chaos seed 60). While nodemend's cordon is on it, for good: the
+      // node is out of service whatever its agent does, and recovering the slot past the maximum
+      // reboot duration let one node too many out (chaos finding 9, an agent cut off from the API
+      // server). A person frees it by taking the node back (uncordon, remove the marker).
+      if (h.disrupted === STILL_CORDONED) {
+        const out = now - disruptedSince(l);
+        const hint = out > rules.maxRebootMs ? `; its agent has not renewed for ${sec(out)}: check its agent, or take the node back (kubectl uncordon ${l.holder}; kubectl annotate node ${l.holder} nodemend.dev/cordoned-by-) to free the slot` : '';
+        return { state: 'held', reason: `${who} (Ready, ${h.disrupted}${hint})` };
+      }
       if (h.disrupted) {
         const out = now - disruptedSince(l);
         if (out > rules.maxRebootMs) return { state: 'stale', reason: `holder ${l.holder} is Ready but ${h.disrupted} and silent for ${sec(out)}, longer than the maximum reboot duration ${sec(rules.maxRebootMs)}` };
