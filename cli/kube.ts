@@ -4,10 +4,9 @@
 // back as one sentence naming the missing permission and the nodemend role that grants it.
 
 import * as k8s from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { describeKubeError, statusMessage, type Attempt } from '../extension/kube/errors.ts';
-import { kubeconfigSource, mergeFirstWins } from '../extension/kube/kubeconfig.ts';
+import { kubeconfigSource, readKubeconfigFiles } from '../extension/kube/kubeconfig.ts';
 import type { AnnotationPatch } from '../extension/kube/requests.ts';
 import { AGENT_DAEMONSET } from '../extension/connection/settings.ts';
 
@@ -17,18 +16,9 @@ export type Loaded = { ok: true; kc: k8s.KubeConfig; context: string } | { ok: f
 export function loadKubeconfig(flag: string | undefined, context: string | undefined, env = process.env.KUBECONFIG): Loaded {
   const source = kubeconfigSource(flag, env, homedir());
   const from = flag ? '--kubeconfig' : source.from;
-  const present = source.paths.filter((p) => existsSync(p));
-  if (present.length === 0) return { ok: false, error: `No kubeconfig found (${from}: ${source.paths.join(', ')}). Pass --kubeconfig, set $KUBECONFIG, or create ~/.kube/config.` };
-  let kc: k8s.KubeConfig;
-  try {
-    kc = mergeFirstWins(present.map((p) => {
-      const one = new k8s.KubeConfig();
-      one.loadFromFile(p);
-      return one;
-    }));
-  } catch (e) {
-    return { ok: false, error: `Cannot read kubeconfig ${present.join(', ')}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
-  }
+  const read = readKubeconfigFiles(source.paths);
+  if (!read.ok) return { ok: false, error: read.missing ? `No kubeconfig found (${from}: ${source.paths.join(', ')}). Pass --kubeconfig, set $KUBECONFIG, or create ~/.kube/config.` : read.error };
+  const { kc, present } = read;
   if (context) {
     if (!kc.getContextObject(context)) return { ok: false, error: `--context: context "${context}" is not in ${present.join(', ')}; kubectl config get-contexts lists them.` };
     kc.setCurrentContext(context);

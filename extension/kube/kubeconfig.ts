@@ -24,25 +24,33 @@ export function kubeconfigSource(setting: string | undefined, env: string | unde
   return { paths: [join(home, '.kube', 'config')], from: '~/.kube/config' };
 }
 
+/**
+ * Reads the files of a kubeconfig list that exist and merges them (first wins), as kubectl does.
+ * `missing` when none exists, so each caller names its own way to point at one.
+ */
+export function readKubeconfigFiles(paths: string[]): { ok: true; kc: k8s.KubeConfig; present: string[] } | { ok: false; missing: boolean; error: string } {
+  const present = paths.filter((p) => existsSync(p));
+  if (present.length === 0) return { ok: false, missing: true, error: `No kubeconfig found: ${paths.join(', ')}` };
+  try {
+    const kc = mergeFirstWins(present.map((p) => {
+      const one = new k8s.KubeConfig();
+      one.loadFromFile(p);
+      return one;
+    }));
+    return { ok: true, kc, present };
+  } catch (e) {
+    return { ok: false, missing: false, error: `Cannot read kubeconfig ${present.join(', ')}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
+  }
+}
+
 export type Loaded = { ok: true; kc: k8s.KubeConfig; context: string; server: string; source: KubeconfigSource } | { ok: false; error: string };
 
 /** Loads and selects the context (the nodemend.context setting, else the file's current-context). */
 export function loadKubeconfig(setting: string | undefined, contextSetting: string | undefined): Loaded {
   const source = kubeconfigSource(setting, process.env.KUBECONFIG, homedir());
-  const present = source.paths.filter((p) => existsSync(p));
-  if (present.length === 0) {
-    return { ok: false, error: `No kubeconfig found (${source.from}: ${source.paths.join(', ')}). Set nodemend.kubeconfig or $KUBECONFIG, or create ~/.kube/config.` };
-  }
-  let kc: k8s.KubeConfig;
-  try {
-    kc = mergeFirstWins(present.map((p) => {
-      const one = new k8s.KubeConfig();
-      one.loadFromFile(p);
-      return one;
-    }));
-  } catch (e) {
-    return { ok: false, error: `Cannot read kubeconfig ${present.join(', ')}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
-  }
+  const read = readKubeconfigFiles(source.paths);
+  if (!read.ok) return { ok: false, error: read.missing ? `No kubeconfig found (${source.from}: ${source.paths.join(', ')}). Set nodemend.kubeconfig or $KUBECONFIG, or create ~/.kube/config.` : read.error };
+  const { kc, present } = read;
   if (kc.getContexts().length === 0) return { ok: false, error: `The kubeconfig ${present.join(', ')} has no contexts.` };
   if (contextSetting) {
     if (!kc.getContextObject(contextSetting)) {
